@@ -1,0 +1,530 @@
+"""The catalog: instructors, categories, tags, courses with chapters and lessons, live sessions
+with their product shelf, short videos and products.
+
+Every row an instructor owns is reachable through ``owner_path`` on its model, and every
+"may this user see or change it" question goes through ``<Model>.objects.owned_by(user)``
+(see ``courses.selectors``), which the admin, the pages and the API all use.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+IMAGE_EXTENSIONS = ["svg", "png", "jpg", "jpeg", "webp"]
+image_validator = FileExtensionValidator(IMAGE_EXTENSIONS)
+money_validator = MinValueValidator(Decimal("0.00"))
+
+
+def money_field(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name, max_digits=10, decimal_places=2, validators=[money_validator], **kwargs
+    )
+
+
+class OwnedQuerySet(models.QuerySet):
+    """Rows that belong to an instructor, reachable through the model's ``owner_path``."""
+
+    def owned_by(self, user):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        path = self.model.owner_path
+        return self.filter(**{f"{path}__user" if path else "user": user})
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Instructor(TimeStamped):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="instructor"
+    )
+    display_name = models.CharField(_("display name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=True)
+    headline = models.CharField(_("headline"), max_length=160, blank=True)
+    bio = models.TextField(_("biography"), blank=True)
+    avatar = models.FileField(
+        _("avatar"), upload_to="avatars/", blank=True, validators=[image_validator]
+    )
+
+    owner_path = ""
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("instructor")
+        verbose_name_plural = _("instructors")
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name
+
+
+class Category(models.Model):
+    """A two-level tree: top-level topics (parent empty) and their sub-categories."""
+
+    name = models.CharField(_("name"), max_length=60)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True, allow_unicode=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="category_not_own_parent"),
+            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError(
+                {"parent": _("Categories have two levels: the parent must be a top-level one.")}
+            )
+        if self.pk and self.parent_id and self.children.exists():
+            raise ValidationError(
+                {"parent": _("A category with sub-categories must stay at the top level.")}
+            )
+
+
+class Tag(models.Model):
+    """The shared vocabulary of the content model and the learners' interest profiles."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    slug = models.SlugField(_("slug"), max_length=40, unique=True, allow_unicode=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Course(TimeStamped):
+    class Level(models.TextChoices):
+        BEGINNER = "beginner", _("Beginner")
+        INTERMEDIATE = "intermediate", _("Intermediate")
+        ADVANCED = "advanced", _("Advanced")
+
+    class Language(models.TextChoices):
+        CHINESE = "zh-hans", _("Chinese")
+        ENGLISH = "en", _("English")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    instructor = models.ForeignKey(
+        Instructor, verbose_name=_("instructor"), on_delete=models.PROTECT, related_name="courses"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="courses"
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="courses")
+    title = models.CharField(_("title"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
+    subtitle = models.CharField(_("subtitle"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    cover = models.FileField(
+        _("cover image"), upload_to="covers/courses/", blank=True, validators=[image_validator]
+    )
+    price = money_field(_("price (CNY)"))
+    list_price = money_field(
+        _("list price (CNY)"), null=True, blank=True, help_text=_("The crossed-out price.")
+    )
+    level = models.CharField(
+        _("level"), max_length=16, choices=Level.choices, default=Level.BEGINNER
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.CHINESE
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    owner_path = "instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="course_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(list_price__isnull=True) | Q(list_price__gte=F("price")),
+                name="course_list_price_not_below_price",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="course_published_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="course_status_published"),
+            models.Index(fields=["category", "status"], name="course_category_status"),
+            models.Index(fields=["instructor", "status"], name="course_instructor_status"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_free(self):
+        return self.price == 0
+
+
+class Chapter(models.Model):
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="chapters"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    owner_path = "course__instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("chapter")
+        verbose_name_plural = _("chapters")
+        ordering = ["course", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "position"], name="chapter_unique_position")
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.title}"
+
+
+class Lesson(models.Model):
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="lessons"
+    )
+    chapter = models.ForeignKey(
+        Chapter, verbose_name=_("chapter"), on_delete=models.CASCADE, related_name="lessons"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    video_url = models.URLField(_("video URL"), max_length=500, blank=True)
+    is_free_preview = models.BooleanField(_("free preview"), default=False)
+
+    owner_path = "course__instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["course", "chapter__position", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chapter", "position"], name="lesson_unique_position_in_chapter"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.chapter_id and self.course_id and self.chapter.course_id != self.course_id:
+            raise ValidationError({"chapter": _("The chapter belongs to another course.")})
+
+
+class Product(TimeStamped):
+    class Kind(models.TextChoices):
+        PHYSICAL = "physical", _("Physical")
+        DIGITAL = "digital", _("Digital")
+
+    instructor = models.ForeignKey(
+        Instructor,
+        verbose_name=_("shop (instructor)"),
+        on_delete=models.PROTECT,
+        related_name="products",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="products")
+    title = models.CharField(_("title"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
+    description = models.TextField(_("description"), blank=True)
+    cover = models.FileField(
+        _("cover image"), upload_to="covers/products/", blank=True, validators=[image_validator]
+    )
+    price = money_field(_("price (CNY)"))
+    list_price = money_field(_("list price (CNY)"), null=True, blank=True)
+    stock = models.PositiveIntegerField(_("stock"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PHYSICAL)
+    is_active = models.BooleanField(_("on sale"), default=True)
+
+    owner_path = "instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(list_price__isnull=True) | Q(list_price__gte=F("price")),
+                name="product_list_price_not_below_price",
+            ),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["is_active", "-created_at"], name="product_active_created"),
+            models.Index(fields=["instructor", "is_active"], name="product_instructor_active"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def in_stock(self):
+        return self.stock > 0
+
+
+class LiveSession(TimeStamped):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        LIVE = "live", _("Live now")
+        ENDED = "ended", _("Ended")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    instructor = models.ForeignKey(
+        Instructor,
+        verbose_name=_("instructor"),
+        on_delete=models.PROTECT,
+        related_name="live_sessions",
+    )
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="live_sessions",
+    )
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), blank=True, related_name="live_sessions"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
+    description = models.TextField(_("description"), blank=True)
+    cover = models.FileField(
+        _("cover image"), upload_to="covers/lives/", blank=True, validators=[image_validator]
+    )
+    scheduled_start = models.DateTimeField(_("scheduled start"))
+    scheduled_end = models.DateTimeField(_("scheduled end"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    stream_url = models.URLField(_("stream URL"), max_length=500, blank=True)
+    replay_url = models.URLField(_("replay URL"), max_length=500, blank=True)
+    products = models.ManyToManyField(
+        Product,
+        through="LiveShelfItem",
+        verbose_name=_("product shelf"),
+        blank=True,
+        related_name="live_sessions",
+    )
+
+    owner_path = "instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("live session")
+        verbose_name_plural = _("live sessions")
+        ordering = ["-scheduled_start", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scheduled_end__gt=F("scheduled_start")),
+                name="live_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "scheduled_start"], name="live_status_start"),
+            models.Index(fields=["instructor", "-scheduled_start"], name="live_instructor_start"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if (
+            self.course_id
+            and self.instructor_id
+            and self.course.instructor_id != self.instructor_id
+        ):
+            raise ValidationError({"course": _("The course belongs to another instructor.")})
+
+
+class LiveShelfItem(models.Model):
+    """A product on a live session's shelf: ordered, at most one pinned, an optional flash price."""
+
+    live_session = models.ForeignKey(
+        LiveSession,
+        verbose_name=_("live session"),
+        on_delete=models.CASCADE,
+        related_name="shelf_items",
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="shelf_items"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    flash_price = money_field(_("flash price (CNY)"), null=True, blank=True)
+    flash_starts_at = models.DateTimeField(_("flash sale starts"), null=True, blank=True)
+    flash_ends_at = models.DateTimeField(_("flash sale ends"), null=True, blank=True)
+
+    owner_path = "live_session__instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shelf item")
+        verbose_name_plural = _("product shelf")
+        ordering = ["live_session", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["live_session", "product"], name="shelf_product_once_per_live"
+            ),
+            models.UniqueConstraint(
+                fields=["live_session"],
+                condition=Q(is_pinned=True),
+                name="shelf_one_pinned_per_live",
+            ),
+            models.CheckConstraint(
+                condition=Q(flash_price__isnull=True) | Q(flash_price__gte=0),
+                name="shelf_flash_price_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        flash_price__isnull=True,
+                        flash_starts_at__isnull=True,
+                        flash_ends_at__isnull=True,
+                    )
+                    | Q(
+                        flash_price__isnull=False,
+                        flash_starts_at__isnull=False,
+                        flash_ends_at__gt=F("flash_starts_at"),
+                    )
+                ),
+                name="shelf_flash_window_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.live_session} · {self.product}"
+
+    def clean(self):
+        live = self.live_session if self.live_session_id else None
+        product = self.product if self.product_id else None
+        if live and product and product.instructor_id != live.instructor_id:
+            raise ValidationError(
+                {"product": _("Only the instructor's own products can be shelved.")}
+            )
+        if (
+            live
+            and self.flash_starts_at
+            and self.flash_ends_at
+            and (
+                self.flash_starts_at < live.scheduled_start
+                or self.flash_ends_at > live.scheduled_end
+            )
+        ):
+            raise ValidationError(
+                _("The flash sale window must lie within the live session's scheduled time.")
+            )
+        if product and self.flash_price is not None and self.flash_price > product.price:
+            raise ValidationError({"flash_price": _("A flash price cannot exceed the price.")})
+
+    def flash_active(self, at=None):
+        if self.flash_price is None:
+            return False
+        at = at or timezone.now()
+        return self.flash_starts_at <= at < self.flash_ends_at
+
+
+class ShortVideo(TimeStamped):
+    instructor = models.ForeignKey(
+        Instructor,
+        verbose_name=_("instructor"),
+        on_delete=models.PROTECT,
+        related_name="short_videos",
+    )
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), blank=True, related_name="short_videos"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
+    video_url = models.URLField(_("video URL"), max_length=500)
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"))
+    cover = models.FileField(
+        _("cover image"), upload_to="covers/videos/", blank=True, validators=[image_validator]
+    )
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("linked course"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="short_videos",
+    )
+    products = models.ManyToManyField(
+        Product, verbose_name=_("linked products"), blank=True, related_name="short_videos"
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    owner_path = "instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("short video")
+        verbose_name_plural = _("short videos")
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_seconds__gt=0), name="video_duration_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_published", "-published_at"], name="video_published"),
+            models.Index(fields=["instructor", "-published_at"], name="video_instructor"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if (
+            self.course_id
+            and self.instructor_id
+            and self.course.instructor_id != self.instructor_id
+        ):
+            raise ValidationError({"course": _("The course belongs to another instructor.")})

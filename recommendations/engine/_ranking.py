@@ -1,0 +1,72 @@
+"""Shared top-k selection with exclusions, following the engine's output conventions.
+
+Every recommender of the engine returns ``(ids, scores)`` of shape ``(n_users, k)``, best
+first, padded with ``-1`` / ``-inf`` when fewer than ``k`` items are eligible. This module holds
+the one implementation of that convention used by the non-factorisation models.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def exclusion_mask(
+    user_ids: np.ndarray,
+    user_items: sp.csr_matrix | None,
+    n_items: int,
+    exclude_seen: bool,
+    item_mask: np.ndarray | None,
+) -> np.ndarray:
+    """Boolean ``(len(user_ids), n_items)`` matrix, ``True`` where an item must not be shown.
+
+    ``item_mask`` is broadcast from ``(n_items,)`` or given per user; seen items are the
+    non-zero entries of the rows ``user_ids`` of ``user_items``.
+    """
+    user_ids = np.asarray(user_ids, dtype=np.int64)
+    excluded = np.zeros((len(user_ids), n_items), dtype=bool)
+    if item_mask is not None:
+        item_mask = np.asarray(item_mask, dtype=bool)
+        if item_mask.shape not in {(n_items,), (len(user_ids), n_items)}:
+            raise ValueError(
+                f"item_mask must have shape ({n_items},) or ({len(user_ids)}, {n_items}), "
+                f"got {item_mask.shape}"
+            )
+        excluded |= item_mask
+    if exclude_seen and user_items is not None:
+        seen = sp.csr_matrix(user_items)[user_ids]
+        rows = np.repeat(np.arange(len(user_ids)), np.diff(seen.indptr))
+        excluded[rows, seen.indices] = True
+    return excluded
+
+
+def top_k(scores: np.ndarray, k: int, excluded: np.ndarray | None = None):
+    """Top ``k`` columns of each row of ``scores``, best first, skipping ``excluded`` cells.
+
+    Returns ``(ids, values)`` of shape ``(n_rows, k)``: ``int64`` ids padded with ``-1`` and
+    ``float32`` values padded with ``-inf`` where a row has fewer than ``k`` eligible columns
+    (excluded cells, or non-finite scores). Equal scores inside the top ``k`` are ordered by
+    column index; which of several items tied at the cut-off is kept is unspecified.
+    """
+    scores = np.array(scores, dtype=np.float64, ndmin=2, copy=True)
+    n_rows, n_cols = scores.shape
+    if k <= 0:
+        raise ValueError(f"k must be positive, got {k}")
+    scores[~np.isfinite(scores)] = -np.inf
+    if excluded is not None:
+        scores[excluded] = -np.inf
+    take = min(k, n_cols)
+    if take < n_cols:
+        part = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+    else:
+        part = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -part_scores), axis=1)
+    ids = np.take_along_axis(part, order, axis=1).astype(np.int64)
+    values = np.take_along_axis(part_scores, order, axis=1)
+    ids[~np.isfinite(values)] = -1
+    out_ids = np.full((n_rows, k), -1, dtype=np.int64)
+    out_values = np.full((n_rows, k), -np.inf, dtype=np.float32)
+    out_ids[:, :take] = ids
+    out_values[:, :take] = values
+    return out_ids, out_values

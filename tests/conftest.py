@@ -1,0 +1,44 @@
+"""Shared test setup.
+
+The suite runs against the database and cache named by DATABASE_URL and REDIS_URL (the README's
+test command points them at the machine's PostgreSQL and Redis). Tests whose behaviour depends on
+PostgreSQL or Redis ask for the ``postgres`` or ``redis_url`` fixtures: without those services they
+skip on a developer's machine, and fail when CI=true, so CI can never pass without them.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _missing(what: str):
+    message = f"{what} is not available"
+    if IN_CI:
+        pytest.fail(f"{message}, and CI=true requires it", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres(db):
+    """Marks a test that needs PostgreSQL (row locks, real concurrency)."""
+    if connection.vendor != "postgresql":
+        _missing("PostgreSQL (set DATABASE_URL)")
+    return connection
+
+
+@pytest.fixture
+def redis_url():
+    """The URL of a reachable Redis server (REDIS_URL)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        _missing("Redis (set REDIS_URL)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        _missing(f"Redis at {url} ({exc})")
+    return url
