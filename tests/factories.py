@@ -22,25 +22,23 @@ from courses.models import (
 )
 
 
+PASSWORD = "pass-word-123"
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"learner{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    password = factory.django.Password(PASSWORD)
 
 
 class InstructorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Instructor
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, is_staff=True)
     display_name = factory.Sequence(lambda n: f"讲师{n}")

@@ -1,0 +1,91 @@
+"""Settings come from the environment in one place, with safe development defaults."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": "x" * 64 + "-a-long-random-production-secret-key",
+    "DJANGO_ALLOWED_HOSTS": "zhibo.example.com",
+    "DATABASE_URL": "sqlite:////tmp/zhibo-deploy-check.sqlite3",
+}
+
+
+def run_python(*args, env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    base.pop("REDIS_URL", None)
+    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def run_manage(*args, env):
+    return run_python("manage.py", *args, env=env)
+
+
+def settings_value(expression, env):
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    return run_python("-c", code, env=env)
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checklist_without_warnings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_no_environment_means_sqlite_local_memory_cache_and_debug():
+    result = settings_value(
+        "settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'],"
+        " settings.DEBUG, settings.CELERY_BROKER_URL",
+        env={},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "True",
+        "filesystem://",
+    ]
+
+
+def test_database_and_redis_urls_select_postgresql_and_redis():
+    result = settings_value(
+        "settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'],"
+        " settings.CELERY_BROKER_URL",
+        env={
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+            "REDIS_URL": "redis://127.0.0.1:6379/3",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/3",
+    ]
+
+
+def test_postgresql_is_reached_through_psycopg_3():
+    import psycopg
+    from django.db import connections
+
+    if connections["default"].vendor == "postgresql":
+        assert connections["default"].Database is psycopg
