@@ -21,7 +21,6 @@ from courses.models import (
     Tag,
 )
 
-
 PASSWORD = "pass-word-123"
 
 
