@@ -194,3 +194,21 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# How much each kind of feedback says about a learner's interest: used to derive interest tags
+# and to build the recommender's training matrix. A watch counts by the share watched, a rating
+# by (rating - 3), so a 1-star rating pulls away. "Not interested" is an exclusion, not a weight.
+RECOMMENDER_EVENT_WEIGHTS = {
+    "purchase": 5.0,
+    "enroll": 4.0,
+    "favourite": 3.0,
+    "cart": 2.0,
+    "reserve": 2.0,
+    "watch": 2.0,
+    "rating": 1.0,
+    "like": 1.5,
+    "share": 1.5,
+    "click": 1.0,
+    "view": 0.5,
+}
+RECOMMENDER_HALF_LIFE_DAYS = env.float("RECOMMENDER_HALF_LIFE_DAYS", default=30.0)

@@ -1,0 +1,157 @@
+"""Feedback events, learner profiles (用户画像) and privacy choices.
+
+Events are the recommender's training data: one row per thing a learner (or an anonymous visitor)
+did, idempotent on the client's event id. Interest tags are what the learner declared and what a
+periodic task derived from their events; both are shown to the learner, who can delete any.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Tag
+
+
+class Event(models.Model):
+    class Type(models.TextChoices):
+        IMPRESSION = "impression", _("Impression")
+        CLICK = "click", _("Click")
+        DETAIL_VIEW = "view", _("Detail view")
+        WATCH = "watch", _("Watch")
+        LIKE = "like", _("Like")
+        FAVOURITE = "favourite", _("Favourite")
+        SHARE = "share", _("Share")
+        ADD_TO_CART = "cart", _("Add to cart")
+        PURCHASE = "purchase", _("Purchase")
+        ENROLL = "enroll", _("Enroll")
+        RATING = "rating", _("Rating")
+        RESERVE = "reserve", _("Live reservation")
+        SEARCH = "search", _("Search")
+        NOT_INTERESTED = "not_interested", _("Not interested")
+
+    class ObjectType(models.TextChoices):
+        COURSE = "course", _("Course")
+        LESSON = "lesson", _("Lesson")
+        LIVE = "live", _("Live session")
+        VIDEO = "video", _("Short video")
+        PRODUCT = "product", _("Product")
+
+    class Client(models.TextChoices):
+        WEB = "web", _("Web")
+        IOS = "ios", _("iOS")
+        ANDROID = "android", _("Android")
+        SERVER = "server", _("Server")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    visitor_id = models.CharField(_("anonymous visitor id"), max_length=64, blank=True)
+    event_type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    object_type = models.CharField(
+        _("object type"), max_length=8, choices=ObjectType.choices, blank=True
+    )
+    object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
+    # Watch: share of the item watched (0-1) and the position reached; rating: 1-5.
+    value = models.FloatField(_("value"), null=True, blank=True)
+    position_seconds = models.PositiveIntegerField(_("position (seconds)"), null=True, blank=True)
+    query = models.CharField(_("search query"), max_length=200, blank=True)
+    page = models.CharField(_("page or slot"), max_length=64, blank=True)
+    request_id = models.UUIDField(_("recommendation request id"), null=True, blank=True)
+    client = models.CharField(_("client"), max_length=8, choices=Client.choices)
+    client_ts = models.DateTimeField(_("client time"))
+    server_ts = models.DateTimeField(_("server time"), db_index=True)
+    client_event_id = models.UUIDField(_("client event id"), default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("feedback event")
+        verbose_name_plural = _("feedback events")
+        constraints = [
+            models.UniqueConstraint(fields=["client_event_id"], name="event_client_id_once"),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(visitor_id=""), name="event_has_actor"
+            ),
+            models.CheckConstraint(
+                condition=~Q(event_type="rating") | Q(value__gte=1, value__lte=5),
+                name="event_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=~Q(event_type="watch") | Q(value__gte=0, value__lte=1),
+                name="event_watch_share_0_to_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(event_type="search") | Q(object_id__isnull=False),
+                name="event_has_object",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "server_ts"], name="event_user_time"),
+            models.Index(fields=["object_type", "object_id"], name="event_object"),
+            models.Index(
+                fields=["visitor_id"], name="event_visitor", condition=Q(user__isnull=True)
+            ),
+        ]
+
+    def __str__(self):
+        who = self.user_id or self.visitor_id
+        return f"{who} {self.event_type} {self.object_type}:{self.object_id}"
+
+
+class LearnerProfile(models.Model):
+    """The learner's privacy choices. Personalisation is on by default, with a plain notice."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_profile"
+    )
+    personalization_enabled = models.BooleanField(_("personalised recommendations"), default=True)
+    history_cleared_at = models.DateTimeField(_("history cleared at"), null=True, blank=True)
+    interests_derived_at = models.DateTimeField(_("interests derived at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("learner profile")
+        verbose_name_plural = _("learner profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class InterestTag(models.Model):
+    """One tag on one learner's profile: declared by them, derived from events, or both.
+
+    A tag the learner deleted stays as a ``dismissed`` row, so the periodic derivation never
+    brings it back; declaring it again lifts the dismissal.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interest_tags"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    declared = models.BooleanField(_("declared by the learner"), default=False)
+    derived_weight = models.FloatField(_("weight derived from activity"), default=0.0)
+    dismissed = models.BooleanField(_("deleted by the learner"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("interest tag")
+        verbose_name_plural = _("interest tags")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tag"], name="interest_tag_once"),
+            models.CheckConstraint(
+                condition=Q(derived_weight__gte=0), name="interest_weight_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(dismissed=False) | Q(declared=False, derived_weight=0),
+                name="interest_dismissed_is_empty",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.tag}"

@@ -1,0 +1,304 @@
+"""Recording feedback: one event per thing a learner did, stored once.
+
+``event_ingest_batch`` takes what the page script and the mobile apps send: up to 500 events,
+each validated on its own. Valid events are stored even when others in the same batch are
+rejected (a client that dropped a whole batch for one bad event would lose good data and retry
+forever); each rejected event is reported with its index, the field and the reason, so the client
+can drop or fix exactly that one. The client's event id makes recording idempotent: an id already
+stored, or repeated within the batch, is reported as a duplicate and changes nothing.
+
+``event_record`` is for what the server itself sees (detail views, purchases, reservations).
+"""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from numbers import Real
+
+from django.db import transaction
+from django.utils import timezone
+
+from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
+from recommendations.models import Event
+
+MAX_BATCH = 500
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_AGE = timedelta(days=30)
+
+OBJECT_MODELS = {
+    Event.ObjectType.COURSE: Course,
+    Event.ObjectType.LESSON: Lesson,
+    Event.ObjectType.LIVE: LiveSession,
+    Event.ObjectType.VIDEO: ShortVideo,
+    Event.ObjectType.PRODUCT: Product,
+}
+
+T, Obj = Event.Type, Event.ObjectType
+ALL_OBJECTS = frozenset(Obj.values)
+# Which kinds of object each event type may be about (a search is about none).
+ALLOWED_OBJECTS = {
+    T.IMPRESSION: ALL_OBJECTS,
+    T.CLICK: ALL_OBJECTS,
+    T.DETAIL_VIEW: ALL_OBJECTS,
+    T.WATCH: frozenset({Obj.LESSON, Obj.VIDEO, Obj.LIVE}),
+    T.LIKE: ALL_OBJECTS,
+    T.FAVOURITE: ALL_OBJECTS,
+    T.SHARE: ALL_OBJECTS,
+    T.ADD_TO_CART: frozenset({Obj.COURSE, Obj.PRODUCT}),
+    T.PURCHASE: frozenset({Obj.COURSE, Obj.PRODUCT}),
+    T.ENROLL: frozenset({Obj.COURSE}),
+    T.RATING: frozenset({Obj.COURSE, Obj.PRODUCT, Obj.LIVE, Obj.VIDEO}),
+    T.RESERVE: frozenset({Obj.LIVE}),
+    T.SEARCH: frozenset(),
+    T.NOT_INTERESTED: ALL_OBJECTS,
+}
+CLIENT_TYPES = frozenset(Event.Client.values) - {Event.Client.SERVER}
+
+
+class BatchTooLarge(ValueError):
+    pass
+
+
+@dataclass
+class Rejection:
+    index: int
+    field: str
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    stored: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+class _Invalid(Exception):
+    def __init__(self, field_name: str, reason: str):
+        self.field = field_name
+        self.reason = reason
+
+
+def _uuid(raw, field_name: str, *, required: bool) -> uuid.UUID | None:
+    if raw is None or raw == "":
+        if required:
+            raise _Invalid(field_name, "This field is required.")
+        return None
+    if isinstance(raw, uuid.UUID):
+        return raw
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise _Invalid(field_name, "Must be a UUID.") from None
+
+
+def _timestamp(raw, now: datetime) -> datetime:
+    if raw is None or raw == "":
+        raise _Invalid("client_ts", "This field is required.")
+    if isinstance(raw, datetime):
+        ts = raw
+    else:
+        try:
+            ts = datetime.fromisoformat(str(raw))
+        except ValueError:
+            raise _Invalid("client_ts", "Must be an ISO 8601 date-time.") from None
+    if timezone.is_naive(ts):
+        raise _Invalid("client_ts", "Must include a time zone offset.")
+    if ts > now + MAX_CLOCK_SKEW:
+        raise _Invalid("client_ts", "Is more than 5 minutes in the future.")
+    if ts < now - MAX_AGE:
+        raise _Invalid("client_ts", "Is more than 30 days old.")
+    return ts
+
+
+def _number(raw, field_name: str, low: float, high: float) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, Real):
+        raise _Invalid(field_name, "Must be a number.")
+    if not low <= raw <= high:
+        raise _Invalid(field_name, f"Must be between {low:g} and {high:g}.")
+    return float(raw)
+
+
+def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> Event:
+    if not isinstance(raw, dict):
+        raise _Invalid("non_field_errors", "Each event must be an object.")
+    event_id = _uuid(raw.get("client_event_id"), "client_event_id", required=True)
+    event_type = raw.get("type")
+    if not event_type:
+        raise _Invalid("type", "This field is required.")
+    if event_type not in ALLOWED_OBJECTS:
+        raise _Invalid("type", f"Unknown event type {str(event_type)[:30]!r}.")
+    client_ts = _timestamp(raw.get("client_ts"), now)
+
+    object_type = raw.get("object_type") or ""
+    object_id = raw.get("object_id")
+    query = raw.get("query") or ""
+    allowed = ALLOWED_OBJECTS[event_type]
+    if event_type == T.SEARCH:
+        if not isinstance(query, str) or not query.strip():
+            raise _Invalid("query", "A search needs a query.")
+        if len(query) > 200:
+            raise _Invalid("query", "Must be at most 200 characters.")
+        object_type, object_id = "", None
+    else:
+        if not object_type:
+            raise _Invalid("object_type", "This field is required.")
+        if object_type not in OBJECT_MODELS:
+            raise _Invalid("object_type", f"Unknown object type {str(object_type)[:30]!r}.")
+        if object_type not in allowed:
+            raise _Invalid("object_type", f"A {event_type} event cannot be about a {object_type}.")
+        if object_id is None or object_id == "":
+            raise _Invalid("object_id", "This field is required.")
+        if isinstance(object_id, bool) or not isinstance(object_id, int) or object_id <= 0:
+            raise _Invalid("object_id", "Must be a positive integer.")
+
+    value = raw.get("value")
+    position = raw.get("position_seconds")
+    if event_type == T.RATING:
+        if value is None:
+            raise _Invalid("value", "A rating needs a value from 1 to 5.")
+        value = _number(value, "value", 1, 5)
+    elif event_type == T.WATCH:
+        if value is None:
+            raise _Invalid("value", "A watch event needs the share watched (0 to 1).")
+        value = _number(value, "value", 0, 1)
+    else:
+        value = None
+    if position is not None:
+        position = int(_number(position, "position_seconds", 0, 7 * 24 * 3600))
+
+    page = raw.get("page") or ""
+    if not isinstance(page, str) or len(page) > 64:
+        raise _Invalid("page", "Must be text of at most 64 characters.")
+    return Event(
+        user=user,
+        visitor_id="" if user is not None else visitor_id,
+        event_type=event_type,
+        object_type=object_type,
+        object_id=object_id,
+        value=value,
+        position_seconds=position,
+        query=query.strip(),
+        page=page,
+        request_id=_uuid(raw.get("request_id"), "request_id", required=False),
+        client=client,
+        client_ts=client_ts,
+        server_ts=now,
+        client_event_id=event_id,
+    )
+
+
+def event_ingest_batch(
+    *, events: list, client: str, user=None, visitor_id: str = ""
+) -> IngestResult:
+    """Validate and store a batch of events from one learner (or anonymous visitor).
+
+    Raises ``BatchTooLarge`` for more than 500 events and ``ValueError`` for a bad client or a
+    missing actor; every per-event problem is reported in the result instead.
+    """
+    if len(events) > MAX_BATCH:
+        raise BatchTooLarge(f"A batch holds at most {MAX_BATCH} events, not {len(events)}.")
+    if client not in CLIENT_TYPES:
+        raise ValueError(f"Unknown client {client!r}: use one of {sorted(CLIENT_TYPES)}.")
+    if user is not None and not user.is_authenticated:
+        user = None
+    if user is None and not visitor_id:
+        raise ValueError("An anonymous batch needs a visitor id.")
+
+    now = timezone.now()
+    result = IngestResult()
+    parsed: list[tuple[int, Event]] = []
+    for index, raw in enumerate(events):
+        try:
+            parsed.append(
+                (index, _parse(raw, now=now, client=client, user=user, visitor_id=visitor_id))
+            )
+        except _Invalid as invalid:
+            result.rejected.append(Rejection(index, invalid.field, invalid.reason))
+
+    parsed = _drop_unknown_objects(parsed, result)
+    seen = set(
+        Event.objects.filter(
+            client_event_id__in=[event.client_event_id for _, event in parsed]
+        ).values_list("client_event_id", flat=True)
+    )
+    fresh = []
+    for index, event in parsed:
+        if event.client_event_id in seen:
+            result.duplicates.append(index)
+        else:
+            seen.add(event.client_event_id)
+            fresh.append((index, event))
+    # ignore_conflicts: a concurrent identical batch cannot make a second copy of an event.
+    Event.objects.bulk_create([event for _, event in fresh], ignore_conflicts=True)
+    result.stored = [index for index, _ in fresh]
+    result.rejected.sort(key=lambda r: r.index)
+    return result
+
+
+def _drop_unknown_objects(parsed, result: IngestResult):
+    wanted = defaultdict(set)
+    for _, event in parsed:
+        if event.object_type:
+            wanted[event.object_type].add(event.object_id)
+    existing = {
+        object_type: set(
+            OBJECT_MODELS[object_type].objects.filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        for object_type, ids in wanted.items()
+    }
+    kept = []
+    for index, event in parsed:
+        if event.object_type and event.object_id not in existing[event.object_type]:
+            result.rejected.append(
+                Rejection(index, "object_id", f"No {event.object_type} with id {event.object_id}.")
+            )
+        else:
+            kept.append((index, event))
+    return kept
+
+
+def event_record(
+    *,
+    user,
+    event_type: str,
+    object_type: str,
+    object_id: int,
+    visitor_id: str = "",
+    value: float | None = None,
+    page: str = "",
+    request_id: uuid.UUID | None = None,
+) -> Event | None:
+    """Record an event the server saw itself (a detail view, a purchase, a reservation)."""
+    if user is not None and not user.is_authenticated:
+        user = None
+    if user is None and not visitor_id:
+        return None  # nobody to attribute it to: a crawler without a visitor cookie
+    now = timezone.now()
+    event = Event(
+        user=user,
+        visitor_id="" if user is not None else visitor_id,
+        event_type=event_type,
+        object_type=object_type,
+        object_id=object_id,
+        value=value,
+        page=page,
+        request_id=request_id,
+        client=Event.Client.SERVER,
+        client_ts=now,
+        server_ts=now,
+    )
+    event.full_clean()
+    event.save()
+    return event
+
+
+@transaction.atomic
+def events_merge_visitor(*, visitor_id: str, user) -> int:
+    """At sign-in, the anonymous visitor's events become the account's."""
+    if not visitor_id:
+        return 0
+    return Event.objects.filter(user__isnull=True, visitor_id=visitor_id).update(
+        user=user, visitor_id=""
+    )
