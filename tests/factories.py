@@ -24,6 +24,16 @@ from courses.models import (
 PASSWORD = "pass-word-123"
 
 
+def tags_post_generation():
+    """``XFactory(tags=[...])`` sets the many-to-many tags after the row exists."""
+
+    def tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.tags.set(extracted)
+
+    return factory.post_generation(tags)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -68,6 +78,7 @@ class TagFactory(factory.django.DjangoModelFactory):
 
 class CourseFactory(factory.django.DjangoModelFactory):
     class Meta:
+        skip_postgeneration_save = True
         model = Course
 
     instructor = factory.SubFactory(InstructorFactory)
@@ -77,6 +88,7 @@ class CourseFactory(factory.django.DjangoModelFactory):
     price = Decimal("99.00")
     status = Course.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    tags = tags_post_generation()
 
 
 class ChapterFactory(factory.django.DjangoModelFactory):
@@ -102,6 +114,7 @@ class LessonFactory(factory.django.DjangoModelFactory):
 
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
+        skip_postgeneration_save = True
         model = Product
 
     instructor = factory.SubFactory(InstructorFactory)
@@ -109,10 +122,12 @@ class ProductFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"product-{n}")
     price = Decimal("59.00")
     stock = 100
+    tags = tags_post_generation()
 
 
 class LiveSessionFactory(factory.django.DjangoModelFactory):
     class Meta:
+        skip_postgeneration_save = True
         model = LiveSession
 
     instructor = factory.SubFactory(InstructorFactory)
@@ -120,6 +135,7 @@ class LiveSessionFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"live-{n}")
     scheduled_start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
     scheduled_end = factory.LazyAttribute(lambda o: o.scheduled_start + timedelta(hours=2))
+    tags = tags_post_generation()
 
 
 class LiveShelfItemFactory(factory.django.DjangoModelFactory):
@@ -135,6 +151,7 @@ class LiveShelfItemFactory(factory.django.DjangoModelFactory):
 
 class ShortVideoFactory(factory.django.DjangoModelFactory):
     class Meta:
+        skip_postgeneration_save = True
         model = ShortVideo
 
     instructor = factory.SubFactory(InstructorFactory)
@@ -142,3 +159,4 @@ class ShortVideoFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"video-{n}")
     video_url = "https://media.zhibo.local/videos/demo.mp4"
     duration_seconds = 45
+    tags = tags_post_generation()
