@@ -4,10 +4,10 @@ An interactions file has the columns ``user, item[, weight][, timestamp]``:
 
 * the delimiter (comma, tab, semicolon or pipe) is sniffed from the first lines;
 * a header row is optional: it is recognised when its first two fields name a user and an item
-  column (``user``, ``user_id``, ``learner``… / ``item``, ``course``, ``product``…) or when the
-  row's numeric columns hold text. A header also names the optional columns, so a three-column
-  file may carry ``user,item,timestamp``; without one, a third column is a weight unless its
-  first value is an ISO-8601 date;
+  column (``user``, ``user_id``, ``learner``… / ``item``, ``course``, ``product``…) or when all
+  its fields after the second are text (neither numbers nor dates). A header also names the
+  optional columns, so a three-column file may carry ``user,item,timestamp``; without one, a
+  third column is a weight unless its first value is an ISO-8601 date;
 * user and item ids are arbitrary strings, mapped to contiguous indices in order of first
   appearance;
 * weights must be finite and non-negative (rows of weight zero are dropped); timestamps are
@@ -98,7 +98,7 @@ def _header_columns(first: list[str]) -> tuple[str, ...] | None:
     """Column roles named by a header row, or ``None`` if ``first`` is data."""
     names = [field.strip().lower() for field in first]
     looks_named = len(names) >= 2 and names[0] in _USER_NAMES and names[1] in _ITEM_NAMES
-    extra_text = any(not _is_number(f) and not _is_time(f) for f in first[2:])
+    extra_text = len(first) > 2 and all(not _is_number(f) and not _is_time(f) for f in first[2:])
     if not (looks_named or extra_text):
         return None
     roles: list[str] = ["user", "item"]

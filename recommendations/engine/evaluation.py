@@ -329,7 +329,7 @@ def format_table(rows: Sequence[EvaluationRow], k: int = 10, with_params: bool =
         cells.append(f"{row.train_seconds:.1f}")
         body.append(cells)
     widths = [
-        max(len(headers[i]), *(len(cells[i]) for cells in body if len(cells) == len(headers)))
+        max([len(headers[i]), *(len(cells[i]) for cells in body if len(cells) == len(headers))])
         for i in range(len(headers))
     ]
 
