@@ -1,0 +1,381 @@
+"""``manage.py seed_demo`` and the demo catalog generator behind it."""
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from xml.etree import ElementTree
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Max
+
+from courses.demo.catalog import build_catalog, delete_demo_data
+from courses.demo.vocabulary import ALL_TAGS, TOPICS, topic_for_tag
+from courses.models import (
+    Category,
+    Chapter,
+    Course,
+    Instructor,
+    Lesson,
+    LiveSession,
+    LiveShelfItem,
+    Product,
+    ShortVideo,
+    Tag,
+)
+from courses.services import INSTRUCTORS_GROUP
+
+SCALE = 0.05
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+SVG = "{http://www.w3.org/2000/svg}svg"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--scale", str(SCALE), *args, stdout=out)
+    return out.getvalue()
+
+
+def catalog_dump(now: datetime) -> dict[str, list]:
+    """Everything seeded, by natural keys, with times relative to ``now``."""
+
+    def rel(value):
+        return None if value is None else value - now
+
+    def tags(rows, model):
+        names = model.tags.through.objects.filter(**{f"{rows}__in": model.objects.all()})
+        pairs = names.values_list(f"{rows}__slug", "tag__name")
+        grouped: dict[str, list[str]] = {}
+        for slug, name in pairs:
+            grouped.setdefault(slug, []).append(name)
+        return {slug: sorted(names) for slug, names in grouped.items()}
+
+    course_tags = tags("course", Course)
+    lessons = Lesson.objects.values_list(
+        "course__slug",
+        "chapter__position",
+        "chapter__title",
+        "position",
+        "title",
+        "duration_seconds",
+        "video_url",
+        "is_free_preview",
+    )
+    shelf = LiveShelfItem.objects.select_related("live_session", "product")
+    videos = ShortVideo.objects.select_related("instructor__user", "course").prefetch_related(
+        "tags", "products"
+    )
+    return {
+        "instructors": sorted(
+            Instructor.objects.values_list(
+                "user__username", "display_name", "slug", "headline", "bio", "avatar"
+            )
+        ),
+        "learners": sorted(
+            (u.username, rel(u.date_joined), u.is_staff)
+            for u in get_user_model().objects.filter(instructor__isnull=True)
+        ),
+        "courses": sorted(
+            (
+                c.instructor.user.username,
+                c.slug,
+                c.title,
+                c.subtitle,
+                c.description,
+                c.category.slug,
+                c.price,
+                c.list_price,
+                c.level,
+                c.language,
+                c.status,
+                rel(c.published_at),
+                c.cover.name,
+                tuple(course_tags[c.slug]),
+            )
+            for c in Course.objects.select_related("instructor__user", "category")
+        ),
+        "lessons": sorted(lessons),
+        "products": sorted(
+            Product.objects.values_list(
+                "instructor__user__username",
+                "slug",
+                "title",
+                "description",
+                "price",
+                "list_price",
+                "stock",
+                "kind",
+                "is_active",
+                "cover",
+            )
+        ),
+        "live_sessions": sorted(
+            (
+                live.slug,
+                live.instructor.user.username,
+                live.course.slug if live.course else None,
+                live.title,
+                live.status,
+                rel(live.scheduled_start),
+                rel(live.scheduled_end),
+                live.stream_url,
+                live.replay_url,
+            )
+            for live in LiveSession.objects.select_related("instructor__user", "course")
+        ),
+        "shelf": sorted(
+            (
+                item.live_session.slug,
+                item.position,
+                item.product.slug,
+                item.is_pinned,
+                item.flash_price,
+                rel(item.flash_starts_at),
+                rel(item.flash_ends_at),
+            )
+            for item in shelf
+        ),
+        "videos": sorted(
+            (
+                v.slug,
+                v.instructor.user.username,
+                v.course.slug if v.course else None,
+                v.title,
+                v.duration_seconds,
+                v.is_published,
+                rel(v.published_at),
+                tuple(sorted(t.name for t in v.tags.all())),
+                tuple(sorted(p.slug for p in v.products.all())),
+            )
+            for v in videos
+        ),
+    }
+
+
+def svg_root(name: str) -> ElementTree.Element:
+    with default_storage.open(name) as file:
+        return ElementTree.fromstring(file.read())
+
+
+def test_counts_follow_the_scale():
+    summary = build_catalog(seed=1, scale=SCALE, now=NOW)
+    expected = {
+        "instructors": 2,
+        "learners": 100,
+        "courses": 15,
+        "products": 10,
+        "live_sessions": 5,
+        "short_videos": 25,
+    }
+    assert {name: summary.counts[name] for name in expected} == expected
+    stored = {
+        "instructors": Instructor.objects.count(),
+        "learners": get_user_model().objects.filter(username__startswith="learner").count(),
+        "courses": Course.objects.count(),
+        "products": Product.objects.count(),
+        "live_sessions": LiveSession.objects.count(),
+        "short_videos": ShortVideo.objects.count(),
+    }
+    assert stored == expected
+    assert Chapter.objects.count() == summary.counts["chapters"]
+    assert Lesson.objects.count() == summary.counts["lessons"]
+    assert LiveShelfItem.objects.count() == summary.counts["shelf_items"]
+    assert set(summary.course_appeal) == set(Course.objects.values_list("id", flat=True))
+
+
+def test_vocabulary_has_two_level_topics_and_the_tags():
+    build_catalog(seed=1, scale=SCALE, now=NOW)
+    topics = Category.objects.filter(parent__isnull=True)
+    assert sorted(topics.values_list("name", flat=True)) == sorted(t.name for t in TOPICS)
+    assert len(TOPICS) >= 12
+    children = topics.annotate(n=Count("children")).values_list("n", flat=True)
+    assert all(2 <= n <= 4 for n in children)
+    assert Category.objects.filter(parent__parent__isnull=False).count() == 0
+    assert set(Tag.objects.values_list("name", flat=True)) == set(ALL_TAGS)
+    assert 60 <= len(ALL_TAGS) <= 100
+
+
+def test_the_same_seed_gives_the_same_catalog_and_another_seed_does_not():
+    build_catalog(seed=7, scale=SCALE, now=NOW)
+    first = catalog_dump(NOW)
+    assert delete_demo_data() > 0
+    assert not Course.objects.exists() and not get_user_model().objects.exists()
+    later = NOW + timedelta(days=3, minutes=17)
+    build_catalog(seed=7, scale=SCALE, now=later)
+    assert catalog_dump(later) == first
+    delete_demo_data()
+    build_catalog(seed=8, scale=SCALE, now=NOW)
+    other = catalog_dump(NOW)
+    assert other["courses"] != first["courses"]
+    assert other["instructors"] != first["instructors"]
+
+
+def test_reset_removes_the_demo_media_files(media_root):
+    build_catalog(seed=7, scale=SCALE, now=NOW)
+    cover = Course.objects.first().cover.name
+    avatar = Instructor.objects.first().avatar.name
+    assert default_storage.exists(cover) and default_storage.exists(avatar)
+    delete_demo_data()
+    assert not default_storage.exists(cover) and not default_storage.exists(avatar)
+
+
+def test_a_second_run_changes_nothing():
+    first_output = seed()
+    assert "created" in first_output and "admin" in first_output
+
+    def state():
+        return {
+            model.__name__: model.objects.aggregate(n=Count("id"), last=Max("id"))
+            for model in (Course, Lesson, Product, LiveSession, LiveShelfItem, ShortVideo, Tag)
+        } | {"updated": Course.objects.aggregate(last=Max("updated_at"))["last"]}
+
+    before = state()
+    output = seed()
+    assert "nothing changed" in output
+    assert state() == before
+
+
+def test_another_seed_without_reset_fails_and_with_reset_replaces_the_catalog():
+    seed("--seed", "1")
+    titles = set(Course.objects.values_list("title", flat=True))
+    with pytest.raises(CommandError, match="another seed or scale"):
+        seed("--seed", "2")
+    assert set(Course.objects.values_list("title", flat=True)) == titles
+    output = seed("--seed", "2", "--reset")
+    assert "reset:" in output
+    assert set(Course.objects.values_list("title", flat=True)) != titles
+    assert Course.objects.count() == len(titles)
+
+
+def test_verbosity_zero_prints_nothing():
+    out = StringIO()
+    call_command("seed_demo", "--scale", str(SCALE), verbosity=0, stdout=out)
+    assert out.getvalue() == ""
+    assert Course.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scale", "0"], "--scale must be a positive number"),
+        (["--scale", "-0.5"], "--scale must be a positive number"),
+        (["--scale", "lots"], "--scale must be a positive number"),
+        (["--scale", "nan"], "--scale must be a positive number"),
+        (["--scale", "inf"], "--scale must be a positive number"),
+        (["--seed", "1.5"], "--seed must be an integer"),
+        (["--seed", "forty-two"], "--seed must be an integer"),
+        (["--admin-password", ""], "--admin-password must not be empty"),
+    ],
+)
+def test_invalid_arguments_fail_with_one_clear_line(args, message):
+    with pytest.raises(CommandError, match=message) as error:
+        call_command("seed_demo", *args, verbosity=0)
+    assert "\n" not in str(error.value)
+    assert not Course.objects.exists()
+
+
+def test_every_course_is_complete_with_an_svg_cover():
+    build_catalog(seed=3, scale=SCALE, now=NOW)
+    courses = Course.objects.prefetch_related("chapters__lessons", "tags").select_related(
+        "category"
+    )
+    for course in courses:
+        chapters = list(course.chapters.all())
+        assert 3 <= len(chapters) <= 6, course
+        for chapter in chapters:
+            lessons = list(chapter.lessons.all())
+            assert 3 <= len(lessons) <= 6, chapter
+            assert all(5 * 60 <= lesson.duration_seconds <= 40 * 60 for lesson in lessons)
+            assert all(
+                lesson.video_url.startswith("https://media.zhibo.local/") for lesson in lessons
+            )
+        assert chapters[0].lessons.all()[0].is_free_preview
+        assert not any(lesson.is_free_preview for c in chapters[1:] for lesson in c.lessons.all())
+        assert 2 <= course.tags.count() <= 5
+        assert course.category.parent_id is not None
+        assert course.cover.name.endswith(".svg")
+        root = svg_root(course.cover.name)
+        assert root.tag == SVG
+        assert course.title[:5] in ElementTree.tostring(root, encoding="unicode")
+        course.full_clean()
+    assert all(svg_root(i.avatar.name).tag == SVG for i in Instructor.objects.all())
+
+
+def test_live_sessions_in_all_three_states_with_valid_shelves():
+    now = datetime.now(UTC)
+    build_catalog(seed=5, scale=SCALE, now=now)
+    lives = LiveSession.objects.prefetch_related("shelf_items__product")
+    states = {live.status for live in lives}
+    assert {"ended", "live", "scheduled"} <= states
+    for live in lives:
+        if live.status == "ended":
+            assert live.scheduled_end < now and live.replay_url
+        elif live.status == "live":
+            assert live.scheduled_start < now < live.scheduled_end and live.stream_url
+        else:
+            assert now < live.scheduled_start < now + timedelta(days=14, hours=1)
+        if live.course_id:
+            assert live.course.instructor_id == live.instructor_id
+        items = list(live.shelf_items.all())
+        assert 1 <= len(items) <= 6
+        assert sum(item.is_pinned for item in items) == 1
+        assert sorted(item.position for item in items) == list(range(1, len(items) + 1))
+        for item in items:
+            assert item.product.instructor_id == live.instructor_id
+            if item.flash_price is not None:
+                assert item.flash_price <= item.product.price
+                assert live.scheduled_start <= item.flash_starts_at < item.flash_ends_at
+                assert item.flash_ends_at <= live.scheduled_end
+            item.full_clean()
+        live.full_clean()
+    assert LiveShelfItem.objects.filter(flash_price__isnull=False).exists()
+
+
+def test_videos_and_products_stay_with_their_instructor_and_topic():
+    build_catalog(seed=5, scale=SCALE, now=NOW)
+    for video in ShortVideo.objects.prefetch_related("products", "tags"):
+        assert 15 <= video.duration_seconds <= 180
+        if video.course_id:
+            assert video.course.instructor_id == video.instructor_id
+        assert len(video.products.all()) <= 2
+        assert all(p.instructor_id == video.instructor_id for p in video.products.all())
+        assert len({topic_for_tag(t.name) for t in video.tags.all()} - {None}) == 1
+        video.full_clean()
+    for product in Product.objects.prefetch_related("tags"):
+        assert 0 <= product.stock <= 500
+        assert product.list_price is None or product.list_price > product.price
+        assert len({topic_for_tag(t.name) for t in product.tags.all()} - {None}) == 1
+        assert svg_root(product.cover.name).tag == SVG
+
+
+def test_instructors_are_staff_in_the_instructors_group():
+    build_catalog(seed=1, scale=SCALE, now=NOW)
+    for instructor in Instructor.objects.select_related("user"):
+        assert instructor.user.is_staff and not instructor.user.is_superuser
+        assert instructor.user.groups.filter(name=INSTRUCTORS_GROUP).exists()
+        assert instructor.headline and instructor.bio
+    learners = get_user_model().objects.filter(username__startswith="learner")
+    assert not learners.filter(is_staff=True).exists()
+    assert learners.values("password").distinct().count() == 1
+
+
+def test_the_printed_accounts_can_log_in(client):
+    output = seed("--admin-password", "s3cret-demo")
+    assert "admin / s3cret-demo" in output
+    instructor = Instructor.objects.order_by("user__username").first().user.username
+    assert f"{instructor} / s3cret-demo" in output
+    assert not client.login(username="admin", password="zhibo-admin")
+    assert client.login(username="admin", password="s3cret-demo")
+    assert client.get("/admin/").status_code == 200
+    client.logout()
+    assert client.login(username=instructor, password="s3cret-demo")
+    assert client.login(username="learner0001", password="s3cret-demo")
