@@ -528,3 +528,6 @@ class ShortVideo(TimeStamped):
             and self.course.instructor_id != self.instructor_id
         ):
             raise ValidationError({"course": _("The course belongs to another instructor.")})
+
+
+from courses.commerce_models import *  # noqa: E402,F403
