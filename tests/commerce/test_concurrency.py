@@ -1,0 +1,80 @@
+"""Under real concurrency (PostgreSQL, one connection per thread) nothing is sold or sent twice."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from courses.commerce import live_reminders_send_due, order_create, order_pay
+from courses.models import LiveReservation, Order, Product
+from tests.factories import LiveSessionFactory, ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(count, work):
+    """Run ``work(i)`` in ``count`` threads that start at the same moment; return the results."""
+    barrier = threading.Barrier(count)
+
+    def task(i):
+        try:
+            barrier.wait()
+            return work(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(task, range(count)))
+
+
+def test_fifty_buyers_for_ten_units_pay_ten_orders_and_never_oversell(postgres):
+    product = ProductFactory(stock=10)
+    buyers = UserFactory.create_batch(50)
+
+    def buy(i):
+        order = order_create(user=buyers[i], items=[(product, 1)], idempotency_key="checkout")
+        try:
+            order_pay(order_id=order.pk, user=buyers[i])
+        except ValidationError as refusal:
+            return refusal.code
+        return "paid"
+
+    outcomes = run_together(50, buy)
+
+    assert outcomes.count("paid") == 10
+    assert outcomes.count("sold_out") == 40
+    assert Product.objects.get(pk=product.pk).stock == 0
+    assert Order.objects.filter(status=Order.Status.PAID).count() == 10
+    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 40
+
+
+def test_concurrent_retries_with_one_idempotency_key_place_one_order(postgres):
+    product = ProductFactory(stock=10)
+    buyer = UserFactory()
+
+    orders = run_together(
+        10,
+        lambda i: order_create(user=buyer, items=[(product, 1)], idempotency_key="retry").pk,
+    )
+
+    assert len(set(orders)) == 1
+    assert Order.objects.count() == 1
+
+
+def test_concurrent_reminder_runs_send_each_reminder_once(postgres, mailoutbox):
+    start = timezone.now() + timedelta(minutes=5)
+    live = LiveSessionFactory(scheduled_start=start, scheduled_end=start + timedelta(hours=1))
+    for learner in UserFactory.create_batch(20):
+        LiveReservation.objects.create(user=learner, live_session=live)
+
+    sent = run_together(8, lambda i: live_reminders_send_due())
+
+    assert sum(sent) == 20
+    assert len(mailoutbox) == 20
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        LiveReservation.objects.values_list("user__email", flat=True)
+    )
