@@ -31,3 +31,8 @@ def course_get_for_instructor(*, user, course_id) -> Course:
         return Course.objects.owned_by(user).get(pk=course_id)
     except Course.DoesNotExist:
         raise Http404("No such course.") from None
+
+
+def user_owns(user, obj) -> bool:
+    """Whether ``user`` may change ``obj``, a row of any model with an ``owner_path``."""
+    return type(obj).objects.owned_by(user).filter(pk=obj.pk).exists()

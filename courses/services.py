@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from courses.models import Course, Instructor, LiveSession
+from courses.models import Course, Instructor, LiveSession, Product
 
 INSTRUCTORS_GROUP = "Instructors"
 
@@ -64,6 +64,26 @@ def instructor_create(
     )
     instructor.full_clean()
     instructor.save()
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    group, _ = Group.objects.get_or_create(name=INSTRUCTORS_GROUP)
+    user.groups.add(group)
+    return instructor
+
+
+def product_set_on_sale(*, product: Product, on_sale: bool) -> Product:
+    if product.is_active != on_sale:
+        product.is_active = on_sale
+        product.save(update_fields=["is_active", "updated_at"])
+    return product
+
+
+@transaction.atomic
+def instructor_grant_admin_access(*, instructor: Instructor) -> Instructor:
+    """Staff access and the Instructors group for a profile created outside ``instructor_create``
+    (the admin's add form)."""
+    user = instructor.user
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
