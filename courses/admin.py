@@ -1,0 +1,483 @@
+"""The catalog's admin, scoped per instructor.
+
+Instructors are staff users in the "Instructors" group (``courses.services.INSTRUCTORS_GROUP``):
+their model permissions come from that group, and ``InstructorScopedAdmin`` /
+``InstructorScopedInline`` narrow every page to the rows they own through
+``<Model>.objects.owned_by(user)``: the lists, the objects a URL can open (others answer 404),
+the choices of every foreign key and many-to-many field (a forged id is an invalid choice) and so
+the rows a bulk action touches. Superusers own everything.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from courses import selectors, services
+from courses.models import (
+    Category,
+    Chapter,
+    Course,
+    Instructor,
+    Lesson,
+    LiveSession,
+    LiveShelfItem,
+    Product,
+    ShortVideo,
+    Tag,
+)
+
+
+def _scope_choices(db_field, request, kwargs):
+    """Offer only the user's own rows in a relation to an owned model (instructors, courses...)."""
+    related = db_field.related_model
+    if "queryset" not in kwargs and hasattr(related, "owner_path"):
+        kwargs["queryset"] = related.objects.owned_by(request.user)
+
+
+class _OwnedRows:
+    """What the admin and its inlines share: the rows, the choices and the object permissions."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).owned_by(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        _scope_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        _scope_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # ``obj`` is the row itself on a model admin and the parent row on an inline.
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._owns(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._owns(request, obj)
+
+    @staticmethod
+    def _owns(request, obj):
+        if obj is None:
+            return True
+        # A page asks about the same row a dozen times: ask the database once per request.
+        answers = request.__dict__.setdefault("_owned_rows", {})
+        key = (obj._meta.label, obj.pk)
+        if key not in answers:
+            answers[key] = selectors.user_owns(request.user, obj)
+        return answers[key]
+
+
+class InstructorScopedAdmin(_OwnedRows, admin.ModelAdmin):
+    """A model admin showing each instructor only their own rows.
+
+    A model whose ``owner_path`` is a single foreign key (``instructor``) gets that field hidden
+    from instructors, in the form, the list and its filters, and set to their profile on add.
+    """
+
+    @property
+    def owner_field(self):
+        path = self.model.owner_path
+        return path if path and "__" not in path else None
+
+    def _hides_owner(self, request):
+        return self.owner_field is not None and not request.user.is_superuser
+
+    def _without_owner(self, request, names):
+        if not self._hides_owner(request):
+            return names
+        return [name for name in names if name != self.owner_field]
+
+    def get_object(self, request, object_id, from_field=None):
+        # Someone else's row is "not found", never a redirect that would confirm it exists.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(
+                _("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?")
+                % {"name": self.opts.verbose_name, "key": object_id}
+            )
+        return obj
+
+    def has_add_permission(self, request):
+        user = request.user
+        return super().has_add_permission(request) and (
+            user.is_superuser or selectors.instructor_for(user) is not None
+        )
+
+    def get_fields(self, request, obj=None):
+        return self._without_owner(request, super().get_fields(request, obj))
+
+    def get_list_display(self, request):
+        return self._without_owner(request, super().get_list_display(request))
+
+    def get_list_filter(self, request):
+        return self._without_owner(request, super().get_list_filter(request))
+
+    def save_model(self, request, obj, form, change):
+        if not change and self._hides_owner(request):
+            setattr(obj, self.owner_field, selectors.instructor_for(request.user))
+        super().save_model(request, obj, form, change)
+
+    def apply_to_selected(self, request, queryset, service, *, done, message):
+        """Run ``service`` on each selected row (only the user's own: the changelist's queryset
+        is scoped) and report how many are ``done``; a row the service rejects is named."""
+        count = 0
+        for obj in queryset:
+            try:
+                obj = service(obj)
+            except ValidationError as exc:
+                self.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
+                continue
+            count += bool(done(obj))
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+class OwnedInlineFormSet(BaseInlineFormSet):
+    """Each form's hidden id must name one of this formset's rows: Django's own formsets accept
+    the id of any row of the model (and then silently drop that form)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields[self.model._meta.pk.name].queryset = self.get_queryset()
+
+
+class InstructorScopedInline(_OwnedRows):
+    """An inline showing only the user's own rows; mix in before ``admin.TabularInline``.
+
+    ``parent_choices(parent)`` narrows choice fields further to the edited parent's rows.
+    """
+
+    formset = OwnedInlineFormSet
+
+    def parent_choices(self, parent):
+        return {}
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and self._owns(request, obj)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            fields = formset.form.base_fields
+            for name, queryset in self.parent_choices(obj).items():
+                if name in fields:
+                    fields[name].queryset = queryset
+        return formset
+
+
+# Courses, chapters and lessons
+
+
+class ChapterInline(InstructorScopedInline, admin.TabularInline):
+    model = Chapter
+    fields = ["position", "title"]
+    extra = 1
+
+
+class LessonInline(InstructorScopedInline, admin.TabularInline):
+    model = Lesson
+    fk_name = "course"
+    fields = ["chapter", "position", "title", "duration_seconds", "video_url", "is_free_preview"]
+    extra = 1
+
+    def parent_choices(self, course):
+        return {"chapter": course.chapters.all()}
+
+
+@admin.register(Course)
+class CourseAdmin(InstructorScopedAdmin):
+    list_display = ["title", "instructor", "category", "price", "status", "published_at"]
+    list_filter = ["status", "level", "language", "category", "instructor"]
+    list_select_related = ["instructor", "category__parent"]
+    search_fields = ["title", "subtitle"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["tags"]
+    fields = [
+        "title",
+        "slug",
+        "subtitle",
+        "instructor",
+        "category",
+        "tags",
+        "level",
+        "language",
+        "price",
+        "list_price",
+        "cover",
+        "description",
+        "status",
+        "published_at",
+    ]
+    inlines = [ChapterInline, LessonInline]
+    actions = ["publish", "unpublish"]
+
+    def get_inlines(self, request, obj):
+        # A lesson needs one of the course's chapters: lessons come once the course exists.
+        return self.inlines if obj is not None else [ChapterInline]
+
+    @admin.action(description=_("Publish the selected courses"), permissions=["change"])
+    def publish(self, request, queryset):
+        self.apply_to_selected(
+            request,
+            queryset,
+            lambda course: services.course_publish(course=course),
+            done=lambda course: course.status == Course.Status.PUBLISHED,
+            message=ngettext_lazy(
+                "%(count)d course published.", "%(count)d courses published.", "count"
+            ),
+        )
+
+    @admin.action(description=_("Unpublish the selected courses"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        self.apply_to_selected(
+            request,
+            queryset,
+            lambda course: services.course_unpublish(course=course),
+            done=lambda course: course.status == Course.Status.DRAFT,
+            message=ngettext_lazy(
+                "%(count)d course unpublished.", "%(count)d courses unpublished.", "count"
+            ),
+        )
+
+
+@admin.register(Chapter)
+class ChapterAdmin(InstructorScopedAdmin):
+    list_display = ["title", "course", "position"]
+    list_filter = [("course", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["course"]
+    search_fields = ["title", "course__title"]
+
+
+@admin.register(Lesson)
+class LessonAdmin(InstructorScopedAdmin):
+    list_display = ["title", "course", "chapter", "position", "duration_seconds", "is_free_preview"]
+    list_filter = ["is_free_preview", ("course", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["course", "chapter"]
+    search_fields = ["title", "course__title"]
+
+
+# Live sessions and their shelf
+
+
+class ShelfFormSet(OwnedInlineFormSet):
+    def clean(self):
+        super().clean()
+        pinned = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("is_pinned") and not self._should_delete_form(form)
+        ]
+        if len(pinned) > 1:
+            raise ValidationError(_("Pin at most one product."), code="pinned")
+
+
+class LiveShelfItemInline(InstructorScopedInline, admin.TabularInline):
+    model = LiveShelfItem
+    formset = ShelfFormSet
+    fields = [
+        "position",
+        "product",
+        "is_pinned",
+        "flash_price",
+        "flash_starts_at",
+        "flash_ends_at",
+    ]
+    autocomplete_fields = ["product"]
+    extra = 1
+
+    def parent_choices(self, live_session):
+        return {"product": live_session.instructor.products.all()}
+
+
+@admin.register(LiveSession)
+class LiveSessionAdmin(InstructorScopedAdmin):
+    list_display = ["title", "instructor", "course", "status", "scheduled_start", "scheduled_end"]
+    list_filter = ["status", "instructor"]
+    list_select_related = ["instructor", "course"]
+    search_fields = ["title"]
+    date_hierarchy = "scheduled_start"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["tags"]
+    fields = [
+        "title",
+        "slug",
+        "instructor",
+        "course",
+        "tags",
+        "description",
+        "cover",
+        "scheduled_start",
+        "scheduled_end",
+        "status",
+        "stream_url",
+        "replay_url",
+    ]
+    inlines = [LiveShelfItemInline]
+    actions = ["start", "end"]
+
+    @admin.action(description=_("Start the selected live sessions"), permissions=["change"])
+    def start(self, request, queryset):
+        self.apply_to_selected(
+            request,
+            queryset,
+            lambda live: services.live_session_start(live_session=live),
+            done=lambda live: live.status == LiveSession.Status.LIVE,
+            message=ngettext_lazy(
+                "%(count)d live session is live.", "%(count)d live sessions are live.", "count"
+            ),
+        )
+
+    @admin.action(description=_("End the selected live sessions"), permissions=["change"])
+    def end(self, request, queryset):
+        self.apply_to_selected(
+            request,
+            queryset,
+            lambda live: services.live_session_end(live_session=live),
+            done=lambda live: live.status == LiveSession.Status.ENDED,
+            message=ngettext_lazy(
+                "%(count)d live session ended.", "%(count)d live sessions ended.", "count"
+            ),
+        )
+
+
+# Short videos and products
+
+
+@admin.register(ShortVideo)
+class ShortVideoAdmin(InstructorScopedAdmin):
+    list_display = [
+        "title",
+        "instructor",
+        "course",
+        "duration_seconds",
+        "is_published",
+        "published_at",
+    ]
+    list_filter = ["is_published", "instructor"]
+    list_select_related = ["instructor", "course"]
+    search_fields = ["title"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["tags", "products"]
+    fields = [
+        "title",
+        "slug",
+        "instructor",
+        "video_url",
+        "duration_seconds",
+        "cover",
+        "course",
+        "products",
+        "tags",
+        "is_published",
+        "published_at",
+    ]
+
+
+class StockFilter(admin.SimpleListFilter):
+    title = Product._meta.get_field("stock").verbose_name
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("in", _("In stock")), ("out", _("Sold out"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "in":
+            return queryset.filter(stock__gt=0)
+        if self.value() == "out":
+            return queryset.filter(stock=0)
+        return queryset
+
+
+@admin.register(Product)
+class ProductAdmin(InstructorScopedAdmin):
+    list_display = ["title", "instructor", "kind", "price", "stock", "is_active", "created_at"]
+    list_filter = ["is_active", "kind", StockFilter, "instructor"]
+    list_select_related = ["instructor"]
+    search_fields = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["tags"]
+    fields = [
+        "title",
+        "slug",
+        "instructor",
+        "kind",
+        "price",
+        "list_price",
+        "stock",
+        "is_active",
+        "tags",
+        "cover",
+        "description",
+    ]
+    actions = ["put_on_sale", "take_off_sale"]
+
+    @admin.action(description=_("Put the selected products on sale"), permissions=["change"])
+    def put_on_sale(self, request, queryset):
+        self.apply_to_selected(
+            request,
+            queryset,
+            lambda product: services.product_set_on_sale(product=product, on_sale=True),
+            done=lambda product: product.is_active,
+            message=ngettext_lazy(
+                "%(count)d product on sale.", "%(count)d products on sale.", "count"
+            ),
+        )
+
+    @admin.action(description=_("Take the selected products off sale"), permissions=["change"])
+    def take_off_sale(self, request, queryset):
+        self.apply_to_selected(
+            request,
+            queryset,
+            lambda product: services.product_set_on_sale(product=product, on_sale=False),
+            done=lambda product: not product.is_active,
+            message=ngettext_lazy(
+                "%(count)d product off sale.", "%(count)d products off sale.", "count"
+            ),
+        )
+
+
+# Instructors and the shared vocabulary
+
+
+@admin.register(Instructor)
+class InstructorAdmin(InstructorScopedAdmin):
+    list_display = ["display_name", "user", "slug", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["display_name", "slug", "user__username"]
+    prepopulated_fields = {"slug": ["display_name"]}
+    autocomplete_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An instructor edits their profile, never which account it belongs to.
+        return [] if request.user.is_superuser else ["user"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.instructor_grant_admin_access(instructor=obj)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "slug", "position"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
