@@ -25,6 +25,7 @@ from courses.models import (
     Tag,
 )
 from courses.services import INSTRUCTORS_GROUP
+from tests.factories import UserFactory
 
 SCALE = 0.05
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -254,6 +255,14 @@ def test_another_seed_without_reset_fails_and_with_reset_replaces_the_catalog():
     assert "reset:" in output
     assert set(Course.objects.values_list("title", flat=True)) != titles
     assert Course.objects.count() == len(titles)
+
+
+def test_existing_accounts_of_the_same_name_are_not_taken_over():
+    UserFactory(username="admin", email="owner@example.com")
+    with pytest.raises(CommandError, match=r"already exist \(admin\)"):
+        seed()
+    assert not Course.objects.exists()
+    assert get_user_model().objects.get(username="admin").email == "owner@example.com"
 
 
 def test_verbosity_zero_prints_nothing():

@@ -1070,7 +1070,7 @@ def build_catalog(
         if _stored_counts() != plan.counts or set(stored_ids) != plan.course_titles:
             raise DemoDataConflict(
                 "the database holds demo data of another seed or scale, or of an interrupted "
-                "run; reset it first"
+                "run; delete it first (seed_demo --reset)"
             )
         created = False
     else:

@@ -86,7 +86,7 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except DemoDataConflict as exc:
-            raise CommandError(f"{exc} (run seed_demo --reset)") from None
+            raise CommandError(str(exc)) from None
         if not verbose:
             return
         if summary.created:
