@@ -24,7 +24,14 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-__all__ = ["FactorizationModel", "ValidationTracker", "resolve_threads"]
+__all__ = [
+    "FactorizationModel",
+    "ValidationTracker",
+    "as_id_array",
+    "check_interactions",
+    "resolve_threads",
+    "top_k",
+]
 
 _SCORE_BUDGET = 1 << 22  # float32 scores per block of users (16 MiB)
 _FORMAT_VERSION = 1
@@ -40,7 +47,22 @@ def resolve_threads(num_threads: int) -> int:
         return os.cpu_count() or 1
 
 
-def _as_id_array(ids: int | Sequence[int] | np.ndarray, upper: int, what: str) -> np.ndarray:
+def check_interactions(user_items: Any) -> sp.csr_matrix:
+    """Validate a users x items matrix of weights: sparse, finite, ``>= 0``.
+
+    Returns a new CSR float32 matrix with duplicates summed (the input is never modified).
+    """
+    if not sp.issparse(user_items) or user_items.ndim != 2:
+        raise ValueError("user_items must be a 2-D scipy.sparse users x items matrix")
+    matrix = sp.csr_matrix(user_items, dtype=np.float32, copy=True)
+    matrix.sum_duplicates()
+    if matrix.nnz and (not np.all(np.isfinite(matrix.data)) or matrix.data.min() < 0):
+        raise ValueError("user_items weights must be finite and >= 0")
+    return matrix
+
+
+def as_id_array(ids: int | Sequence[int] | np.ndarray, upper: int, what: str) -> np.ndarray:
+    """``ids`` (an int or a 1-D sequence) as int64, each checked to be in ``[0, upper)``."""
     array = np.atleast_1d(np.asarray(ids))
     if array.ndim != 1:
         raise ValueError(f"{what} must be an int or a 1-D sequence of ints")
@@ -250,7 +272,7 @@ class FactorizationModel:
         eligible items are padded with id ``-1`` and score ``-inf``.
         """
         user_factors, item_factors = self._fitted_factors()
-        users = _as_id_array(user_ids, self.n_users, "user_ids")
+        users = as_id_array(user_ids, self.n_users, "user_ids")
         seen = None
         if exclude_seen:
             if user_items is None:
@@ -286,7 +308,7 @@ class FactorizationModel:
             )
         mask = _check_mask(item_mask, vectors.shape[0], self.n_items)
         if exclude_items is not None:
-            excluded = _as_id_array(exclude_items, self.n_items, "exclude_items")
+            excluded = as_id_array(exclude_items, self.n_items, "exclude_items")
             extra = np.zeros(self.n_items, dtype=bool)
             extra[excluded] = True
             mask = extra if mask is None else mask | extra
@@ -304,7 +326,7 @@ class FactorizationModel:
         in :meth:`recommend`. Items with all-zero factors have similarity 0 to everything.
         """
         _, item_factors = self._fitted_factors()
-        items = _as_id_array(item_ids, self.n_items, "item_ids")
+        items = as_id_array(item_ids, self.n_items, "item_ids")
         norms = np.linalg.norm(item_factors, axis=1)
         normalized = item_factors / np.where(norms > 0, norms, 1)[:, None]
         normalized = normalized.astype(np.float32)

@@ -40,6 +40,8 @@ from threadpoolctl import threadpool_limits
 from recommendations.engine._factorization import (
     FactorizationModel,
     ValidationTracker,
+    as_id_array,
+    check_interactions,
     resolve_threads,
 )
 from recommendations.engine._solvers import (
@@ -51,31 +53,23 @@ from recommendations.engine._solvers import (
     hkv_loss,
 )
 
-__all__ = ["ALS", "Explanation", "check_interactions", "interaction_row"]
+__all__ = ["ALS", "Explanation", "interaction_row"]
 
 Callback = Callable[[int, "ALS"], float | None]
-
-
-def check_interactions(user_items: Any) -> sp.csr_matrix:
-    """Validate a users x items matrix of weights: sparse, finite, ``>= 0``; CSR float32."""
-    if not sp.issparse(user_items) or user_items.ndim != 2:
-        raise ValueError("user_items must be a 2-D scipy.sparse users x items matrix")
-    matrix = sp.csr_matrix(user_items, dtype=np.float32)
-    matrix.sum_duplicates()
-    if matrix.nnz and (not np.all(np.isfinite(matrix.data)) or matrix.data.min() < 0):
-        raise ValueError("user_items weights must be finite and >= 0")
-    return matrix
 
 
 def interaction_row(row: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """``(item ids, weights)`` of the nonzero entries of one user's interactions.
 
-    ``row`` is a ``1 x n_items`` sparse matrix, or a dense vector of length ``n_items``.
+    ``row`` is a ``1 x n_items`` sparse matrix, a sparse or dense vector of length
+    ``n_items``, or a dense ``1 x n_items`` array.
     """
     if sp.issparse(row):
+        if row.shape == (n_items,):
+            row = row.reshape(1, n_items)
         if row.shape != (1, n_items):
             raise ValueError(f"expected a 1 x {n_items} sparse row, got shape {row.shape}")
-        csr = sp.csr_matrix(row, dtype=np.float32)
+        csr = sp.csr_matrix(row, dtype=np.float32, copy=True)
         csr.sum_duplicates()
         indices, weights = csr.indices.astype(np.int64), csr.data
     else:
@@ -136,6 +130,15 @@ class ALS(FactorizationModel):
     random_state:
         Seed of the factor initialisation. Results are bit-identical for a seed on a machine,
         whatever ``num_threads`` (the work partition depends only on the data).
+
+    Attributes
+    ----------
+    user_factors, item_factors:
+        float32 arrays ``n_users x factors`` and ``n_items x factors`` once fitted or loaded.
+    loss_history:
+        The HKV loss after each iteration, when asked for (``calculate_loss``).
+    validation_history, best_iteration:
+        The metrics returned by the ``fit`` callback and the 0-based iteration of the best.
     """
 
     _param_names: ClassVar[tuple[str, ...]] = (
@@ -298,9 +301,7 @@ class ALS(FactorizationModel):
         a final exact user half-step.
         """
         _, item_factors = self._fitted_factors()
-        items = np.atleast_1d(np.asarray(item_ids, dtype=np.int64))
-        if items.ndim != 1 or (items.size and (items.min() < 0 or items.max() >= self.n_items)):
-            raise ValueError(f"item_ids must be ids in [0, {self.n_items})")
+        items = as_id_array(item_ids, self.n_items, "item_ids")
         indices, a, b = self._row_system(user_items_row)
         Yu = np.asarray(item_factors[indices], dtype=np.float64)
         A = self._item_gram().astype(np.float64) + (Yu.T * a) @ Yu

@@ -33,8 +33,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from recommendations.engine._factorization import FactorizationModel, ValidationTracker
-from recommendations.engine.als import check_interactions
+from recommendations.engine._factorization import (
+    FactorizationModel,
+    ValidationTracker,
+    check_interactions,
+)
 
 __all__ = ["BPR", "BatchGradients", "bpr_loss_and_gradients"]
 
@@ -181,7 +184,6 @@ class BPR(FactorizationModel):
             raise ValueError("early_stopping_rounds needs a callback returning a metric")
         tracker = ValidationTracker(early_stopping_rounds)
         matrix = check_interactions(user_items)
-        matrix.data[matrix.data <= 0] = 0
         matrix.eliminate_zeros()
         n_users, n_items = matrix.shape
         rng = np.random.default_rng(self.random_state)

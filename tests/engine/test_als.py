@@ -291,6 +291,9 @@ def test_fold_in_equals_a_final_exact_user_half_step(fitted, matrix):
         np.testing.assert_allclose(fitted.fold_in(matrix[user]), X[user], rtol=1e-5, atol=1e-6)
     dense_row = matrix[17].toarray().ravel()
     np.testing.assert_array_equal(fitted.fold_in(dense_row), fitted.fold_in(matrix[17]))
+    sparse_vector = sp.coo_array(dense_row)
+    assert sparse_vector.shape == (matrix.shape[1],)
+    np.testing.assert_array_equal(fitted.fold_in(sparse_vector), fitted.fold_in(matrix[17]))
     assert fitted.fold_in(matrix[17]).dtype == np.float32
     with pytest.raises(ValueError):
         fitted.fold_in(np.ones(5))
