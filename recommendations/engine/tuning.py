@@ -213,12 +213,13 @@ def search(
 
     The first candidate is the factory's default parameters, scored after their own number of
     iterations, so the report always says how much tuning gained; sampled candidates are
-    scored at their best iteration. A candidate is started only
-    if the time used so far plus the slowest trial so far (and, with ``reserve_refit``, the
-    estimated time of refitting the best candidate on the whole matrix) fits in
-    ``time_budget_s``; at least two candidates are evaluated. ``max_trials`` caps the count
-    independently of time, which makes a run reproducible across machines. Validation is on
-    at most ``max_validation_users`` users (a seeded sample). ``progress`` receives each trial.
+    scored at their best iteration. A candidate is started only if the time used so far plus
+    the slowest trial so far (and, with ``reserve_refit``, the estimated time of refitting the
+    best candidate on the whole matrix) fits in ``time_budget_s``; at least two candidates are
+    evaluated. The trials of a run are therefore a prefix of those of any run with a larger
+    budget. ``max_trials`` caps the count independently of time, which makes a run
+    reproducible across machines. Validation is on at most ``max_validation_users`` users (a
+    seeded sample). ``progress`` receives each trial.
     """
     started = time.perf_counter()
     space = search_space or SearchSpace()
