@@ -13,7 +13,7 @@ where ``C^u = diag(c_u1, ..., c_un)`` holds the confidences ``c_ui = 1 + alpha *
     Y^T C^u p(u)   =     sum_{i in I(u)} c_ui p_ui y_i
 
 Only the stored entries ``I(u)`` of row ``u`` enter the sums. The kernels keep, per stored
-entry, ``a_ui = c_ui - 1`` and ``b_ui = c_ui p_ui`` (see :class:`HalfStepData`).
+entry, ``a_ui = c_ui - 1`` and ``b_ui = c_ui p_ui`` (see :class:`Block`).
 
 Two solvers:
 
