@@ -146,9 +146,10 @@ def test_fit_best_is_deterministic(planted):
 
 def test_fit_best_respects_the_budget_roughly(planted):
     train, _ = planted
-    budget = 1.0
+    budget = 0.5
+    long_sequence = SearchSpace(n_candidates=2000)  # more than any machine fits in the budget
     tic = time.perf_counter()
-    model = fit_best(train, time_budget_s=budget, random_state=0)
+    model = fit_best(train, time_budget_s=budget, random_state=0, search_space=long_sequence)
     elapsed = time.perf_counter() - tic
     report = model.tuning_report
     assert report.candidates_left > 0  # the budget, not the sequence, ended the search
