@@ -140,12 +140,16 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"recommendations.tasks.train_*": {"queue": "training"}}
+CELERY_TASK_ROUTES = {
+    "recommendations.tasks.train_model": {"queue": "training"},
+    "recommendations.tasks.train_tuned_model": {"queue": "training"},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -212,3 +216,55 @@ RECOMMENDER_EVENT_WEIGHTS = {
     "view": 0.5,
 }
 RECOMMENDER_HALF_LIFE_DAYS = env.float("RECOMMENDER_HALF_LIFE_DAYS", default=30.0)
+
+# Training and promotion (see recommendations/services/training.py).
+RECOMMENDER_ALS_PARAMS = {"factors": 64, "regularization": 0.05, "alpha": 2.0, "iterations": 15}
+RECOMMENDER_TRAINING_WINDOW_DAYS = env.int("RECOMMENDER_TRAINING_WINDOW_DAYS", default=180)
+RECOMMENDER_HOLDOUT_DAYS = env.float("RECOMMENDER_HOLDOUT_DAYS", default=7.0)
+RECOMMENDER_TUNING_BUDGET_SECONDS = env.int("RECOMMENDER_TUNING_BUDGET_SECONDS", default=300)
+# A candidate is promoted unless its nDCG@10 is below the active model's by more than this share.
+RECOMMENDER_PROMOTION_TOLERANCE = env.float("RECOMMENDER_PROMOTION_TOLERANCE", default=0.05)
+RECOMMENDER_MIN_COVERAGE = 0.01
+RECOMMENDER_KEEP_VERSIONS = 5
+RECOMMENDER_TOP_N = 100
+
+# Periodic tasks (Celery beat). Intervals in seconds, from the environment.
+RECOMMENDER_RETRAIN_SECONDS = env.int("RECOMMENDER_RETRAIN_SECONDS", default=3600)
+RECOMMENDER_TUNE_SECONDS = env.int("RECOMMENDER_TUNE_SECONDS", default=24 * 3600)
+CELERY_BEAT_SCHEDULE = {
+    "recommender-retrain": {
+        "task": "recommendations.tasks.train_model",
+        "schedule": float(RECOMMENDER_RETRAIN_SECONDS),
+        "options": {"expires": RECOMMENDER_RETRAIN_SECONDS - 60},
+    },
+    "recommender-tune": {
+        "task": "recommendations.tasks.train_tuned_model",
+        "schedule": float(RECOMMENDER_TUNE_SECONDS),
+        "options": {"expires": RECOMMENDER_TUNE_SECONDS - 60},
+    },
+    "recommender-interest-tags": {
+        "task": "recommendations.tasks.derive_interest_tags",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
+    "recommender-trending": {
+        "task": "recommendations.tasks.refresh_trending",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
+    "recommender-cleanup": {
+        "task": "recommendations.tasks.cleanup_model_artefacts",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
+    "courses-live-reminders": {
+        "task": "courses.tasks.live_reminders_send_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "courses-orders-cancel-expired": {
+        "task": "courses.tasks.orders_cancel_expired",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+}

@@ -155,3 +155,73 @@ class InterestTag(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.tag}"
+
+
+class ModelVersion(models.Model):
+    """One training run of the recommender and, if it succeeded, the model it produced.
+
+    Artefacts are stored (``artefact_path``, in the default storage) before anything points at
+    the version; promotion flips ``status`` to active in one transaction, and a partial unique
+    constraint guarantees there is never more than one active version.
+    """
+
+    class Status(models.TextChoices):
+        TRAINING = "training", _("Training")
+        CANDIDATE = "candidate", _("Candidate")
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (no new data)")
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.TRAINING
+    )
+    kind = models.CharField(_("run"), max_length=12, default="retrain")
+    data_since = models.DateTimeField(_("data from"), null=True, blank=True)
+    data_until = models.DateTimeField(_("data until"), null=True, blank=True)
+    last_event_id = models.BigIntegerField(_("newest event used"), null=True, blank=True)
+    n_users = models.PositiveIntegerField(_("learners"), default=0)
+    n_items = models.PositiveIntegerField(_("items"), default=0)
+    n_interactions = models.PositiveIntegerField(_("interactions"), default=0)
+    params = models.JSONField(_("hyper-parameters"), default=dict, blank=True)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    baseline_metrics = models.JSONField(
+        _("active model on the same holdout"), default=dict, blank=True
+    )
+    training_seconds = models.FloatField(_("training seconds"), null=True, blank=True)
+    artefact_path = models.CharField(_("artefacts"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="active"), name="one_active_model"
+            ),
+        ]
+
+    def __str__(self):
+        return f"v{self.pk} ({self.get_status_display()})"
+
+
+class TrendingSnapshot(models.Model):
+    """The latest trending list of one item type, kept in the database so that it survives a
+    cache outage (the cache holds the same list for speed)."""
+
+    item_type = models.CharField(max_length=8, choices=Event.ObjectType.choices, unique=True)
+    object_ids = models.JSONField(default=list)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("trending list")
+        verbose_name_plural = _("trending lists")
+
+    def __str__(self):
+        return f"trending {self.item_type}"

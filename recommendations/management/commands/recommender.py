@@ -1,0 +1,105 @@
+"""``manage.py recommender <action>``: train, precompute, evaluate, status, rollback, trending,
+interests. Thin: each action calls one service or task."""
+
+import argparse
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from recommendations import tasks
+from recommendations.engine import cli as engine_cli
+from recommendations.models import ModelVersion
+from recommendations.services import training
+from recommendations.services.profiles import interests_derive
+from recommendations.services.trending import trending_refresh
+
+
+class Command(BaseCommand):
+    help = "Train, evaluate and operate the recommender."
+    # ``evaluate`` reads a file and needs no database.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        train = actions.add_parser("train", help="train a new model version")
+        train.add_argument("--sync", action="store_true", help="run here instead of on a worker")
+        train.add_argument("--tune", action="store_true", help="search hyper-parameters first")
+        train.add_argument("--force", action="store_true", help="train even without new events")
+        actions.add_parser("precompute", help="precompute the active version's top-N lists")
+        evaluate = actions.add_parser(
+            "evaluate", help="compare models on an interactions file (no database needed)"
+        )
+        evaluate.add_argument("args", nargs=argparse.REMAINDER, help="the evaluator's arguments")
+        actions.add_parser("status", help="list the recent model versions")
+        rollback = actions.add_parser("rollback", help="serve an earlier version again")
+        rollback.add_argument("--to", type=int, dest="to_version", help="the version id")
+        actions.add_parser("trending", help="recompute the trending lists")
+        actions.add_parser("interests", help="derive the learners' interest tags from events")
+        actions.add_parser("cleanup", help="delete old versions' artefacts")
+
+    def handle(self, *args, action, **options):
+        return getattr(self, f"_{action}")(**options)
+
+    def _train(self, *, sync, tune, force, **_):
+        if not sync:
+            task = tasks.train_tuned_model if tune else tasks.train_model
+            result = task.delay()
+            self.stdout.write(f"Queued training task {result.id} on the training queue.")
+            return
+        try:
+            version = training.model_train(tune=tune, force=force)
+        except training.TrainingBusy as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self._describe(version))
+        if version.status == ModelVersion.Status.FAILED:
+            raise CommandError(f"Training failed: {version.error}")
+
+    def _precompute(self, **_):
+        active = training.active_version()
+        if active is None:
+            raise CommandError("There is no active model version yet: train one first.")
+        chunks = tasks.precompute_recommendations.delay(active.pk)
+        self.stdout.write(f"Precomputing v{active.pk}'s lists (task {chunks.id}).")
+
+    def _evaluate(self, *, args, **_):
+        code = engine_cli.main(args)
+        if code:
+            sys.exit(code)
+
+    def _status(self, **_):
+        versions = ModelVersion.objects.all()[:15]
+        if not versions:
+            self.stdout.write("No model versions yet.")
+        for version in versions:
+            self.stdout.write(self._describe(version))
+
+    def _rollback(self, *, to_version, **_):
+        try:
+            version = training.model_rollback(to_version_id=to_version)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"v{version.pk} is active again.")
+
+    def _trending(self, **_):
+        sizes = trending_refresh()
+        self.stdout.write("Trending lists: " + ", ".join(f"{t} {n}" for t, n in sizes.items()))
+
+    def _interests(self, **_):
+        self.stdout.write(f"Derived interest tags of {interests_derive()} learners.")
+
+    def _cleanup(self, **_):
+        cleaned = training.artefacts_cleanup()
+        self.stdout.write(f"Deleted the artefacts of {len(cleaned)} old versions.")
+
+    @staticmethod
+    def _describe(version: ModelVersion) -> str:
+        metrics = ", ".join(f"{k} {v:.4f}" for k, v in version.metrics.items()) or "no metrics"
+        line = (
+            f"v{version.pk} {version.kind} {version.status}: {version.n_users} learners x "
+            f"{version.n_items} items, {version.n_interactions} interactions; {metrics}"
+        )
+        if version.training_seconds is not None:
+            line += f"; {version.training_seconds:.1f} s"
+        if version.error:
+            line += f" ({version.error})"
+        return line

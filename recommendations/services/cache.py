@@ -1,0 +1,55 @@
+"""The cache as an accelerator that may be away: Redis errors are logged, never raised.
+
+Serving must not fail because Redis is down; every cache access of the recommender goes through
+these functions, which answer "not cached" (or "not stored") instead of raising.
+"""
+
+import logging
+
+import redis
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+CACHE_ERRORS = (redis.RedisError, OSError)
+
+
+def cache_get(key: str, default=None):
+    try:
+        return cache.get(key, default)
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable reading %s", key, exc_info=True)
+        return default
+
+
+def cache_get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable reading %d keys", len(keys), exc_info=True)
+        return {}
+
+
+def cache_set(key: str, value, timeout: int) -> bool:
+    try:
+        cache.set(key, value, timeout)
+        return True
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable writing %s", key, exc_info=True)
+        return False
+
+
+def cache_set_many(values: dict, timeout: int) -> bool:
+    try:
+        cache.set_many(values, timeout)
+        return True
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable writing %d keys", len(values), exc_info=True)
+        return False
+
+
+def cache_delete_many(keys: list[str]) -> None:
+    try:
+        cache.delete_many(keys)
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable deleting %d keys", len(keys), exc_info=True)

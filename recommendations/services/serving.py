@@ -1,0 +1,419 @@
+"""Serving: "recommend k items of type T in slot S for this learner".
+
+Candidates come from the first source that has them, then the next sources fill up:
+
+1. **the model** — the learner's precomputed list (cache, keyed by model version); a learner with
+   events newer than the model, or not in it, is folded in from their events instead (one small
+   least-squares solve), so a new learner gets personal results after a few actions; if the
+   cache is away the loaded model (memory-mapped, per process) answers;
+2. **content** — items carrying the learner's interest tags (declared or derived);
+3. **trending** — the stored trending list of the type.
+
+Then live filters drop what the learner bought, enrolled in or marked "not interested", and what
+is unpublished, inactive, out of stock or over; a diversity re-rank (MMR on shared tags, at most
+``MAX_PER_INSTRUCTOR`` items from one instructor) picks ``k``; every item gets a reason; and the
+list gets a request id that impressions and clicks carry back.
+
+With personalisation off (or signed out) only trending is used, and nothing about the learner is
+read. Any failure of the model path is logged and the next source answers: a page never fails
+because of the recommender.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import Course, Enrollment, Lesson, LiveSession, Product, ShortVideo
+from recommendations.engine import mmr_rerank
+from recommendations.models import Event, InterestTag, LearnerProfile, ModelVersion
+from recommendations.services.cache import cache_delete_many, cache_get, cache_set, cache_set_many
+from recommendations.services.trending import trending_ids
+from recommendations.training.artefacts import LoadedModel, model_cache
+from recommendations.training.dataset import ITEM_TYPES, _weights_of
+
+logger = logging.getLogger(__name__)
+
+ITEM_MODELS = {"course": Course, "live": LiveSession, "video": ShortVideo, "product": Product}
+POOL = 4  # candidates per requested item, before filters and re-ranking
+MAX_PER_INSTRUCTOR = 2
+MMR_LAMBDA = 0.75
+ACTIVE_CACHE_SECONDS = 30
+LIST_CACHE_SECONDS = 2 * 24 * 3600
+FOLD_IN_EVENTS = 300
+
+
+@dataclass
+class Reason:
+    kind: str  # "item", "tag", "trending"
+    text: str
+
+
+@dataclass
+class Recommendation:
+    item_type: str
+    object: object
+    score: float
+    reason: Reason
+
+
+@dataclass
+class RecommendationList:
+    item_type: str
+    slot: str
+    request_id: uuid.UUID
+    personalised: bool
+    source: str  # where the first candidates came from: model, fold_in, content, trending
+    items: list[Recommendation] = field(default_factory=list)
+
+
+# --- the active model ---------------------------------------------------------------------
+
+
+def _active() -> dict | None:
+    key = "recommender:active-version"
+    active = cache_get(key)
+    if active is None:
+        version = (
+            ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
+            .values("pk", "artefact_path", "data_until", "last_event_id")
+            .first()
+        )
+        active = version or {}
+        cache_set(key, active, ACTIVE_CACHE_SECONDS)
+    return active or None
+
+
+def forget_active_version() -> None:
+    cache_delete_many(["recommender:active-version"])
+
+
+def list_cache_key(version_id: int, user_id: int, item_type: str) -> str:
+    return f"recommender:v{version_id}:u{user_id}:{item_type}"
+
+
+def model_candidates(
+    loaded: LoadedModel, *, row: int | None, user_items_row, item_type: str, n: int
+) -> tuple[list[int], list[float], list[int]]:
+    """Top ``n`` object ids of ``item_type`` for a learner, with scores and the column of the
+    learner's own item that explains each (-1 when none does)."""
+    model, items = loaded.model, loaded.items
+    mask = items.types != ITEM_TYPES.index(item_type)
+    if row is not None:
+        ids, scores = model.recommend(
+            [row], loaded.user_items, k=n, exclude_seen=True, item_mask=mask
+        )
+        user_items_row = loaded.user_items[row]
+    else:
+        vector = model.fold_in(user_items_row)
+        seen = np.zeros(len(items), dtype=bool)
+        seen[user_items_row.indices] = True
+        ids, scores = model.recommend_vector(vector, k=n, item_mask=mask | seen)
+    ids, scores = ids[0], scores[0]
+    valid = ids >= 0
+    ids, scores = ids[valid], scores[valid]
+    if not len(ids):
+        return [], [], []
+    top = model.explain(user_items_row, ids).top_contributors
+    return [int(items.ids[i]) for i in ids], [float(s) for s in scores], [int(t) for t in top]
+
+
+def _events_row(loaded: LoadedModel, user, since):
+    """The learner's recent events as a 1 x items row of weights (for fold-in)."""
+    events = Event.objects.filter(user=user, object_id__isnull=False).exclude(
+        event_type__in=["impression", "search", "not_interested"]
+    )
+    if since is not None:
+        events = events.filter(server_ts__gt=since)
+    rows = list(
+        events.order_by("-id").values_list("event_type", "object_type", "object_id", "value")[
+            :FOLD_IN_EVENTS
+        ]
+    )
+    lesson_ids = [r[2] for r in rows if r[1] == "lesson"]
+    lesson_course = dict(Lesson.objects.filter(pk__in=lesson_ids).values_list("pk", "course_id"))
+    cols, kinds, values = [], [], []
+    for kind, otype, oid, value in rows:
+        if otype == "lesson":
+            otype, oid = "course", lesson_course.get(oid, -1)
+        col = loaded.items.columns(otype, np.array([oid], dtype=np.int64))[0]
+        if col >= 0:
+            cols.append(col)
+            kinds.append(kind)
+            values.append(np.nan if value is None else value)
+    weights = _weights_of(np.array(kinds, dtype=object), np.array(values, dtype=np.float64))
+    row = sp.csr_matrix(
+        (weights, (np.zeros(len(cols), dtype=np.int64), np.array(cols, dtype=np.int64))),
+        shape=(1, len(loaded.items)),
+        dtype=np.float32,
+    )
+    row.sum_duplicates()
+    row.data = np.maximum(row.data, 0)
+    row.eliminate_zeros()
+    return row
+
+
+def _from_model(user, item_type: str, n: int, profile: LearnerProfile | None):
+    """(source, ids, scores, reason columns, loaded model) from the active model, or None."""
+    active = _active()
+    if not active:
+        return None
+    cleared = profile.history_cleared_at if profile else None
+    model_knows_history = cleared is None or cleared < active["data_until"]
+    newest = Event.objects.filter(user=user).aggregate(newest=Max("id"))["newest"] or 0
+    fresh = newest <= (active["last_event_id"] or 0)
+    key = list_cache_key(active["pk"], user.pk, item_type)
+    if fresh and model_knows_history:
+        cached = cache_get(key)
+        if cached is not None:
+            ids, scores, reasons = cached
+            return "model", ids[:n], scores[:n], reasons[:n], None
+    loaded = model_cache.get(active["pk"], active["artefact_path"])
+    row = loaded.row_of(user.pk) if model_knows_history else None
+    if fresh and row is not None:
+        ids, scores, reasons = model_candidates(
+            loaded, row=row, user_items_row=None, item_type=item_type, n=n
+        )
+        return "model", ids, scores, reasons, loaded
+    events_row = _events_row(loaded, user, since=None if model_knows_history else cleared)
+    if not events_row.nnz:
+        return None
+    ids, scores, reasons = model_candidates(
+        loaded, row=None, user_items_row=events_row, item_type=item_type, n=n
+    )
+    return "fold_in", ids, scores, reasons, loaded
+
+
+def _reason_titles(columns: list[int], loaded: LoadedModel | None) -> dict[int, str]:
+    """Titles of the learner's own items that explain recommendations, by matrix column."""
+    active = _active()
+    if loaded is None and active:
+        loaded = model_cache.get(active["pk"], active["artefact_path"])
+    if loaded is None:
+        return {}
+    by_type: dict[str, dict[int, int]] = {}
+    for col in set(columns):
+        if col >= 0:
+            item_type = ITEM_TYPES[int(loaded.items.types[col])]
+            by_type.setdefault(item_type, {})[int(loaded.items.ids[col])] = col
+    titles = {}
+    for item_type, ids in by_type.items():
+        for pk, title in (
+            ITEM_MODELS[item_type].objects.filter(pk__in=ids).values_list("pk", "title")
+        ):
+            titles[ids[pk]] = title
+    return titles
+
+
+# --- content and trending ------------------------------------------------------------------
+
+
+def _interest_tags(user) -> dict[int, tuple[str, float]]:
+    rows = InterestTag.objects.filter(user=user, dismissed=False).values_list(
+        "tag_id", "tag__name", "declared", "derived_weight"
+    )
+    return {
+        tag_id: (name, max(derived, 1.0 if declared else 0.0))
+        for tag_id, name, declared, derived in rows
+        if declared or derived > 0
+    }
+
+
+def _from_content(user, item_type: str, n: int, available):
+    tags = _interest_tags(user)
+    if not tags:
+        return [], [], {}
+    model = ITEM_MODELS[item_type]
+    through = model.tags.through
+    column = f"{model._meta.model_name}_id"
+    pairs = through.objects.filter(
+        tag_id__in=list(tags), **{f"{column}__in": available.values("pk")}
+    ).values_list(column, "tag_id")
+    scores: dict[int, float] = {}
+    best_tag: dict[int, tuple[float, str]] = {}
+    for object_id, tag_id in pairs:
+        name, weight = tags[tag_id]
+        scores[object_id] = scores.get(object_id, 0.0) + weight
+        if weight > best_tag.get(object_id, (0.0, ""))[0]:
+            best_tag[object_id] = (weight, name)
+    trending_rank = {pk: rank for rank, pk in enumerate(trending_ids(item_type=item_type))}
+    order = sorted(scores, key=lambda pk: (-scores[pk], trending_rank.get(pk, 10**9), pk))[:n]
+    return order, [scores[pk] for pk in order], {pk: best_tag[pk][1] for pk in order}
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+def available_items(item_type: str):
+    """What may be recommended at all, for everyone, right now."""
+    now = timezone.now()
+    if item_type == "course":
+        return Course.objects.filter(status=Course.Status.PUBLISHED, published_at__lte=now)
+    if item_type == "live":
+        return LiveSession.objects.filter(
+            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
+            scheduled_end__gt=now,
+        )
+    if item_type == "video":
+        return ShortVideo.objects.filter(is_published=True, published_at__lte=now)
+    return Product.objects.filter(is_active=True, stock__gt=0)
+
+
+def excluded_for(user, item_type: str) -> set[int]:
+    """Object ids this learner must not be shown: marked not interested, bought or enrolled."""
+    kinds = ["not_interested", "purchase"] + (["enroll"] if item_type == "course" else [])
+    excluded = set(
+        Event.objects.filter(user=user, object_type=item_type, event_type__in=kinds).values_list(
+            "object_id", flat=True
+        )
+    )
+    if item_type == "course":
+        excluded |= set(Enrollment.objects.filter(user=user).values_list("course_id", flat=True))
+    return excluded
+
+
+def _diversify(objects: list, scores: list[float], k: int) -> list[int]:
+    """Indexes of ``objects`` picked by MMR on shared tags, capped per instructor."""
+    if not objects:
+        return []
+    n = len(objects)
+    tag_lists = [[t.pk for t in obj.tags.all()] for obj in objects]
+    vocabulary = {tag: j for j, tag in enumerate(sorted({t for tags in tag_lists for t in tags}))}
+    has = np.zeros((n, max(len(vocabulary), 1)))
+    for i, tags in enumerate(tag_lists):
+        has[i, [vocabulary[t] for t in tags]] = 1.0
+    shared = has @ has.T
+    sizes = has.sum(axis=1)
+    union = sizes[:, None] + sizes[None, :] - shared
+    sim = np.divide(shared, union, out=np.eye(n), where=union > 0)  # Jaccard of tag sets
+    owners = np.array([obj.instructor_id for obj in objects])
+    return [
+        int(i)
+        for i in mmr_rerank(
+            np.arange(n),
+            np.asarray(scores, dtype=np.float64),
+            sim,
+            k,
+            lambda_=MMR_LAMBDA,
+            owner_ids=owners,
+            max_per_owner=MAX_PER_INSTRUCTOR,
+        )
+    ]
+
+
+# --- the service ----------------------------------------------------------------------------
+
+
+def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10):
+    """The list for one section; see the module docstring. Never raises for recommender faults."""
+    if item_type not in ITEM_MODELS:
+        raise ValueError(f"Unknown item type {item_type!r}: use one of {list(ITEM_MODELS)}.")
+    if not 1 <= k <= 50:
+        raise ValueError("k must be between 1 and 50.")
+    profile = None
+    if user.is_authenticated:
+        profile = LearnerProfile.objects.filter(user=user).first()
+    personalised = user.is_authenticated and (profile is None or profile.personalization_enabled)
+    result = RecommendationList(
+        item_type=item_type,
+        slot=slot,
+        request_id=uuid.uuid4(),
+        personalised=personalised,
+        source="trending",
+    )
+    pool = k * POOL
+    available = available_items(item_type)
+    excluded = excluded_for(user, item_type) if personalised else set()
+
+    ranked: list[tuple[int, float, Reason | None, int]] = []  # id, score, reason, reason column
+    loaded = None
+    if personalised:
+        try:
+            found = _from_model(user, item_type, pool + len(excluded), profile)
+        except Exception:  # any fault: the next source answers, and it is logged
+            logger.exception("Model recommendations failed for user %s", user.pk)
+            found = None
+        if found:
+            result.source, ids, scores, columns, loaded = found
+            ranked += [(pk, s, None, c) for pk, s, c in zip(ids, scores, columns, strict=True)]
+        ids, scores, tags = _from_content(user, item_type, pool, available)
+        if ids and not ranked:
+            result.source = "content"
+        base = min((s for _, s, _, _ in ranked), default=0.0)
+        ranked += [
+            (
+                pk,
+                base - 1 + s / 1000,
+                Reason("tag", _("Because you like #%(tag)s") % {"tag": tags[pk]}),
+                -1,
+            )
+            for pk, s in zip(ids, scores, strict=True)
+        ]
+    floor = min((s for _, s, _, _ in ranked), default=0.0) - 1
+    trending = trending_ids(item_type=item_type)[: pool * 2]
+    ranked += [
+        (pk, floor - rank / 1000, Reason("trending", _("Trending now")), -1)
+        for rank, pk in enumerate(trending)
+    ]
+
+    seen: set[int] = set()
+    unique = []
+    for entry in ranked:
+        if entry[0] not in seen and entry[0] not in excluded:
+            seen.add(entry[0])
+            unique.append(entry)
+    unique = unique[: pool * 2]
+    objects = {
+        obj.pk: obj
+        for obj in available.filter(pk__in=[e[0] for e in unique])
+        .select_related("instructor")
+        .prefetch_related("tags")
+    }
+    unique = [e for e in unique if e[0] in objects]
+    if not unique:
+        fallback = list(
+            available.select_related("instructor").prefetch_related("tags").order_by("-pk")[:k]
+        )
+        result.items = [
+            Recommendation(item_type, obj, 0.0, Reason("trending", _("New on Zhibo")))
+            for obj in fallback
+        ]
+        return result
+    picked = _diversify([objects[e[0]] for e in unique], [e[1] for e in unique], k)
+    titles = _reason_titles([unique[i][3] for i in picked if unique[i][2] is None], loaded)
+    for i in picked:
+        pk, score, reason, column = unique[i]
+        if reason is None:
+            title = titles.get(column)
+            reason = (
+                Reason("item", _("Because you showed interest in “%(title)s”") % {"title": title})
+                if title
+                else Reason("item", _("Picked for you from what you have watched and bought"))
+            )
+        result.items.append(Recommendation(item_type, objects[pk], score, reason))
+    return result
+
+
+def precompute_for_users(*, version_id: int, user_rows: range) -> int:
+    """Store the top-N lists of the given rows of a version's model in the cache."""
+    version = ModelVersion.objects.get(pk=version_id)
+    loaded = model_cache.get(version.pk, version.artefact_path)
+    n = settings.RECOMMENDER_TOP_N
+    values = {}
+    for row in user_rows:
+        user_id = int(loaded.user_ids[row])
+        for item_type in ITEM_TYPES:
+            ids, scores, reasons = model_candidates(
+                loaded, row=row, user_items_row=None, item_type=item_type, n=n
+            )
+            values[list_cache_key(version.pk, user_id, item_type)] = (ids, scores, reasons)
+    cache_set_many(values, LIST_CACHE_SECONDS)
+    return len(user_rows)

@@ -1,0 +1,253 @@
+"""Training runs: build the matrix, fit, evaluate, store, and promote only what is not worse.
+
+A run (``model_train``) holds the training lock, records a ``ModelVersion`` row at once (so a
+crash leaves a trace: the next run marks an orphaned "training" row as failed), and then:
+
+1. builds the interaction matrix of the training window with a global temporal cut: the last
+   ``RECOMMENDER_HOLDOUT_DAYS`` are held out;
+2. fits ALS on the rest (with the parameters of the latest tuning run, or ``fit_best`` when
+   ``tune=True``) and measures nDCG@10, recall@10 and catalog coverage on the holdout, beside
+   popularity on the same holdout for reference (a new site with too little history to hold
+   any out trains on all of it, unevaluated; such a version replaces only unevaluated ones);
+3. refits the same parameters on the whole window and stores the artefacts;
+4. promotes the version if its factors are finite, its coverage is not trivial, and its nDCG@10
+   is not below the active version's by more than ``RECOMMENDER_PROMOTION_TOLERANCE`` (a share
+   of the active one's score). Otherwise it stays ``rejected`` and the active model keeps serving.
+
+Each version is measured on the holdout of its own data: re-scoring the active model on the new
+holdout would flatter it, since it was trained on most of that period.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from recommendations.engine import ALS, Popularity, fit_best
+from recommendations.engine.evaluation import evaluate
+from recommendations.engine.metrics import catalog_coverage
+from recommendations.models import ModelVersion
+from recommendations.training.artefacts import artefacts_delete, artefacts_save, model_cache
+from recommendations.training.dataset import latest_event_id, training_data_build
+from recommendations.training.lock import training_lock
+
+logger = logging.getLogger(__name__)
+
+Status = ModelVersion.Status
+K = 10
+
+
+class TrainingBusy(RuntimeError):
+    """Another training run holds the lock."""
+
+
+def active_version() -> ModelVersion | None:
+    return ModelVersion.objects.filter(status=Status.ACTIVE).first()
+
+
+def _current_params() -> dict:
+    tuned = (
+        ModelVersion.objects.filter(kind="tune", status__in=[Status.ACTIVE, Status.RETIRED])
+        .exclude(params={})
+        .values_list("params", flat=True)
+        .first()
+    )
+    return dict(tuned or settings.RECOMMENDER_ALS_PARAMS)
+
+
+def _fit(matrix, *, tune: bool) -> tuple[ALS, dict]:
+    if tune:
+        model = fit_best(
+            matrix, time_budget_s=settings.RECOMMENDER_TUNING_BUDGET_SECONDS, random_state=0
+        )
+        return model, {
+            "factors": model.factors,
+            "regularization": model.regularization,
+            "alpha": model.alpha,
+            "iterations": model.iterations,
+        }
+    params = _current_params()
+    return ALS(**params, random_state=0).fit(matrix), params
+
+
+def _coverage(model: ALS, user_items) -> float:
+    """Share of the catalog in the top 10 of (up to 2,000 of) the learners: a model that sends
+    everyone to the same few items is broken, whatever its holdout score."""
+    users = np.arange(min(user_items.shape[0], 2000))
+    ids, _ = model.recommend(users, user_items, k=K, exclude_seen=True)
+    return catalog_coverage(ids, user_items.shape[1])
+
+
+def _promotable(version: ModelVersion, model: ALS, active: ModelVersion | None) -> str:
+    """Why the version may not be promoted, or "" if it may."""
+    if not (np.isfinite(model.user_factors).all() and np.isfinite(model.item_factors).all()):
+        return "factors are not finite"
+    coverage = version.metrics["catalog_coverage"]
+    if coverage < settings.RECOMMENDER_MIN_COVERAGE:
+        return f"catalog coverage {coverage:.3f} is below {settings.RECOMMENDER_MIN_COVERAGE}"
+    if active is not None and "ndcg@10" in active.metrics:
+        if "ndcg@10" not in version.metrics:
+            return "there was no holdout to evaluate it on, and the active version was evaluated"
+        floor = active.metrics["ndcg@10"] * (1 - settings.RECOMMENDER_PROMOTION_TOLERANCE)
+        if version.metrics["ndcg@10"] < floor:
+            return (
+                f"nDCG@10 {version.metrics['ndcg@10']:.4f} is below the active v{active.pk}'s "
+                f"{active.metrics['ndcg@10']:.4f} by more than the tolerance"
+            )
+    return ""
+
+
+def _summary(scores: dict) -> dict:
+    return {
+        "ndcg@10": round(scores["ndcg"], 6),
+        "recall@10": round(scores["recall"], 6),
+        "coverage": round(scores["coverage"], 6),
+    }
+
+
+def _mark_orphans_failed() -> None:
+    ModelVersion.objects.filter(status=Status.TRAINING).update(
+        status=Status.FAILED,
+        error="The worker stopped before the run finished.",
+        finished_at=timezone.now(),
+    )
+
+
+def model_train(*, tune: bool = False, force: bool = False, task_id: str = "") -> ModelVersion:
+    """One training run; see the module docstring. Raises ``TrainingBusy`` if one is running."""
+    with training_lock() as acquired:
+        if not acquired:
+            raise TrainingBusy("Another training run is in progress.")
+        _mark_orphans_failed()
+        return _train_locked(tune=tune, force=force, task_id=task_id)
+
+
+def _train_locked(*, tune: bool, force: bool, task_id: str) -> ModelVersion:
+    now = timezone.now()
+    newest = latest_event_id()
+    previous = (
+        ModelVersion.objects.exclude(status__in=[Status.FAILED, Status.SKIPPED])
+        .exclude(last_event_id=None)
+        .first()
+    )
+    kind = "tune" if tune else "retrain"
+    if not force and not tune and previous is not None and previous.last_event_id >= newest:
+        return ModelVersion.objects.create(
+            kind=kind,
+            status=Status.SKIPPED,
+            last_event_id=newest,
+            task_id=task_id,
+            finished_at=now,
+        )
+    since = now - timedelta(days=settings.RECOMMENDER_TRAINING_WINDOW_DAYS)
+    version = ModelVersion.objects.create(
+        kind=kind, data_since=since, data_until=now, last_event_id=newest, task_id=task_id
+    )
+    started = time.perf_counter()
+    try:
+        full = training_data_build(now=now, since=since, until_event_id=newest)
+        if full.matrix.nnz == 0:
+            raise ValueError("There are no interactions in the training window.")
+        holdout_from = now - timedelta(days=settings.RECOMMENDER_HOLDOUT_DAYS)
+        split = training_data_build(
+            now=now, since=since, holdout_from=holdout_from, until_event_id=newest
+        )
+        evaluable = split.matrix.nnz > 0 and split.holdout is not None and split.holdout.nnz > 0
+        if evaluable:
+            candidate, params = _fit(split.matrix, tune=tune)
+            version.metrics = _summary(evaluate(candidate, split.matrix, split.holdout, k=K))
+            popularity = Popularity().fit(split.matrix)
+            version.baseline_metrics = {
+                "popularity": _summary(evaluate(popularity, split.matrix, split.holdout, k=K))
+            }
+            model = ALS(**params, random_state=0).fit(full.matrix)
+        else:  # too little history to hold any out (a new site): train on all of it
+            model, params = _fit(full.matrix, tune=tune)
+        version.params = params
+        version.metrics["catalog_coverage"] = round(_coverage(model, full.matrix), 6)
+        version.n_users, version.n_items = full.matrix.shape
+        version.n_interactions = full.matrix.nnz
+        version.artefact_path = artefacts_save(
+            version_id=version.pk,
+            model=model,
+            user_ids=full.user_ids,
+            items=full.items,
+            user_items=full.matrix,
+        )
+        version.training_seconds = round(time.perf_counter() - started, 3)
+        version.status = Status.CANDIDATE
+        version.finished_at = timezone.now()
+        version.save()
+    except Exception as exc:
+        logger.exception("Training run v%s failed", version.pk)
+        version.status = Status.FAILED
+        version.error = f"{type(exc).__name__}: {exc}"
+        version.training_seconds = round(time.perf_counter() - started, 3)
+        version.finished_at = timezone.now()
+        version.save()
+        return version
+
+    reason = _promotable(version, model, active_version())
+    if reason:
+        version.status = Status.REJECTED
+        version.error = reason
+        version.save(update_fields=["status", "error"])
+        return version
+    return model_promote(version=version)
+
+
+@transaction.atomic
+def model_promote(*, version: ModelVersion) -> ModelVersion:
+    """Make ``version`` the one that serves, in one transaction; then precompute its lists."""
+    version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status not in (Status.CANDIDATE, Status.RETIRED, Status.REJECTED):
+        raise ValueError(f"v{version.pk} is {version.status} and cannot be made active.")
+    if not version.artefact_path:
+        raise ValueError(f"v{version.pk} has no artefacts.")
+    ModelVersion.objects.select_for_update().filter(status=Status.ACTIVE).update(
+        status=Status.RETIRED
+    )
+    version.status = Status.ACTIVE
+    version.activated_at = timezone.now()
+    version.save(update_fields=["status", "activated_at"])
+    from recommendations import tasks  # the task module imports this one
+
+    transaction.on_commit(lambda: tasks.precompute_recommendations.delay(version.pk))
+    return version
+
+
+def model_rollback(*, to_version_id: int | None = None) -> ModelVersion:
+    """Serve an earlier version again: the given one, or the most recent retired one."""
+    candidates = ModelVersion.objects.filter(status=Status.RETIRED).exclude(artefact_path="")
+    if to_version_id is not None:
+        candidates = candidates.filter(pk=to_version_id)
+    target = candidates.first()
+    if target is None:
+        raise ValueError("There is no earlier version with artefacts to roll back to.")
+    return model_promote(version=target)
+
+
+def artefacts_cleanup(*, keep: int | None = None) -> list[int]:
+    """Delete the artefacts of all but the newest ``keep`` versions that have any (never the
+    active one). Returns the ids cleaned."""
+    keep = settings.RECOMMENDER_KEEP_VERSIONS if keep is None else keep
+    with_files = list(ModelVersion.objects.exclude(artefact_path="").order_by("-id"))
+    cleaned = []
+    for version in with_files[keep:]:
+        if version.status == Status.ACTIVE:
+            continue
+        artefacts_delete(version.artefact_path)
+        version.artefact_path = ""
+        version.save(update_fields=["artefact_path"])
+        cleaned.append(version.pk)
+    ModelVersion.objects.filter(status=Status.SKIPPED).exclude(
+        pk__in=ModelVersion.objects.filter(status=Status.SKIPPED).order_by("-id")[:keep]
+    ).delete()
+    model_cache.clear()
+    return cleaned

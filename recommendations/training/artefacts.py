@@ -1,0 +1,142 @@
+"""Model artefacts in Django's default storage, and an in-process cache of loaded models.
+
+A version's files live under ``recommender/v<id>/``: the engine's ``user_factors.npy``,
+``item_factors.npy`` and ``params.json``, plus ``index.npz`` (which learner each row is and which
+item each column is) and ``user_items.npz`` (the training matrix, for excluding what a learner has
+seen and explaining a recommendation by their own items). With the filesystem storage the
+factors are memory-mapped in place, shared by every process on the machine; with a remote storage
+(S3-compatible) they are first copied to a local cache folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from recommendations.engine import ALS
+from recommendations.training.dataset import ItemIndex
+
+PREFIX = "recommender"
+INDEX_FILE = "index.npz"
+MATRIX_FILE = "user_items.npz"
+
+
+@dataclass
+class LoadedModel:
+    version_id: int
+    model: ALS
+    user_ids: np.ndarray
+    items: ItemIndex
+    user_rows: dict[int, int]
+    user_items: sp.csr_matrix
+
+    def row_of(self, user_id: int) -> int | None:
+        return self.user_rows.get(int(user_id))
+
+
+def artefact_dir(version_id: int) -> str:
+    return f"{PREFIX}/v{version_id}"
+
+
+def artefacts_save(
+    *, version_id: int, model: ALS, user_ids: np.ndarray, items: ItemIndex, user_items
+) -> str:
+    """Write the model's files to storage; returns their location (a storage path)."""
+    location = artefact_dir(version_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        model.save(folder)
+        np.savez(
+            folder / INDEX_FILE,
+            user_ids=user_ids,
+            item_types=items.types,
+            item_ids=items.ids,
+        )
+        sp.save_npz(folder / MATRIX_FILE, sp.csr_matrix(user_items, dtype=np.float32))
+        for path in sorted(folder.iterdir()):
+            target = f"{location}/{path.name}"
+            if default_storage.exists(target):
+                default_storage.delete(target)
+            with path.open("rb") as fh:
+                default_storage.save(target, File(fh, name=path.name))
+    return location
+
+
+def _local_folder(location: str) -> Path:
+    try:
+        return Path(default_storage.path(location))
+    except NotImplementedError:  # remote storage: copy once into the local cache
+        cache = Path(settings.VAR_DIR) / "model-cache" / location
+        if not (cache / INDEX_FILE).exists():
+            cache.mkdir(parents=True, exist_ok=True)
+            _, files = default_storage.listdir(location)
+            for name in files:
+                with default_storage.open(f"{location}/{name}", "rb") as src:
+                    (cache / name).write_bytes(src.read())
+        return cache
+
+
+def artefacts_load(*, version_id: int, location: str) -> LoadedModel:
+    folder = _local_folder(location)
+    model = ALS.load(folder, mmap_mode="r")
+    with np.load(folder / INDEX_FILE) as index:
+        user_ids = index["user_ids"]
+        types, ids = index["item_types"], index["item_ids"]
+    items = ItemIndex.from_arrays(types, ids)
+    user_items = sp.load_npz(folder / MATRIX_FILE).tocsr()
+    return LoadedModel(
+        user_items=user_items,
+        version_id=version_id,
+        model=model,
+        user_ids=user_ids,
+        items=items,
+        user_rows={int(pk): row for row, pk in enumerate(user_ids)},
+    )
+
+
+def artefacts_delete(location: str) -> None:
+    if not location:
+        return
+    try:
+        shutil.rmtree(default_storage.path(location), ignore_errors=True)
+    except NotImplementedError:
+        _, files = default_storage.listdir(location)
+        for name in files:
+            default_storage.delete(f"{location}/{name}")
+
+
+class ModelCache:
+    """Loaded models by version, per process (memory-mapped, so cheap to keep a few)."""
+
+    def __init__(self, size: int = 2) -> None:
+        self._size = size
+        self._models: dict[int, LoadedModel] = {}
+        self._lock = threading.Lock()
+
+    def get(self, version_id: int, location: str) -> LoadedModel:
+        with self._lock:
+            loaded = self._models.get(version_id)
+        if loaded is not None:
+            return loaded
+        loaded = artefacts_load(version_id=version_id, location=location)
+        with self._lock:
+            self._models[version_id] = loaded
+            for old in sorted(self._models)[: -self._size]:
+                del self._models[old]
+        return loaded
+
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+
+
+model_cache = ModelCache()
