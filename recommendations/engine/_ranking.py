@@ -21,9 +21,12 @@ def exclusion_mask(
     """Boolean ``(len(user_ids), n_items)`` matrix, ``True`` where an item must not be shown.
 
     ``item_mask`` is broadcast from ``(n_items,)`` or given per user; seen items are the
-    non-zero entries of the rows ``user_ids`` of ``user_items``.
+    non-zero entries of the rows ``user_ids`` of ``user_items``, which may be ``None`` only
+    when ``exclude_seen`` is false (as for ``ALS.recommend``).
     """
     user_ids = np.asarray(user_ids, dtype=np.int64)
+    if exclude_seen and user_items is None:
+        raise ValueError("user_items is required when exclude_seen is true")
     excluded = np.zeros((len(user_ids), n_items), dtype=bool)
     if item_mask is not None:
         item_mask = np.asarray(item_mask, dtype=bool)
@@ -33,7 +36,7 @@ def exclusion_mask(
                 f"got {item_mask.shape}"
             )
         excluded |= item_mask
-    if exclude_seen and user_items is not None:
+    if exclude_seen:
         seen = sp.csr_matrix(user_items)[user_ids]
         rows = np.repeat(np.arange(len(user_ids)), np.diff(seen.indptr))
         excluded[rows, seen.indices] = True

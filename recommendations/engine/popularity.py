@@ -81,7 +81,7 @@ class Popularity:
     def recommend(
         self,
         user_ids,
-        user_items=None,
+        user_items,
         k: int = 10,
         exclude_seen: bool = True,
         item_mask: np.ndarray | None = None,
@@ -90,8 +90,10 @@ class Popularity:
 
         Returns ``(ids, scores)`` of shape ``(len(user_ids), k)``, best first, padded with
         ``-1`` / ``-inf``. Seen items (non-zeros of ``user_items`` rows) are skipped when
-        ``exclude_seen``; ``item_mask`` (``True`` = excluded) has shape ``(n_items,)`` or
-        ``(len(user_ids), n_items)``. Items never interacted with are not recommended.
+        ``exclude_seen``; ``user_items`` may be ``None`` otherwise (e.g. the trending shelf of
+        an anonymous visitor: ``recommend([0], None, exclude_seen=False)``). ``item_mask``
+        (``True`` = excluded) has shape ``(n_items,)`` or ``(len(user_ids), n_items)``. Items
+        never interacted with are not recommended.
         """
         if self.scores is None:
             raise RuntimeError("Popularity.recommend called before fit")

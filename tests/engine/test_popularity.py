@@ -56,3 +56,11 @@ def test_items_without_interactions_are_not_recommended():
 def test_misaligned_timestamps_are_rejected():
     with pytest.raises(ValueError, match="aligned"):
         Popularity(half_life_days=1.0).fit(MATRIX, TIMES[:3])
+
+
+def test_anonymous_shelf_needs_no_history():
+    model = Popularity(use_weights=True).fit(MATRIX)  # scores 4, 5, 1, 3
+    ids, _ = model.recommend([0], None, k=2, exclude_seen=False)
+    assert ids.tolist() == [[1, 0]]
+    with pytest.raises(ValueError, match="user_items is required"):
+        model.recommend([0], None, k=2)
