@@ -10,6 +10,9 @@ admin.site.index_title = "Content management"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("api.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("recommendations.urls")),
     path("", include("courses.urls")),
 ]
 

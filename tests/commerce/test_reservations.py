@@ -138,7 +138,9 @@ def test_a_failed_send_is_retried_by_the_next_run(learner, mailoutbox, monkeypat
 
 
 def test_the_beat_schedule_runs_the_reminders_every_minute():
-    entry = tasks.BEAT_SCHEDULE["courses-live-reminders"]
+    from config.celery_app import app
+
+    entry = app.conf.beat_schedule["courses-live-reminders"]
 
     assert entry["task"] == tasks.live_reminders_send_due.name
     assert entry["schedule"] == 60.0

@@ -1,0 +1,1 @@
+"""The versioned REST API for the mobile apps (and the site's own scripts): ``/api/v1/``."""
