@@ -19,4 +19,3 @@ def live_reminders_send_due() -> int:
 def orders_cancel_expired() -> int:
     """Close pending orders whose payment window has passed."""
     return commerce.orders_cancel_expired()
-
