@@ -24,6 +24,11 @@ from threadpoolctl import threadpool_limits
 
 from recommendations.engine import metrics
 from recommendations.engine._ranking import exclusion_mask, top_k
+from recommendations.engine.als import ALS
+from recommendations.engine.content import ColdStartMapper, ContentModel
+from recommendations.engine.popularity import Popularity
+from recommendations.engine.sgd import BPR
+from recommendations.engine.tuning import fit_best
 
 MODEL_NAMES = (
     "als",
@@ -229,10 +234,6 @@ def compare(
 
     ``progress`` receives a line of text per model and per tuning trial.
     """
-    from recommendations.engine.content import ContentModel
-    from recommendations.engine.popularity import Popularity
-    from recommendations.engine.tuning import fit_best
-
     unknown = [name for name in models if name not in MODEL_NAMES]
     if unknown:
         raise ValueError(f"unknown models {unknown}; choose from {', '.join(MODEL_NAMES)}")
@@ -246,8 +247,6 @@ def compare(
     def build(name: str) -> tuple[Any, str] | str:
         """The fitted model and its parameters, or the reason it is skipped."""
         if name == "als":
-            from recommendations.engine.als import ALS
-
             model = ALS(random_state=random_state).fit(train)
             return model, _describe({p: getattr(model, p) for p in _ALS_PARAMS})
         if name == "als-tuned":
@@ -259,12 +258,8 @@ def compare(
             )
             return model, _tuned_params(model)
         if name == "bpr":
-            from recommendations.engine.sgd import BPR
-
             model = BPR(random_state=random_state).fit(train)
-            return model, _describe(
-                {p: getattr(model, p) for p in _BPR_PARAMS if hasattr(model, p)}
-            )
+            return model, _describe({p: getattr(model, p) for p in _BPR_PARAMS})
         if name == "content":
             if item_features is None:
                 return "skipped: no item features given"
@@ -371,8 +366,6 @@ def evaluate_cold_start(
 
     Returns ``{ranker: {"recall": ..., "ndcg": ..., "hit_rate": ...}}`` at ``k``.
     """
-    from recommendations.engine.content import ColdStartMapper, ContentModel
-
     train = sp.csr_matrix(train)
     test = sp.csr_matrix(test)
     cold_items = np.asarray(cold_items, dtype=np.int64)

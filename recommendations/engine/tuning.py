@@ -46,6 +46,7 @@ import scipy.sparse as sp
 from scipy.stats import qmc
 
 from recommendations.engine import metrics, splits
+from recommendations.engine.als import ALS
 
 ModelFactory = Callable[..., Any]
 """Builds an unfitted model from ``factors, regularization, alpha, iterations, random_state``.
@@ -299,7 +300,7 @@ def fit_best(
     progress: Callable[[Trial], None] | None = None,
     model_factory: ModelFactory | None = None,
     max_trials: int | None = None,
-):
+) -> Any:
     """Tune ALS on an inner validation split within ``time_budget_s``, refit on everything.
 
     Searches ``factors``, regularisation, ``alpha`` and ``iterations`` as described in the
@@ -310,12 +311,9 @@ def fit_best(
     arguments to tune another implementation under the same search. The whole call, refit
     included, aims to stay within the budget (at least two candidates are always tried).
     """
-    if model_factory is None:
-        from recommendations.engine.als import ALS
-
-        model_factory = ALS
+    factory = model_factory or ALS
     report = search(
-        model_factory,
+        factory,
         user_items,
         time_budget_s=time_budget_s,
         random_state=random_state,
@@ -326,7 +324,7 @@ def fit_best(
         max_trials=max_trials,
     )
     tic = time.perf_counter()
-    model = model_factory(**report.best.params, random_state=random_state)
+    model = factory(**report.best.params, random_state=random_state)
     model.fit(sp.csr_matrix(user_items, dtype=np.float32))
     report = replace(report, refit_seconds=time.perf_counter() - tic)
     model.tuning_report = report
