@@ -160,6 +160,7 @@ class FactorizationModel:
         self.loss_history: list[float] = []
         self.validation_history: list[float] = []
         self.best_iteration: int | None = None
+        self._normalized_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ state
     def get_params(self) -> dict[str, Any]:
@@ -177,6 +178,10 @@ class FactorizationModel:
     @property
     def n_items(self) -> int:
         return self._fitted_factors()[1].shape[0]
+
+    def _factors_changed(self) -> None:
+        """Drop what is cached from the factors; ``fit`` calls it whenever they change."""
+        self._normalized_cache = None
 
     def _fitted_factors(self) -> tuple[np.ndarray, np.ndarray]:
         if self.user_factors is None or self.item_factors is None:
@@ -324,12 +329,15 @@ class FactorizationModel:
 
         Returns 2-D ``(ids, similarities)`` of shape ``(len(item_ids), k)``; ``item_mask`` as
         in :meth:`recommend`. Items with all-zero factors have similarity 0 to everything.
+        The normalised item factors are cached until ``item_factors`` changes.
         """
         _, item_factors = self._fitted_factors()
         items = as_id_array(item_ids, self.n_items, "item_ids")
-        norms = np.linalg.norm(item_factors, axis=1)
-        normalized = item_factors / np.where(norms > 0, norms, 1)[:, None]
-        normalized = normalized.astype(np.float32)
+        if self._normalized_cache is None or self._normalized_cache[0] is not item_factors:
+            norms = np.linalg.norm(item_factors, axis=1)
+            normalized = (item_factors / np.where(norms > 0, norms, 1)[:, None]).astype(np.float32)
+            self._normalized_cache = (item_factors, normalized)
+        normalized = self._normalized_cache[1]
         mask = _check_mask(item_mask, items.size, self.n_items)
         return self._top_k_for_vectors(
             normalized[items], k, mask, None, normalized, exclude_self=items

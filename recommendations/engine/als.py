@@ -224,7 +224,6 @@ class ALS(FactorizationModel):
         X = rng.random((n_users, self.factors), dtype=np.float32) * np.float32(self.init_scale)
         Y = rng.random((n_items, self.factors), dtype=np.float32) * np.float32(self.init_scale)
         self.user_factors, self.item_factors = X, Y
-        self._gram_cache = None
         self.loss_history = []
         self.validation_history = tracker.history
         self.best_iteration = None
@@ -240,6 +239,7 @@ class ALS(FactorizationModel):
                 self._half_step(items, Y, X, executor)
                 if with_loss:
                     self.loss_history.append(hkv_loss(users, X, Y, self.regularization))
+                self._factors_changed()
                 metric = callback(iteration, self) if callback is not None else None
                 stop = tracker.update(iteration, metric, (X, Y))
                 self.best_iteration = tracker.best_iteration
@@ -247,7 +247,7 @@ class ALS(FactorizationModel):
                     break
         if tracker.best_factors is not None:
             self.user_factors, self.item_factors = tracker.best_factors
-        self._gram_cache = None
+        self._factors_changed()
         return self
 
     def _half_step(
@@ -263,6 +263,10 @@ class ALS(FactorizationModel):
             exact_half_step(data, X, Y, self.regularization, executor)
 
     # ------------------------------------------------------------------ fold-in, explain
+    def _factors_changed(self) -> None:
+        super()._factors_changed()
+        self._gram_cache = None
+
     def _item_gram(self) -> np.ndarray:
         """``Y^T Y + lambda I`` for the current item factors (cached)."""
         _, item_factors = self._fitted_factors()

@@ -218,6 +218,7 @@ class BPR(FactorizationModel):
                     step,
                 )
             self.loss_history.append(total / max(u_all.size, 1))
+            self._factors_changed()
             metric = callback(epoch, self) if callback is not None else None
             stop = tracker.update(epoch, metric, (U, V))
             self.best_iteration = tracker.best_iteration
@@ -225,6 +226,7 @@ class BPR(FactorizationModel):
                 break
         if tracker.best_factors is not None:
             self.user_factors, self.item_factors = tracker.best_factors
+        self._factors_changed()
         return self
 
     @staticmethod

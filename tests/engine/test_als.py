@@ -363,3 +363,17 @@ def test_save_load_round_trip_memory_mapped(fitted, matrix, tmp_path):
     np.testing.assert_array_equal(loaded.fold_in(matrix[4]), fitted.fold_in(matrix[4]))
     in_memory = ALS.load(tmp_path / "model", mmap_mode=None)
     assert not isinstance(in_memory.item_factors, np.memmap)
+
+
+def test_callback_sees_the_current_factors_not_stale_caches(matrix):
+    folded, similar = [], []
+
+    def callback(iteration, model):
+        folded.append(model.fold_in(matrix[2]))
+        similar.append(model.similar_items([0], k=3)[1])
+
+    model = ALS(factors=4, iterations=3).fit(matrix, callback=callback)
+    np.testing.assert_array_equal(folded[-1], model.fold_in(matrix[2]))
+    np.testing.assert_array_equal(similar[-1], model.similar_items([0], k=3)[1])
+    assert not np.array_equal(folded[0], folded[-1])
+    assert not np.array_equal(similar[0], similar[-1])
