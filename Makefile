@@ -28,10 +28,16 @@ $(VENV)/.dev-installed: requirements/dev.lock | $(BIN)/python
 setup: $(VENV)/.base-installed
 setup-dev: $(VENV)/.dev-installed
 
+# The embedded default: SQLite, no Redis; Celery's worker and beat run beside the web server on
+# the filesystem broker, so retraining stays periodic in the demo too.
 run: setup
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py recommender train --sync
+	$(BIN)/celery -A config.celery_app worker --beat --queues default,training \
+		--concurrency 1 --loglevel WARNING & \
+	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: setup-dev

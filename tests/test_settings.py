@@ -62,7 +62,7 @@ def test_no_environment_means_sqlite_local_memory_cache_and_debug():
         "django.db.backends.sqlite3",
         "django.core.cache.backends.locmem.LocMemCache",
         "True",
-        "filesystem://",
+        "filesystem://localhost/",
     ]
 
 

@@ -9,9 +9,11 @@ import math
 import time
 from datetime import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from courses.demo.behaviour import DAYS, EVENTS_PER_LEARNER, build_behaviour
 from courses.demo.catalog import (
     DEFAULT_ADMIN_PASSWORD,
     DEFAULT_SEED,
@@ -38,6 +40,16 @@ def _scale(value: str) -> float:
     return scale
 
 
+def _events_per_learner(value: str) -> float:
+    try:
+        events = float(value)
+    except ValueError:
+        events = math.nan
+    if not (math.isfinite(events) and events >= 0):
+        raise CommandError(f"--events-per-learner must be a number >= 0, not {value!r}")
+    return events
+
+
 def _five_minute_mark(now: datetime) -> datetime:
     """``now`` rounded down to five minutes, so that live sessions start at round times."""
     return now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
@@ -62,9 +74,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="delete the demo data before seeding"
         )
+        parser.add_argument(
+            "--events-per-learner",
+            default=str(EVENTS_PER_LEARNER),
+            help="simulated feedback events per learner on average; 0 for none "
+            "(default %(default)s: 200,000 events at scale 1)",
+        )
 
     def handle(self, *args, **options) -> None:
         seed, scale = _seed(options["seed"]), _scale(options["scale"])
+        events_per_learner = _events_per_learner(options["events_per_learner"])
         password = options["admin_password"]
         if not password:
             raise CommandError("--admin-password must not be empty")
@@ -75,18 +94,33 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {line}")
 
         started = time.perf_counter()
+        now = _five_minute_mark(timezone.now())
         if options["reset"]:
             progress(f"reset: {delete_demo_data()} rows of demo data deleted")
         try:
             summary = build_catalog(
                 seed=seed,
                 scale=scale,
-                now=_five_minute_mark(timezone.now()),
+                now=now,
                 admin_password=password,
                 progress=progress,
             )
         except DemoDataConflict as exc:
             raise CommandError(str(exc)) from None
+        behaviour = None
+        if events_per_learner > 0:
+            behaviour = build_behaviour(
+                seed=seed,
+                now=now,
+                events_per_learner=events_per_learner,
+                latent_path=settings.VAR_DIR / "demo" / "latent-interests.json",
+                progress=progress,
+            )
+        if behaviour is not None and verbose:
+            self.stdout.write(
+                f"Simulated {behaviour.events:,} feedback events of {behaviour.learners:,} "
+                f"learners over {DAYS} days; their latent interests are in var/demo/."
+            )
         if not verbose:
             return
         if summary.created:
