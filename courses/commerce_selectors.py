@@ -11,7 +11,7 @@ from django.db.models import Count, DateTimeField, F, OuterRef, QuerySet, Subque
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from courses.models import Course, Enrollment, Lesson, LessonProgress, Order
+from courses.models import Course, Enrollment, Lesson, LessonProgress, LiveReservation, Order
 
 
 def orders_for(*, user) -> QuerySet[Order]:
@@ -100,3 +100,29 @@ def continue_learning_for(*, user, limit: int = 6) -> list[CourseInProgress]:
         )
         for e in enrollments
     ]
+
+
+def order_get_by_idempotency_key(*, user, idempotency_key: str) -> Order | None:
+    """The order the user already placed with this idempotency key, or None."""
+    if not user.is_authenticated or not idempotency_key:
+        return None
+    return orders_for(user=user).filter(idempotency_key=idempotency_key).first()
+
+
+def live_reservations_for(*, user) -> QuerySet[LiveReservation]:
+    """The learner's standing reservations (not cancelled), most recent first."""
+    if not user.is_authenticated:
+        return LiveReservation.objects.none()
+    return (
+        LiveReservation.objects.filter(user=user, cancelled_at__isnull=True)
+        .select_related("live_session")
+        .order_by("-created_at", "-id")
+    )
+
+
+def live_reservation_get_for_user(*, user, reservation_id) -> LiveReservation:
+    """The learner's own standing reservation, or 404 (also for other learners' reservations)."""
+    try:
+        return live_reservations_for(user=user).get(pk=reservation_id)
+    except LiveReservation.DoesNotExist:
+        raise Http404("No such reservation.") from None
