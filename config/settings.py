@@ -224,6 +224,9 @@ SPECTACULAR_SETTINGS = {
         "EventTypeEnum": "recommendations.models.Event.Type",
         "OrderItemTypeEnum": ["course", "product"],
     },
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.v1.schema.add_problem_responses",

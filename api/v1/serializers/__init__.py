@@ -1,0 +1,1 @@
+"""Serializers of the v1 API: they parse input and render output, nothing else."""

@@ -1,0 +1,87 @@
+"""Sign-up, sign-out and the signed-in learner's own data (the ``/me/`` endpoints)."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from api.v1.serializers.catalog import TagSerializer
+from courses.selectors import instructor_for
+
+User = get_user_model()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    is_instructor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "first_name", "last_name", "is_instructor"]
+        read_only_fields = ["id", "username"]
+
+    def get_is_instructor(self, user) -> bool:
+        return instructor_for(user) is not None
+
+
+class MeUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name"]
+
+
+class SignUpSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    interest_tag_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="Tags the learner is interested in (shown on their profile, deletable).",
+    )
+
+
+class SignedUpSerializer(serializers.Serializer):
+    user = MeSerializer()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class SignOutSerializer(serializers.Serializer):
+    refresh = serializers.CharField(help_text="The refresh token to revoke.")
+
+
+class InterestTagSerializer(serializers.Serializer):
+    tag = TagSerializer()
+    declared = serializers.BooleanField(help_text="You chose it.")
+    derived_weight = serializers.FloatField(
+        help_text="0-1: how strongly your activity points to it (0 when only declared)."
+    )
+
+
+class InterestsDeclareSerializer(serializers.Serializer):
+    tag_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=50
+    )
+
+
+class PersonalizationSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(
+        help_text="Personalised recommendations; off means trending lists only, at once."
+    )
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True, max_length=128, help_text="Your current password, to confirm."
+    )
+
+    def validate_password(self, password: str) -> str:
+        if not self.context["request"].user.check_password(password):
+            raise serializers.ValidationError("The password is not correct.", code="invalid")
+        return password
+
+
+class HistoryClearedSerializer(serializers.Serializer):
+    events_deleted = serializers.IntegerField()

@@ -1,0 +1,252 @@
+"""The public catalog: courses, live sessions, short videos, products, categories, tags and
+instructors, as lists and details."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from courses.models import (
+    Category,
+    Chapter,
+    Course,
+    Instructor,
+    Lesson,
+    LiveSession,
+    Product,
+    ShortVideo,
+    Tag,
+)
+
+
+class ImageUrlField(serializers.FileField):
+    """The absolute URL of an uploaded image, or null when there is none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, use_url=True, **kwargs)
+
+
+class SelectorPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """The id of a row among those a selector returns, looked up when the request comes (so a
+    selector's "published by now" is now, not when the module was imported)."""
+
+    def __init__(self, *, selector, **kwargs):
+        self.selector = selector
+        super().__init__(queryset=selector().none(), **kwargs)
+
+    def get_queryset(self):
+        return self.selector()
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "slug"]
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug"]
+
+
+class CategoryTreeSerializer(serializers.ModelSerializer):
+    children = CategoryBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "children"]
+
+
+class InstructorBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Instructor
+        fields = ["id", "display_name", "slug"]
+
+
+class InstructorSerializer(serializers.ModelSerializer):
+    avatar_url = ImageUrlField(source="avatar")
+
+    class Meta:
+        model = Instructor
+        fields = ["id", "display_name", "slug", "headline", "bio", "avatar_url"]
+
+
+class CourseBriefSerializer(serializers.ModelSerializer):
+    cover_url = ImageUrlField(source="cover")
+
+    class Meta:
+        model = Course
+        fields = ["id", "title", "slug", "cover_url"]
+
+
+class CourseListSerializer(serializers.ModelSerializer):
+    cover_url = ImageUrlField(source="cover")
+    is_free = serializers.BooleanField(read_only=True)
+    instructor = InstructorBriefSerializer(read_only=True)
+    category = CategoryBriefSerializer(read_only=True)
+    tags = TagSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "subtitle",
+            "cover_url",
+            "price",
+            "list_price",
+            "is_free",
+            "level",
+            "language",
+            "published_at",
+            "instructor",
+            "category",
+            "tags",
+        ]
+
+
+class LessonSerializer(serializers.ModelSerializer):
+    video_url = serializers.SerializerMethodField(
+        help_text="Only for learners enrolled in the course, or for free previews; else null."
+    )
+
+    class Meta:
+        model = Lesson
+        fields = ["id", "title", "position", "duration_seconds", "is_free_preview", "video_url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_video_url(self, lesson: Lesson) -> str | None:
+        playable = self.context.get("playable_lesson_ids", frozenset())
+        return lesson.video_url or None if lesson.pk in playable else None
+
+
+class ChapterSerializer(serializers.ModelSerializer):
+    lessons = LessonSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Chapter
+        fields = ["id", "title", "position", "lessons"]
+
+
+class CourseDetailSerializer(CourseListSerializer):
+    chapters = ChapterSerializer(many=True, read_only=True)
+    enrolled = serializers.SerializerMethodField()
+
+    class Meta(CourseListSerializer.Meta):
+        fields = [*CourseListSerializer.Meta.fields, "description", "enrolled", "chapters"]
+
+    def get_enrolled(self, course: Course) -> bool:
+        return bool(self.context.get("enrolled", False))
+
+
+class ProductBriefSerializer(serializers.ModelSerializer):
+    cover_url = ImageUrlField(source="cover")
+    in_stock = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "title", "slug", "cover_url", "price", "list_price", "in_stock"]
+
+
+class ProductListSerializer(ProductBriefSerializer):
+    instructor = InstructorBriefSerializer(read_only=True)
+    tags = TagSerializer(many=True, read_only=True)
+
+    class Meta(ProductBriefSerializer.Meta):
+        fields = [*ProductBriefSerializer.Meta.fields, "kind", "instructor", "tags"]
+
+
+class ProductDetailSerializer(ProductListSerializer):
+    class Meta(ProductListSerializer.Meta):
+        fields = [*ProductListSerializer.Meta.fields, "description"]
+
+
+class LiveSessionBriefSerializer(serializers.ModelSerializer):
+    cover_url = ImageUrlField(source="cover")
+
+    class Meta:
+        model = LiveSession
+        fields = ["id", "title", "slug", "cover_url", "status", "scheduled_start", "scheduled_end"]
+
+
+class LiveSessionListSerializer(serializers.ModelSerializer):
+    cover_url = ImageUrlField(source="cover")
+    instructor = InstructorBriefSerializer(read_only=True)
+    course = CourseBriefSerializer(read_only=True, allow_null=True)
+    tags = TagSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LiveSession
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "cover_url",
+            "status",
+            "scheduled_start",
+            "scheduled_end",
+            "instructor",
+            "course",
+            "tags",
+        ]
+
+
+class ShelfOfferSerializer(serializers.Serializer):
+    """A product on the shelf and the price it sells at from this live session right now."""
+
+    product = ProductBriefSerializer(source="item.product")
+    position = serializers.IntegerField(source="item.position")
+    is_pinned = serializers.BooleanField(source="item.is_pinned")
+    price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="The price in force now, the same for everyone."
+    )
+    is_flash_price = serializers.BooleanField()
+    flash_price = serializers.DecimalField(
+        source="item.flash_price", max_digits=10, decimal_places=2, allow_null=True
+    )
+    flash_starts_at = serializers.DateTimeField(source="item.flash_starts_at", allow_null=True)
+    flash_ends_at = serializers.DateTimeField(source="item.flash_ends_at", allow_null=True)
+
+
+class LiveSessionDetailSerializer(LiveSessionListSerializer):
+    """A live session with its current product shelf (直播带货); the shelf comes in the context."""
+
+    shelf = serializers.SerializerMethodField()
+
+    class Meta(LiveSessionListSerializer.Meta):
+        fields = [
+            *LiveSessionListSerializer.Meta.fields,
+            "description",
+            "stream_url",
+            "replay_url",
+            "shelf",
+        ]
+
+    @extend_schema_field(ShelfOfferSerializer(many=True))
+    def get_shelf(self, live_session: LiveSession) -> list[dict]:
+        return ShelfOfferSerializer(self.context["shelf"], many=True, context=self.context).data
+
+
+class ShortVideoSerializer(serializers.ModelSerializer):
+    cover_url = ImageUrlField(source="cover")
+    instructor = InstructorBriefSerializer(read_only=True)
+    course = CourseBriefSerializer(read_only=True, allow_null=True)
+    products = ProductBriefSerializer(many=True, read_only=True)
+    tags = TagSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ShortVideo
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "cover_url",
+            "video_url",
+            "duration_seconds",
+            "published_at",
+            "instructor",
+            "course",
+            "products",
+            "tags",
+        ]

@@ -1,0 +1,67 @@
+"""Recommendation lists: items with a reason and a score, and the request id clicks carry back."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.v1.serializers.catalog import ImageUrlField
+from recommendations.services.serving import ITEM_MODELS
+
+ITEM_TYPES = list(ITEM_MODELS)
+
+
+class RecommendationQuerySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ITEM_TYPES, help_text="The kind of item to recommend.")
+    slot = serializers.RegexField(
+        r"^[a-z0-9_-]{1,40}$",
+        default="home",
+        help_text="The page section asking (home, course_detail, …), recorded with the clicks.",
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class TrendingQuerySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ITEM_TYPES)
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class RelatedQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=20, default=6)
+
+
+class ReasonSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="item, tag, similar, bought_together or trending: why it is shown."
+    )
+    text = serializers.CharField(help_text="The reason in words, for the learner.")
+
+
+class RecommendedItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="object.pk")
+    type = serializers.CharField(source="item_type")
+    title = serializers.CharField(source="object.title")
+    cover_url = ImageUrlField(source="object.cover")
+    price = serializers.SerializerMethodField(
+        help_text="Courses and products: the price in force (the same for everyone); else null."
+    )
+    score = serializers.FloatField()
+    reason = ReasonSerializer()
+
+    @extend_schema_field(serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True))
+    def get_price(self, item) -> str | None:
+        price = getattr(item.object, "price", None)
+        return None if price is None else f"{price:.2f}"
+
+
+class RecommendationListSerializer(serializers.Serializer):
+    request_id = serializers.UUIDField(
+        help_text="Send it back with the impression and click events of these items."
+    )
+    type = serializers.CharField(source="item_type")
+    slot = serializers.CharField()
+    personalised = serializers.BooleanField(
+        help_text="False when signed out or when personalisation is switched off."
+    )
+    source = serializers.CharField(
+        help_text="Where the first items came from: model, fold_in, content, trending, similar…"
+    )
+    items = RecommendedItemSerializer(many=True)
