@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 ITEM_MODELS = {"course": Course, "live": LiveSession, "video": ShortVideo, "product": Product}
 POOL = 4  # candidates per requested item, before filters and re-ranking
 MAX_PER_INSTRUCTOR = 2
-MMR_LAMBDA = 0.75
+MMR_LAMBDA = 0.85
 ACTIVE_CACHE_SECONDS = 30
 LIST_CACHE_SECONDS = 2 * 24 * 3600
 FOLD_IN_EVENTS = 300
@@ -102,9 +102,9 @@ def list_cache_key(version_id: int, user_id: int, item_type: str) -> str:
 
 def model_candidates(
     loaded: LoadedModel, *, row: int | None, user_items_row, item_type: str, n: int
-) -> tuple[list[int], list[float], list[int]]:
-    """Top ``n`` object ids of ``item_type`` for a learner, with scores and the column of the
-    learner's own item that explains each (-1 when none does)."""
+) -> tuple[list[int], list[float], list[tuple[str, int] | None]]:
+    """Top ``n`` object ids of ``item_type`` for a learner, with scores and the learner's own
+    item (type, id) that contributes most to each score (None when nothing does)."""
     model, items = loaded.model, loaded.items
     mask = items.types != ITEM_TYPES.index(item_type)
     if row is not None:
@@ -123,7 +123,10 @@ def model_candidates(
     if not len(ids):
         return [], [], []
     top = model.explain(user_items_row, ids).top_contributors
-    return [int(items.ids[i]) for i in ids], [float(s) for s in scores], [int(t) for t in top]
+    reasons = [
+        (ITEM_TYPES[int(items.types[t])], int(items.ids[t])) if t >= 0 else None for t in top
+    ]
+    return [int(items.ids[i]) for i in ids], [float(s) for s in scores], reasons
 
 
 def _events_row(loaded: LoadedModel, user, since):
@@ -162,7 +165,7 @@ def _events_row(loaded: LoadedModel, user, since):
 
 
 def _from_model(user, item_type: str, n: int, profile: LearnerProfile | None):
-    """(source, ids, scores, reason columns, loaded model) from the active model, or None."""
+    """(source, ids, scores, reason items) from the active model, or None."""
     active = _active()
     if not active:
         return None
@@ -175,41 +178,35 @@ def _from_model(user, item_type: str, n: int, profile: LearnerProfile | None):
         cached = cache_get(key)
         if cached is not None:
             ids, scores, reasons = cached
-            return "model", ids[:n], scores[:n], reasons[:n], None
+            return "model", ids[:n], scores[:n], [tuple(r) if r else None for r in reasons[:n]]
     loaded = model_cache.get(active["pk"], active["artefact_path"])
     row = loaded.row_of(user.pk) if model_knows_history else None
     if fresh and row is not None:
         ids, scores, reasons = model_candidates(
             loaded, row=row, user_items_row=None, item_type=item_type, n=n
         )
-        return "model", ids, scores, reasons, loaded
+        return "model", ids, scores, reasons
     events_row = _events_row(loaded, user, since=None if model_knows_history else cleared)
     if not events_row.nnz:
         return None
     ids, scores, reasons = model_candidates(
         loaded, row=None, user_items_row=events_row, item_type=item_type, n=n
     )
-    return "fold_in", ids, scores, reasons, loaded
+    return "fold_in", ids, scores, reasons
 
 
-def _reason_titles(columns: list[int], loaded: LoadedModel | None) -> dict[int, str]:
-    """Titles of the learner's own items that explain recommendations, by matrix column."""
-    active = _active()
-    if loaded is None and active:
-        loaded = model_cache.get(active["pk"], active["artefact_path"])
-    if loaded is None:
-        return {}
-    by_type: dict[str, dict[int, int]] = {}
-    for col in set(columns):
-        if col >= 0:
-            item_type = ITEM_TYPES[int(loaded.items.types[col])]
-            by_type.setdefault(item_type, {})[int(loaded.items.ids[col])] = col
+def _reason_titles(keys: list[tuple[str, int] | None]) -> dict[tuple[str, int], str]:
+    """Titles of the learner's own items that explain recommendations."""
+    by_type: dict[str, set[int]] = {}
+    for key in keys:
+        if key:
+            by_type.setdefault(key[0], set()).add(key[1])
     titles = {}
     for item_type, ids in by_type.items():
         for pk, title in (
             ITEM_MODELS[item_type].objects.filter(pk__in=ids).values_list("pk", "title")
         ):
-            titles[ids[pk]] = title
+            titles[(item_type, pk)] = title
     return titles
 
 
@@ -333,8 +330,8 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     available = available_items(item_type)
     excluded = excluded_for(user, item_type) if personalised else set()
 
-    ranked: list[tuple[int, float, Reason | None, int]] = []  # id, score, reason, reason column
-    loaded = None
+    # (object id, score, reason, the learner's own item that explains a model pick)
+    ranked: list[tuple[int, float, Reason | None, tuple[str, int] | None]] = []
     if personalised:
         try:
             found = _from_model(user, item_type, pool + len(excluded), profile)
@@ -342,8 +339,10 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
             logger.exception("Model recommendations failed for user %s", user.pk)
             found = None
         if found:
-            result.source, ids, scores, columns, loaded = found
-            ranked += [(pk, s, None, c) for pk, s, c in zip(ids, scores, columns, strict=True)]
+            result.source, ids, scores, reason_items = found
+            ranked += [
+                (pk, s, None, why) for pk, s, why in zip(ids, scores, reason_items, strict=True)
+            ]
         ids, scores, tags = _from_content(user, item_type, pool, available)
         if ids and not ranked:
             result.source = "content"
@@ -360,7 +359,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     floor = min((s for _, s, _, _ in ranked), default=0.0) - 1
     trending = trending_ids(item_type=item_type)[: pool * 2]
     ranked += [
-        (pk, floor - rank / 1000, Reason("trending", _("Trending now")), -1)
+        (pk, floor - rank / 1000, Reason("trending", _("Trending now")), None)
         for rank, pk in enumerate(trending)
     ]
 
@@ -388,11 +387,11 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         ]
         return result
     picked = _diversify([objects[e[0]] for e in unique], [e[1] for e in unique], k)
-    titles = _reason_titles([unique[i][3] for i in picked if unique[i][2] is None], loaded)
+    titles = _reason_titles([unique[i][3] for i in picked if unique[i][2] is None])
     for i in picked:
-        pk, score, reason, column = unique[i]
+        pk, score, reason, why = unique[i]
         if reason is None:
-            title = titles.get(column)
+            title = titles.get(why)
             reason = (
                 Reason("item", _("Because you showed interest in “%(title)s”") % {"title": title})
                 if title

@@ -29,11 +29,12 @@ class World:
 
 @pytest.fixture
 def fast_training(settings, tmp_path):
+    # Few factors for a world of two topics: more would memorise each learner's clicks.
     settings.RECOMMENDER_ALS_PARAMS = {
-        "factors": 8,
-        "regularization": 0.05,
-        "alpha": 4.0,
-        "iterations": 8,
+        "factors": 4,
+        "regularization": 0.1,
+        "alpha": 10.0,
+        "iterations": 15,
     }
     settings.RECOMMENDER_HOLDOUT_DAYS = 1
     settings.MEDIA_ROOT = tmp_path / "media"

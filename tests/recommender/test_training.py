@@ -28,11 +28,11 @@ def test_a_first_run_trains_evaluates_stores_and_activates_a_version(world, fast
     assert version.status == Status.ACTIVE
     assert version.n_users == 24
     assert version.n_interactions == 96 + 12
-    assert version.params["factors"] == 8
+    assert version.params["factors"] == 4
     assert version.training_seconds > 0
     assert version.artefact_path
     loaded = artefacts_load(version_id=version.pk, location=version.artefact_path)
-    assert loaded.model.item_factors.shape[1] == 8
+    assert loaded.model.item_factors.shape[1] == 4
     assert sorted(loaded.user_ids) == sorted(u.pk for u in world.python_fans + world.cooking_fans)
 
 

@@ -1,7 +1,6 @@
 """``manage.py recommender <action>``: train, precompute, evaluate, status, rollback, trending,
 interests. Thin: each action calls one service or task."""
 
-import argparse
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -26,16 +25,24 @@ class Command(BaseCommand):
         train.add_argument("--tune", action="store_true", help="search hyper-parameters first")
         train.add_argument("--force", action="store_true", help="train even without new events")
         actions.add_parser("precompute", help="precompute the active version's top-N lists")
-        evaluate = actions.add_parser(
-            "evaluate", help="compare models on an interactions file (no database needed)"
+        actions.add_parser(
+            "evaluate",
+            help="compare models on an interactions file, no database needed "
+            "(recommender evaluate --help for its options)",
+            add_help=False,
         )
-        evaluate.add_argument("args", nargs=argparse.REMAINDER, help="the evaluator's arguments")
         actions.add_parser("status", help="list the recent model versions")
         rollback = actions.add_parser("rollback", help="serve an earlier version again")
         rollback.add_argument("--to", type=int, dest="to_version", help="the version id")
         actions.add_parser("trending", help="recompute the trending lists")
         actions.add_parser("interests", help="derive the learners' interest tags from events")
         actions.add_parser("cleanup", help="delete old versions' artefacts")
+
+    def run_from_argv(self, argv):
+        # ``evaluate`` hands its arguments to the engine's own command line untouched.
+        if argv[2:3] == ["evaluate"]:
+            sys.exit(engine_cli.main(argv[3:]))
+        super().run_from_argv(argv)
 
     def handle(self, *args, action, **options):
         return getattr(self, f"_{action}")(**options)
@@ -61,10 +68,8 @@ class Command(BaseCommand):
         chunks = tasks.precompute_recommendations.delay(active.pk)
         self.stdout.write(f"Precomputing v{active.pk}'s lists (task {chunks.id}).")
 
-    def _evaluate(self, *, args, **_):
-        code = engine_cli.main(args)
-        if code:
-            sys.exit(code)
+    def _evaluate(self, **_):
+        raise CommandError("Run it as: manage.py recommender evaluate --interactions FILE ...")
 
     def _status(self, **_):
         versions = ModelVersion.objects.all()[:15]

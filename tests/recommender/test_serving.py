@@ -1,0 +1,222 @@
+"""Serving: the right learner gets the right list, filtered, explained, and never an error."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.utils import timezone
+
+from courses.models import Course, Enrollment, Product
+from recommendations.models import ModelVersion
+from recommendations.services import training
+from recommendations.services.events import event_record
+from recommendations.services.profiles import interests_declare, personalization_set
+from recommendations.services.serving import recommendations_for
+from recommendations.services.trending import trending_refresh
+from tests.factories import CourseFactory, InstructorFactory, ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+def titles(result):
+    return [item.object.title for item in result.items]
+
+
+def topic_share(result, prefix):
+    return sum(t.startswith(prefix) for t in titles(result)) / max(len(result.items), 1)
+
+
+@pytest.fixture
+def trained(world, fast_training, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        version = training.model_train(force=True)
+    assert version.status == ModelVersion.Status.ACTIVE
+    trending_refresh()
+    return version
+
+
+def test_a_learner_gets_courses_of_their_taste_with_a_reason_from_their_own_history(trained, world):
+    fan = world.python_fans[0]
+    result = recommendations_for(user=fan, item_type="course", k=4)
+    assert result.personalised and result.source == "model"
+    assert topic_share(result, "Python") >= 0.75
+    seen = {t for t in titles(result)} & {f"Python 课程 {i}" for i in range(4)}
+    assert not seen  # fan 0 clicked courses 0-3: never recommended again
+    assert all(
+        "Python 课程" in item.reason.text for item in result.items if item.reason.kind == "item"
+    )
+
+
+def test_the_lists_come_from_the_precomputed_cache_after_promotion(trained, world):
+    from recommendations.services.serving import list_cache_key
+
+    fan = world.cooking_fans[0]
+    assert cache.get(list_cache_key(trained.pk, fan.pk, "course")) is not None
+    result = recommendations_for(user=fan, item_type="course", k=4)
+    assert topic_share(result, "烹饪") >= 0.75
+
+
+def test_each_list_has_its_own_request_id(trained, world):
+    fan = world.python_fans[0]
+    first = recommendations_for(user=fan, item_type="course", k=3)
+    second = recommendations_for(user=fan, item_type="course", k=3)
+    assert first.request_id != second.request_id
+
+
+def test_not_interested_bought_and_unpublished_items_are_never_shown(trained, world):
+    fan = world.python_fans[0]
+    shown = recommendations_for(user=fan, item_type="course", k=4).items
+    dismissed, bought, withdrawn = (item.object for item in shown[:3])
+    event_record(
+        user=fan, event_type="not_interested", object_type="course", object_id=dismissed.pk
+    )
+    Enrollment.objects.create(user=fan, course=bought)
+    Course.objects.filter(pk=withdrawn.pk).update(status=Course.Status.ARCHIVED)
+    again = {
+        item.object.pk for item in recommendations_for(user=fan, item_type="course", k=10).items
+    }
+    assert not again & {dismissed.pk, bought.pk, withdrawn.pk}
+
+
+def test_out_of_stock_products_are_not_recommended(trained):
+    shop = InstructorFactory()
+    ProductFactory(instructor=shop, title="卖完了", stock=0)
+    ProductFactory(instructor=shop, title="有货", stock=3)
+    result = recommendations_for(user=AnonymousUser(), item_type="product", k=10)
+    assert "卖完了" not in titles(result)
+
+
+def test_a_new_learner_gets_personal_results_after_a_few_events_without_a_retrain(trained, world):
+    newcomer = UserFactory()
+    for course in world.cooking_courses[:2]:
+        event_record(
+            user=newcomer, event_type="purchase", object_type="course", object_id=course.pk
+        )
+    result = recommendations_for(user=newcomer, item_type="course", k=4)
+    assert result.source == "fold_in"
+    assert topic_share(result, "烹饪") >= 0.75
+
+
+def test_a_learner_with_new_events_is_folded_in_again(trained, world):
+    fan = world.python_fans[0]
+    for course in world.cooking_courses:
+        event_record(user=fan, event_type="purchase", object_type="course", object_id=course.pk)
+    assert recommendations_for(user=fan, item_type="course", k=4).source == "fold_in"
+
+
+def test_personalisation_off_gives_only_the_non_personal_list_at_once(trained, world):
+    fan = world.python_fans[0]
+    anonymous = recommendations_for(user=AnonymousUser(), item_type="course", k=5)
+    personalization_set(user=fan, enabled=False)
+    result = recommendations_for(user=fan, item_type="course", k=5)
+    assert result.personalised is False and result.source == "trending"
+    assert titles(result) == titles(anonymous)
+    assert {item.reason.kind for item in result.items} == {"trending"}
+
+
+def test_a_cleared_history_is_not_used_even_though_the_model_learnt_it(trained, world):
+    from recommendations.services.privacy import history_clear
+
+    fan = world.python_fans[0]
+    history_clear(user=fan)
+    result = recommendations_for(user=fan, item_type="course", k=4)
+    assert result.source != "model"
+    assert all(item.reason.kind != "item" for item in result.items)
+
+
+def test_without_a_model_declared_interests_drive_the_list(world):
+    learner = UserFactory()
+    interests_declare(user=learner, tags=[world.cooking_tag])
+    result = recommendations_for(user=learner, item_type="course", k=4)
+    assert result.source == "content"
+    assert topic_share(result, "烹饪") == 1.0
+    assert result.items[0].reason.text == "Because you like #烹饪"
+
+
+def test_without_a_model_or_interests_trending_answers(world):
+    trending_refresh()
+    result = recommendations_for(user=UserFactory(), item_type="course", k=5)
+    assert result.source == "trending" and len(result.items) == 5
+
+
+def test_a_brand_new_site_still_shows_something(db):
+    CourseFactory.create_batch(3)
+    result = recommendations_for(user=AnonymousUser(), item_type="course", k=5)
+    assert len(result.items) == 3
+
+
+def test_missing_model_files_never_break_a_page(trained, world, fast_training):
+    from recommendations.training.artefacts import artefacts_delete, model_cache
+
+    artefacts_delete(trained.artefact_path)
+    model_cache.clear()
+    cache.clear()
+    fan = world.python_fans[0]
+    result = recommendations_for(user=fan, item_type="course", k=4)
+    assert len(result.items) == 4  # content, then trending, answered
+    assert result.source in {"content", "trending"}
+
+
+def test_redis_down_falls_back_to_the_in_process_model(trained, world, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    fan = world.cooking_fans[1]
+    result = recommendations_for(user=fan, item_type="course", k=4)
+    assert result.source == "model"
+    assert topic_share(result, "烹饪") >= 0.75
+
+
+def test_no_instructor_fills_more_than_two_places(trained, world):
+    result = recommendations_for(user=world.python_fans[3], item_type="course", k=4)
+    owners = [item.object.instructor_id for item in result.items]
+    assert max(owners.count(o) for o in set(owners)) <= 2
+
+
+def test_ended_live_sessions_are_not_recommended(db):
+    from tests.factories import LiveSessionFactory
+
+    now = timezone.now()
+    LiveSessionFactory(
+        title="已结束",
+        scheduled_start=now - timedelta(hours=3),
+        scheduled_end=now - timedelta(hours=1),
+        status="ended",
+    )
+    LiveSessionFactory(title="即将开播")
+    result = recommendations_for(user=AnonymousUser(), item_type="live", k=5)
+    assert titles(result) == ["即将开播"]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_catalog(
+    trained, world, django_assert_max_num_queries
+):
+    fan = world.python_fans[0]
+    with django_assert_max_num_queries(12):
+        recommendations_for(user=fan, item_type="course", k=6)
+    CourseFactory.create_batch(30)
+    with django_assert_max_num_queries(12):
+        recommendations_for(user=fan, item_type="course", k=6)
+
+
+@pytest.mark.parametrize("bad", [{"item_type": "planet"}, {"item_type": "course", "k": 0}])
+def test_bad_arguments_are_refused_clearly(bad):
+    with pytest.raises(ValueError):
+        recommendations_for(user=AnonymousUser(), **({"k": 5} | bad))
+
+
+def test_products_are_recommended_too(trained, world):
+    ProductFactory(
+        title="Python 书", tags=[world.python_tag], instructor=world.python_courses[0].instructor
+    )
+    assert recommendations_for(user=world.python_fans[0], item_type="product", k=3).items
+    assert Product.objects.exists()
