@@ -290,10 +290,12 @@ RECOMMENDER_EVENT_WEIGHTS = {
 RECOMMENDER_HALF_LIFE_DAYS = env.float("RECOMMENDER_HALF_LIFE_DAYS", default=30.0)
 
 # Training and promotion (see recommendations/services/training.py).
-RECOMMENDER_ALS_PARAMS = {"factors": 64, "regularization": 0.05, "alpha": 2.0, "iterations": 15}
+# Used until a tuning run (daily, and for a site's first model) has chosen better ones.
+RECOMMENDER_ALS_PARAMS = {"factors": 32, "regularization": 1.0, "alpha": 10.0, "iterations": 15}
+RECOMMENDER_TUNE_FIRST_MODEL = env.bool("RECOMMENDER_TUNE_FIRST_MODEL", default=True)
 RECOMMENDER_TRAINING_WINDOW_DAYS = env.int("RECOMMENDER_TRAINING_WINDOW_DAYS", default=180)
 RECOMMENDER_HOLDOUT_DAYS = env.float("RECOMMENDER_HOLDOUT_DAYS", default=7.0)
-RECOMMENDER_TUNING_BUDGET_SECONDS = env.int("RECOMMENDER_TUNING_BUDGET_SECONDS", default=300)
+RECOMMENDER_TUNING_BUDGET_SECONDS = env.int("RECOMMENDER_TUNING_BUDGET_SECONDS", default=120)
 # A candidate is promoted unless its nDCG@10 is below the active model's by more than this share.
 RECOMMENDER_PROMOTION_TOLERANCE = env.float("RECOMMENDER_PROMOTION_TOLERANCE", default=0.05)
 RECOMMENDER_MIN_COVERAGE = 0.01

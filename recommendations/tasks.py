@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 PRECOMPUTE_CHUNK = 1000
 
 
-def _train(task, *, tune: bool) -> int | None:
+def _train(task, *, tune: bool | None) -> int | None:
     try:
         version = training.model_train(tune=tune, task_id=task.request.id or "")
     except training.TrainingBusy:
@@ -32,8 +32,9 @@ def _train(task, *, tune: bool) -> int | None:
 
 @shared_task(bind=True, acks_late=True, queue="training")
 def train_model(self) -> int | None:
-    """Retrain on the latest events with the current hyper-parameters (hourly)."""
-    return _train(self, tune=False)
+    """Retrain on the latest events with the current hyper-parameters (hourly); the first model
+    of a site is tuned."""
+    return _train(self, tune=None)
 
 
 @shared_task(bind=True, acks_late=True, queue="training")

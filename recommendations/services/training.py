@@ -119,13 +119,27 @@ def _mark_orphans_failed() -> None:
     )
 
 
-def model_train(*, tune: bool = False, force: bool = False, task_id: str = "") -> ModelVersion:
-    """One training run; see the module docstring. Raises ``TrainingBusy`` if one is running."""
+def model_train(
+    *, tune: bool | None = None, force: bool = False, task_id: str = ""
+) -> ModelVersion:
+    """One training run; see the module docstring. Raises ``TrainingBusy`` if one is running.
+
+    ``tune=None`` tunes only while no tuned version exists (and ``RECOMMENDER_TUNE_FIRST_MODEL``
+    is on), so a new site's first model is already tuned and later retrains reuse its parameters.
+    """
     with training_lock() as acquired:
         if not acquired:
             raise TrainingBusy("Another training run is in progress.")
         _mark_orphans_failed()
+        if tune is None:
+            tune = settings.RECOMMENDER_TUNE_FIRST_MODEL and not _tuned_exists()
         return _train_locked(tune=tune, force=force, task_id=task_id)
+
+
+def _tuned_exists() -> bool:
+    return ModelVersion.objects.filter(
+        kind="tune", status__in=[Status.ACTIVE, Status.RETIRED]
+    ).exists()
 
 
 def _train_locked(*, tune: bool, force: bool, task_id: str) -> ModelVersion:

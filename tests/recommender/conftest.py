@@ -37,6 +37,7 @@ def fast_training(settings, tmp_path):
         "iterations": 15,
     }
     settings.RECOMMENDER_HOLDOUT_DAYS = 1
+    settings.RECOMMENDER_TUNE_FIRST_MODEL = False
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VAR_DIR = tmp_path / "var"
     settings.CELERY_TASK_ALWAYS_EAGER = True

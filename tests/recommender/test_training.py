@@ -171,3 +171,13 @@ def test_lessons_count_for_their_course(db):
     assert data.matrix[0, col] == pytest.approx(1.0, rel=1e-3)  # watch weight 2 x share 0.5
     CourseFactory()  # a course without events still has a column
     assert len(training_data_build(now=timezone.now()).items.of_type("course")) == 2
+
+
+def test_a_sites_first_model_is_tuned_and_later_ones_reuse_its_parameters(world, fast_training):
+    fast_training.RECOMMENDER_TUNE_FIRST_MODEL = True
+    fast_training.RECOMMENDER_TUNING_BUDGET_SECONDS = 2
+    first = training.model_train(force=True)
+    assert first.kind == "tune" and first.status == Status.ACTIVE
+    second = training.model_train(force=True)
+    assert second.kind == "retrain"
+    assert second.params == first.params

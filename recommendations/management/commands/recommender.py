@@ -54,7 +54,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Queued training task {result.id} on the training queue.")
             return
         try:
-            version = training.model_train(tune=tune, force=force)
+            version = training.model_train(tune=True if tune else None, force=force)
         except training.TrainingBusy as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self._describe(version))
