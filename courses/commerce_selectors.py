@@ -102,6 +102,16 @@ def continue_learning_for(*, user, limit: int = 6) -> list[CourseInProgress]:
     ]
 
 
+def lesson_progress_by_lesson(*, user, lessons) -> dict[int, LessonProgress]:
+    """The learner's progress rows for ``lessons``, by lesson id; one query."""
+    if not user.is_authenticated:
+        return {}
+    return {
+        row.lesson_id: row
+        for row in LessonProgress.objects.filter(user=user, lesson__in=list(lessons))
+    }
+
+
 def order_get_by_idempotency_key(*, user, idempotency_key: str) -> Order | None:
     """The order the user already placed with this idempotency key, or None."""
     if not user.is_authenticated or not idempotency_key:

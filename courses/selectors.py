@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from courses.models import (
     Enrollment,
     Instructor,
     Lesson,
+    LiveReservation,
     LiveSession,
     LiveShelfItem,
     Product,
@@ -54,6 +55,263 @@ def course_get_for_instructor(*, user, course_id) -> Course:
 def user_owns(user, obj) -> bool:
     """Whether ``user`` may change ``obj``, a row of any model with an ``owner_path``."""
     return type(obj).objects.owned_by(user).filter(pk=obj.pk).exists()
+
+
+# Pages ---------------------------------------------------------------------------------------
+# The reads behind the learner-facing pages. Each returns everything its page shows in a fixed
+# number of queries, whatever the size of the catalog.
+
+CATALOG_TYPES = ("course", "live", "video", "product")
+PRICE_FILTERS = ("free", "paid")
+
+
+def _published_courses() -> QuerySet[Course]:
+    return Course.objects.filter(status=Course.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+def catalog_search(
+    *,
+    item_type: str = "course",
+    query: str = "",
+    category: str = "",
+    tag: str = "",
+    price: str = "",
+    level: str = "",
+) -> QuerySet:
+    """What the browse page lists: one type of item, filtered, newest first.
+
+    ``category`` is a category slug (a top-level one includes its sub-categories), ``tag`` a tag
+    slug, ``price`` "free" or "paid", ``level`` a course level (courses only). Filters that do not
+    apply to the type are ignored.
+    """
+    now = timezone.now()
+    if item_type == "live":
+        items = LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED).filter(
+            Q(scheduled_end__gt=now) | (Q(status=LiveSession.Status.ENDED) & ~Q(replay_url=""))
+        )
+    elif item_type == "video":
+        items = ShortVideo.objects.filter(is_published=True, published_at__lte=now)
+    elif item_type == "product":
+        items = Product.objects.filter(is_active=True)
+    else:
+        items = _published_courses()
+        if category:
+            items = items.filter(Q(category__slug=category) | Q(category__parent__slug=category))
+        if level:
+            items = items.filter(level=level)
+    if query:
+        items = items.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    if tag:
+        items = items.filter(tags__slug=tag)
+    if price in PRICE_FILTERS and item_type in ("course", "product"):
+        items = items.filter(price=0) if price == "free" else items.filter(price__gt=0)
+    return items.select_related("instructor").distinct()
+
+
+def catalog_facets() -> dict:
+    """The categories (top level with their children) and tags the browse filters offer."""
+
+    return {
+        "categories": list(
+            Category.objects.filter(parent__isnull=True).prefetch_related(
+                Prefetch("children", queryset=Category.objects.order_by("position", "name"))
+            )
+        ),
+        "tags": list(Tag.objects.order_by("name")),
+    }
+
+
+def course_page(*, slug: str) -> Course:
+    """A published course with its instructor, category, tags, chapters and lessons; 404
+    otherwise. Four queries."""
+
+    chapters = Chapter.objects.order_by("position", "id").prefetch_related(
+        Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
+    )
+    try:
+        return (
+            _published_courses()
+            .select_related("instructor", "category", "category__parent")
+            .prefetch_related("tags", Prefetch("chapters", queryset=chapters))
+            .get(slug=slug)
+        )
+    except Course.DoesNotExist:
+        raise Http404("No such course.") from None
+
+
+def products_for_course(*, course: Course, limit: int = 6):
+    """Products sold with the course: shelved in its live sessions or linked by its short
+    videos, on sale. One query."""
+
+    return list(
+        Product.objects.filter(is_active=True)
+        .filter(Q(live_sessions__course=course) | Q(short_videos__course=course))
+        .select_related("instructor")
+        .distinct()
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def lesson_for_player(*, lesson_id: int):
+    """A lesson of a published course, with its course and the course's lessons in order."""
+
+    try:
+        return (
+            Lesson.objects.filter(course__in=_published_courses())
+            .select_related("course", "course__instructor", "chapter")
+            .prefetch_related(
+                Prefetch(
+                    "course__lessons",
+                    queryset=Lesson.objects.order_by("chapter__position", "position", "id"),
+                )
+            )
+            .get(pk=lesson_id)
+        )
+    except Lesson.DoesNotExist:
+        raise Http404("No such lesson.") from None
+
+
+def lesson_access_for(*, user, lesson) -> bool:
+    """Whether ``user`` may watch ``lesson``: free previews for everyone, the rest for enrolled
+    learners."""
+
+    if lesson.is_free_preview:
+        return True
+    if not user.is_authenticated:
+        return False
+    return Enrollment.objects.filter(user=user, course_id=lesson.course_id).exists()
+
+
+def course_owned_by(*, user, course: Course) -> bool:
+    """Whether the learner is enrolled in ``course`` (bought or free)."""
+
+    if not user.is_authenticated:
+        return False
+    return Enrollment.objects.filter(user=user, course=course).exists()
+
+
+def live_page(*, slug: str):
+    """A live session (not cancelled) with its instructor, course and product shelf."""
+
+    try:
+        return (
+            LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED)
+            .select_related("instructor", "course")
+            .prefetch_related(
+                "tags",
+                Prefetch(
+                    "shelf_items",
+                    queryset=LiveShelfItem.objects.select_related("product").order_by(
+                        "-is_pinned", "position", "id"
+                    ),
+                ),
+            )
+            .get(slug=slug)
+        )
+    except LiveSession.DoesNotExist:
+        raise Http404("No such live session.") from None
+
+
+def live_reserved_by(*, user, live_session) -> bool:
+
+    if not user.is_authenticated:
+        return False
+    return LiveReservation.objects.filter(
+        user=user, live_session=live_session, cancelled_at__isnull=True
+    ).exists()
+
+
+def live_now_and_upcoming(*, limit: int = 8) -> tuple[list, list]:
+    """(live now, upcoming) sessions, each with its instructor. Two queries."""
+
+    now = timezone.now()
+    base = LiveSession.objects.select_related("instructor").filter(scheduled_end__gt=now)
+    live = list(base.filter(status=LiveSession.Status.LIVE).order_by("scheduled_start")[:limit])
+    upcoming = list(
+        base.filter(status=LiveSession.Status.SCHEDULED, scheduled_start__gt=now).order_by(
+            "scheduled_start", "id"
+        )[:limit]
+    )
+    return live, upcoming
+
+
+def short_video_feed(*, limit: int = 20, start_slug: str = "") -> list:
+    """Published short videos, newest first (``start_slug`` first when given), each with its
+    instructor, linked course and linked products. Three queries."""
+
+    videos = (
+        ShortVideo.objects.filter(is_published=True, published_at__lte=timezone.now())
+        .select_related("instructor", "course")
+        .prefetch_related(
+            Prefetch("products", queryset=Product.objects.filter(is_active=True).order_by("id"))
+        )
+        .order_by("-published_at", "-id")
+    )
+    feed = list(videos[:limit])
+    if start_slug and all(v.slug != start_slug for v in feed):
+        feed = list(videos.filter(slug=start_slug)) + feed[: limit - 1]
+    elif start_slug:
+        feed.sort(key=lambda v: v.slug != start_slug)
+    return feed
+
+
+def product_page(*, slug: str):
+    """A product on sale (or sold out) with its shop, tags and the live sessions selling it."""
+
+    try:
+        return (
+            Product.objects.filter(is_active=True)
+            .select_related("instructor")
+            .prefetch_related("tags")
+            .get(slug=slug)
+        )
+    except Product.DoesNotExist:
+        raise Http404("No such product.") from None
+
+
+def instructor_page(*, slug: str) -> tuple[Instructor, list, list, list]:
+    """An instructor with their published courses, products on sale and upcoming or live
+    sessions."""
+
+    try:
+        instructor = Instructor.objects.get(slug=slug)
+    except Instructor.DoesNotExist:
+        raise Http404("No such instructor.") from None
+    courses = list(_published_courses().filter(instructor=instructor).select_related("instructor"))
+    products = list(
+        Product.objects.filter(instructor=instructor, is_active=True).select_related("instructor")
+    )
+    lives = list(
+        LiveSession.objects.filter(
+            instructor=instructor,
+            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
+            scheduled_end__gt=timezone.now(),
+        )
+        .select_related("instructor")
+        .order_by("scheduled_start")
+    )
+    return instructor, courses, products, lives
+
+
+def cart_items(*, course_ids, product_ids) -> tuple[list[Course], list]:
+    """The courses and products of a cart, in one query each (missing ones left out)."""
+
+    courses = list(Course.objects.filter(pk__in=list(course_ids)).select_related("instructor"))
+    products = list(Product.objects.filter(pk__in=list(product_ids)).select_related("instructor"))
+    return courses, products
+
+
+def tags_for_onboarding() -> list:
+    """The tags a new learner may pick from, the most used first."""
+
+    return list(Tag.objects.annotate(n=Count("courses", distinct=True)).order_by("-n", "name")[:40])
+
+
+def live_session_get(*, live_id: int) -> LiveSession | None:
+    """A live session that is not cancelled, by id (None when there is none)."""
+    return (
+        LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED).filter(pk=live_id).first()
+    )
 
 
 # Reads for the public catalog (the REST API's lists and details) ------------------------------

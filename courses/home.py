@@ -1,0 +1,124 @@
+"""The home page's sections, rendered once and served from the cache.
+
+The recommender is never on the request path of a warm home page. Sections are rendered to HTML
+and cached:
+
+- **shared** (live now and upcoming, short videos, trending): the same for everyone, one entry
+  per language and active model version, for ``SHARED_SECONDS``;
+- **anonymous recommendations** (what signed-out visitors see, labelled non-personalised): one
+  entry per language and model version, for ``SHARED_SECONDS``;
+- **a learner's recommendations** (courses and products for them, or the non-personalised lists
+  when they switched personalisation off): one entry per learner, language and model version, for
+  ``PERSONAL_SECONDS``. Anything that changes them (declared interests, the personalisation
+  switch, a deleted tag, cleared history, "not interested", a purchase) calls ``home_forget``.
+
+Keys carry the active model version, so promoting a new model retires every cached list at once.
+"Continue learning" is never cached: it is two small queries and must show progress at once.
+Cache faults are logged and the sections are rendered directly (``recommendations.services.cache``).
+The cached HTML holds a placeholder where each visitor's CSRF token goes; ``home_sections``
+puts the request's token in.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+from courses import selectors
+from recommendations.services.cache import cache_delete_many, cache_get_many, cache_set_many
+from recommendations.services.serving import _active, recommendations_for
+
+SHARED_SECONDS = 60
+PERSONAL_SECONDS = 120
+RECOMMENDED_COURSES = 8
+RECOMMENDED_PRODUCTS = 6
+TRENDING = 10
+CSRF_PLACEHOLDER = "__csrf_token__"
+SHORT_VIDEOS = 8
+
+
+@dataclass(frozen=True)
+class HomeSections:
+    """Rendered HTML of the cached sections."""
+
+    recommended: str
+    shared: str
+
+
+def _version() -> int:
+    active = _active()
+    return active["pk"] if active else 0
+
+
+def _personal_key(user_id: int, version: int, language: str) -> str:
+    return f"home:v{version}:u{user_id}:{language}"
+
+
+def _shared_key(version: int, language: str) -> str:
+    return f"home:v{version}:shared:{language}"
+
+
+def _anonymous_key(version: int, language: str) -> str:
+    return f"home:v{version}:anonymous:{language}"
+
+
+def _render_recommended(user) -> str:
+    courses = recommendations_for(user=user, item_type="course", slot="home", k=RECOMMENDED_COURSES)
+    products = recommendations_for(
+        user=user, item_type="product", slot="home_products", k=RECOMMENDED_PRODUCTS
+    )
+    return render_to_string(
+        "courses/home/_recommended.html",
+        {"courses": courses, "products": products, "csrf_token": CSRF_PLACEHOLDER},
+    )
+
+
+def _render_shared() -> str:
+    live, upcoming = selectors.live_now_and_upcoming()
+    trending = recommendations_for(
+        user=AnonymousUser(), item_type="course", slot="trending", k=TRENDING
+    )
+    return render_to_string(
+        "courses/home/_shared.html",
+        {
+            "live_now": live,
+            "upcoming": upcoming,
+            "videos": selectors.short_video_feed(limit=SHORT_VIDEOS),
+            "trending": trending,
+            "csrf_token": CSRF_PLACEHOLDER,
+        },
+    )
+
+
+def home_sections(*, user, csrf_token: str) -> HomeSections:
+    """The cached sections of the home page for ``user``, rendering what the cache lacks, with
+    ``csrf_token`` in their forms."""
+    version, language = _version(), get_language()
+    if user.is_authenticated:
+        rec_key, rec_seconds = _personal_key(user.pk, version, language), PERSONAL_SECONDS
+    else:
+        rec_key, rec_seconds = _anonymous_key(version, language), SHARED_SECONDS
+    shared_key = _shared_key(version, language)
+    cached = cache_get_many([rec_key, shared_key])
+    if rec_key not in cached:
+        cached[rec_key] = _render_recommended(user)
+        cache_set_many({rec_key: cached[rec_key]}, rec_seconds)
+    if shared_key not in cached:
+        cached[shared_key] = _render_shared()
+        cache_set_many({shared_key: cached[shared_key]}, SHARED_SECONDS)
+    return HomeSections(
+        recommended=cached[rec_key].replace(CSRF_PLACEHOLDER, csrf_token),
+        shared=cached[shared_key].replace(CSRF_PLACEHOLDER, csrf_token),
+    )
+
+
+def home_forget(*, user) -> None:
+    """Drop the learner's cached recommendations (all languages), so the next home page shows
+    the effect of what they just did."""
+    if user.is_authenticated:
+        version = _version()
+        cache_delete_many(
+            [_personal_key(user.pk, version, code) for code, _name in settings.LANGUAGES]
+        )
