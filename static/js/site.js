@@ -1,0 +1,231 @@
+/* Zhibo's page script: recommendation tracking (impressions, clicks) sent in batches to the
+ * beacon endpoint, "not interested" and "why this?", countdowns, the lesson player's progress,
+ * the short-video feed, and single-submit forms. Plain JavaScript, no dependencies. */
+(function () {
+  "use strict";
+
+  var meta = function (name) {
+    var el = document.querySelector('meta[name="' + name + '"]');
+    return el ? el.getAttribute("content") : "";
+  };
+  var csrf = meta("csrf-token");
+  var uuid = function () {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
+  };
+
+  /* Events: queued, sent every few seconds, and with sendBeacon when the page is hidden. */
+  var queue = [];
+  var FLUSH_MS = 5000;
+
+  function track(type, fields) {
+    var event = { client_event_id: uuid(), type: type, client_ts: new Date().toISOString() };
+    for (var key in fields) if (fields[key] !== undefined && fields[key] !== "") event[key] = fields[key];
+    queue.push(event);
+    if (queue.length >= 50) flush(false);
+  }
+
+  function payload(events) {
+    var body = new FormData();
+    body.append("csrfmiddlewaretoken", csrf);
+    body.append("events", JSON.stringify(events));
+    return body;
+  }
+
+  function flush(leaving) {
+    if (!queue.length) return;
+    var events = queue.splice(0, queue.length);
+    var url = meta("beacon-url");
+    if (leaving && navigator.sendBeacon) {
+      navigator.sendBeacon(url, payload(events));
+      return;
+    }
+    fetch(url, { method: "POST", body: payload(events), credentials: "same-origin", keepalive: leaving }).catch(function () {});
+  }
+  window.setInterval(function () { flush(false); }, FLUSH_MS);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") flush(true);
+  });
+  window.addEventListener("pagehide", function () { flush(true); });
+  window.zhibo = { track: track, flush: flush };
+
+  function cardFields(card) {
+    return {
+      object_type: card.dataset.type,
+      object_id: parseInt(card.dataset.id, 10),
+      request_id: card.dataset.requestId,
+      page: card.dataset.slot
+    };
+  }
+
+  /* "Not interested" items stay hidden on this browser, also in lists cached for everyone. */
+  var DISMISSED = "zhibo:not-interested";
+  function dismissed() {
+    try { return JSON.parse(localStorage.getItem(DISMISSED) || "[]"); } catch (e) { return []; }
+  }
+  function remember(key) {
+    var list = dismissed();
+    if (list.indexOf(key) < 0) list.push(key);
+    try { localStorage.setItem(DISMISSED, JSON.stringify(list.slice(-500))); } catch (e) { /* private mode */ }
+  }
+
+  function setUpCards() {
+    var hidden = dismissed();
+    var cards = document.querySelectorAll("[data-rec]");
+    var seen = new WeakSet();
+    var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting && !seen.has(entry.target)) {
+          seen.add(entry.target);
+          track("impression", cardFields(entry.target));
+          observer.unobserve(entry.target);
+        }
+      });
+    }, { threshold: 0.5 }) : null;
+
+    cards.forEach(function (card) {
+      if (hidden.indexOf(card.dataset.type + ":" + card.dataset.id) >= 0) { card.remove(); return; }
+      if (observer) observer.observe(card);
+      card.addEventListener("click", function (event) {
+        if (event.target.closest("a")) track("click", cardFields(card));
+      });
+      var why = card.querySelector("[data-why]");
+      var reason = card.querySelector(".why");
+      if (why && reason) {
+        why.addEventListener("click", function () {
+          reason.hidden = !reason.hidden;
+          why.setAttribute("aria-expanded", String(!reason.hidden));
+        });
+      }
+      var form = card.querySelector("[data-not-interested]");
+      if (form) {
+        form.addEventListener("submit", function (event) {
+          event.preventDefault();
+          remember(card.dataset.type + ":" + card.dataset.id);
+          fetch(form.action, {
+            method: "POST", body: new FormData(form), credentials: "same-origin",
+            headers: { Accept: "application/json" }
+          }).catch(function () {});
+          card.classList.add("is-leaving");
+          window.setTimeout(function () { card.remove(); }, 200);
+        });
+      }
+    });
+  }
+
+  /* Countdowns: any element with data-countdown="<ISO time>". */
+  function setUpCountdowns() {
+    var nodes = document.querySelectorAll("[data-countdown]");
+    if (!nodes.length) return;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    function tick() {
+      var now = Date.now();
+      nodes.forEach(function (node) {
+        var left = Math.floor((Date.parse(node.dataset.countdown) - now) / 1000);
+        if (isNaN(left)) return;
+        if (left <= 0) { node.textContent = node.dataset.done || "0"; return; }
+        var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
+        var m = Math.floor(left % 3600 / 60), s = left % 60;
+        node.textContent = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+      });
+    }
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
+  /* The lesson player: resume, save progress from timeupdate (throttled) and on pause/leave. */
+  function setUpPlayer() {
+    var box = document.querySelector("[data-player]");
+    if (!box) return;
+    var video = box.querySelector("video");
+    var url = box.dataset.progressUrl;
+    var lessonId = parseInt(box.dataset.lessonId, 10);
+    var fallbackDuration = parseInt(box.dataset.duration, 10) || 0;
+    var label = document.querySelector("[data-progress-label]");
+    var lastSaved = -1, lastSent = 0;
+
+    video.addEventListener("error", function () { box.querySelector(".player-fallback").hidden = false; }, true);
+    video.querySelector("source").addEventListener("error", function () { box.querySelector(".player-fallback").hidden = false; });
+    video.addEventListener("loadedmetadata", function () {
+      var resume = parseInt(box.dataset.resume, 10) || 0;
+      if (resume && resume < video.duration - 5) video.currentTime = resume;
+    });
+
+    function save(force) {
+      if (!url) return Promise.resolve(null);
+      var position = Math.floor(video.currentTime || 0);
+      var duration = Math.floor(isFinite(video.duration) && video.duration > 0 ? video.duration : fallbackDuration);
+      if (!force && (position === lastSaved || Date.now() - lastSent < 10000)) return Promise.resolve(null);
+      lastSaved = position; lastSent = Date.now();
+      var body = new FormData();
+      body.append("csrfmiddlewaretoken", csrf);
+      body.append("position_seconds", position);
+      if (duration) body.append("duration_seconds", duration);
+      if (duration) track("watch", { object_type: "lesson", object_id: lessonId, value: Math.min(1, position / duration), position_seconds: position, page: "lesson" });
+      return fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (data && label) label.textContent = label.dataset.template ? label.dataset.template.replace("%s", data.percent_watched) : data.percent_watched + "%";
+          box.dataset.saved = data ? String(data.percent_watched) : "";
+          return data;
+        })
+        .catch(function () { return null; });
+    }
+    video.addEventListener("timeupdate", function () { save(false); });
+    video.addEventListener("pause", function () { save(true); });
+    video.addEventListener("ended", function () { save(true); });
+    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") save(true); });
+    window.zhibo.saveProgress = save;
+  }
+
+  /* The short-video feed: play the video in view, pause the others; count watches. */
+  function setUpFeed() {
+    var items = document.querySelectorAll("[data-feed-item]");
+    if (!items.length || !("IntersectionObserver" in window)) return;
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var video = entry.target.querySelector("video");
+        if (entry.isIntersecting) {
+          video.play().catch(function () {});
+          track("view", { object_type: "video", object_id: parseInt(entry.target.dataset.objectId, 10), page: "feed" });
+        } else {
+          video.pause();
+        }
+      });
+    }, { threshold: 0.7 });
+    items.forEach(function (item) { observer.observe(item); });
+    var start = location.search.match(/[?&]v=([^&]+)/);
+    if (start) {
+      var target = document.getElementById("v-" + decodeURIComponent(start[1]));
+      if (target) target.scrollIntoView();
+    }
+  }
+
+  /* Forms that place orders submit once; confirmations for destructive actions. */
+  function setUpForms() {
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        window.setTimeout(function () {
+          form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; b.classList.add("is-busy"); });
+        }, 0);
+      });
+    });
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      });
+    });
+  }
+
+  function ready() {
+    setUpCards();
+    setUpCountdowns();
+    setUpPlayer();
+    setUpFeed();
+    setUpForms();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
+})();
