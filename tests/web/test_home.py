@@ -1,0 +1,99 @@
+"""The home page: its sections, what signed-out and non-personalised learners see, and the cache."""
+
+from django.urls import reverse
+
+from courses.commerce import lesson_progress_record
+from recommendations.models import LearnerProfile
+from recommendations.services.profiles import interests_declare
+from tests.commerce.factories import EnrollmentFactory
+from tests.factories import TagFactory
+from tests.web.conftest import make_catalog, make_course
+
+HOME = reverse("courses:home")
+
+
+def test_signed_out_visitors_see_sections_labelled_not_personalised(client, db):
+    make_catalog(3)
+    page = client.get(HOME).content.decode()
+    assert "热门推荐（未个性化）" in page
+    assert "为你推荐" not in page
+    assert "正在直播" in page and "即将开播" in page
+    assert "热门短视频" in page
+    assert "热门好物（未个性化）" in page
+
+
+def test_live_sessions_have_a_live_badge_and_upcoming_ones_a_countdown_and_reserve_button(
+    client, db
+):
+    make_catalog(3)
+    page = client.get(HOME).content.decode()
+    assert 'class="badge-live"' in page
+    assert "data-countdown=" in page
+    assert "开播提醒" in page
+
+
+def test_a_learner_sees_continue_learning_with_progress(signed_in, learner):
+    course = make_course(title="数据分析实战")
+    EnrollmentFactory(user=learner, course=course)
+    lesson = course.lessons.get(is_free_preview=False)
+    lesson_progress_record(user=learner, lesson=lesson, position_seconds=600)
+    page = signed_in.get(HOME).content.decode()
+    assert "继续学习" in page
+    assert "数据分析实战" in page
+    assert 'aria-valuenow="50"' in page  # one of two lessons completed
+
+
+def test_recommended_courses_follow_declared_interests_and_carry_a_reason(signed_in, learner):
+    make_catalog(4)
+    wanted = TagFactory(name="摄影")
+    photo = make_course(title="手机摄影入门", tags=[wanted])
+    interests_declare(user=learner, tags=[wanted])
+    page = signed_in.get(HOME).content.decode()
+    assert "为你推荐" in page
+    assert photo.title in page
+    assert "因为你喜欢 #摄影" in page
+    assert "不感兴趣" in page and "为什么推荐" in page
+
+
+def test_personalisation_off_shows_the_non_personalised_sections(signed_in, learner):
+    make_catalog(2)
+    LearnerProfile.objects.create(user=learner, personalization_enabled=False)
+    page = signed_in.get(HOME).content.decode()
+    assert "热门推荐（未个性化）" in page
+
+
+def test_recommended_cards_carry_the_request_id_for_impressions_and_clicks(signed_in):
+    make_catalog(2)
+    page = signed_in.get(HOME).content.decode()
+    assert 'data-rec data-type="course"' in page
+    assert "data-request-id=" in page
+
+
+def test_the_home_page_is_served_from_the_cache_without_the_recommender(
+    signed_in, learner, monkeypatch
+):
+    make_catalog(2)
+    signed_in.get(HOME)
+
+    def fail(**kwargs):
+        raise AssertionError("the recommender ran on a warm home page")
+
+    monkeypatch.setattr("courses.home.recommendations_for", fail)
+    assert signed_in.get(HOME).status_code == 200
+
+
+def test_signed_out_visitors_share_one_cached_page(client, db, monkeypatch):
+    make_catalog(2)
+    client.get(HOME)
+    monkeypatch.setattr("courses.home.recommendations_for", None)  # calling it would fail
+    other_visitor = client.__class__()
+    assert other_visitor.get(HOME).status_code == 200
+
+
+def test_what_changes_recommendations_refreshes_the_cached_sections(signed_in, learner):
+    make_catalog(2)
+    signed_in.get(HOME)
+    wanted = TagFactory(name="烘焙")
+    baking = make_course(title="家庭烘焙课", tags=[wanted])
+    signed_in.post(reverse("accounts:onboarding"), {"tags": [wanted.pk]})
+    assert baking.title in signed_in.get(HOME).content.decode()
