@@ -45,7 +45,6 @@ from recommendations.services.profiles import (
 @extend_schema(tags=["auth"])
 class SignUpView(APIView):
     permission_classes = [AllowAny]
-    authentication_classes = []
     throttle_scope = "auth"
 
     @extend_schema(
@@ -80,7 +79,6 @@ class TokenRefreshRotatingView(TokenRefreshView):
 @extend_schema(tags=["auth"])
 class SignOutView(APIView):
     permission_classes = [AllowAny]
-    authentication_classes = []
 
     @extend_schema(
         summary="Sign out: revoke the refresh token",

@@ -1,0 +1,91 @@
+"""Every failure answers an RFC 7807 problem with the right status code."""
+
+import pytest
+
+from tests.api.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("urn:zhibo:problem:")
+    assert body["title"] and body["detail"] and body["code"]
+    return body
+
+
+def test_validation_failures_name_each_field(anon):
+    body = assert_problem(anon.get("/api/v1/recommendations/?type=robot&limit=99"), 400)
+    assert set(body["errors"]) == {"type", "limit"}
+
+
+def test_nested_validation_failures_are_dotted(people):
+    client = client_for(people.owner)
+    response = client.post(
+        "/api/v1/orders/",
+        {"items": [{"type": "course", "id": 12345}]},
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    body = assert_problem(response, 400)
+    assert list(body["errors"]) == ["items.0.id"]
+
+
+def test_service_validation_errors_become_400_with_their_fields(people):
+    response = client_for(people.owner).post("/api/v1/me/interests/", {"tag_ids": [424242]})
+    body = assert_problem(response, 400)
+    assert "tags" in body["errors"]
+
+
+def test_anonymous_requests_to_private_endpoints_are_401_with_a_challenge(anon):
+    response = anon.get("/api/v1/orders/")
+    assert_problem(response, 401)
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_unknown_ids_are_404(anon):
+    assert assert_problem(anon.get("/api/v1/courses/987654/"), 404)["code"] == "not_found"
+
+
+def test_wrong_methods_are_405(anon):
+    assert_problem(anon.delete("/api/v1/courses/"), 405)
+
+
+def test_unexpected_errors_are_a_500_problem_without_internals(people, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("api.v1.views.accounts.interest_tags_for", broken)
+    client = client_for(people.owner)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/me/interests/")
+    body = assert_problem(response, 500)
+    assert "secret internals" not in response.content.decode()
+    assert "Traceback" not in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("scope", "url", "method", "data"),
+    [
+        ("anon", "/api/v1/courses/", "get", None),
+        ("user", "/api/v1/me/", "get", None),
+        ("events", "/api/v1/events/", "post", {"client": "web", "events": []}),
+        ("auth", "/api/v1/auth/token/", "post", {"username": "x", "password": "y"}),
+    ],
+)
+def test_each_throttle_scope_answers_429_with_retry_after(settings, scope, url, method, data):
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+    rates[scope] = "2/minute"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    client = client_for(UserFactory()) if scope in ("user", "events") else client_for(None)
+    send = getattr(client, method)
+    for _ in range(2):
+        assert send(url, data).status_code != 429
+    response = send(url, data)
+    assert_problem(response, 429)
+    assert int(response["Retry-After"]) > 0
