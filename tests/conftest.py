@@ -27,6 +27,15 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def forget_known_objects():
+    """Ingestion remembers which catalog ids exist for a minute; tests roll rows back, and SQLite
+    reuses their ids, so each test starts with nothing remembered."""
+    from recommendations.services import events
+
+    events._KNOWN_OBJECTS.clear()
+
+
 @pytest.fixture
 def postgres(db):
     """Marks a test that needs PostgreSQL (row locks, real concurrency)."""

@@ -10,13 +10,14 @@ stored, or repeated within the batch, is reported as a duplicate and changes not
 ``event_record`` is for what the server itself sees (detail views, purchases, reservations).
 """
 
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from numbers import Real
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
@@ -120,7 +121,8 @@ def _number(raw, field_name: str, low: float, high: float) -> float:
     return float(raw)
 
 
-def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> Event:
+def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> dict:
+    """The event's column values, or ``_Invalid`` naming the first bad field."""
     if not isinstance(raw, dict):
         raise _Invalid("non_field_errors", "Each event must be an object.")
     event_id = _uuid(raw.get("client_event_id"), "client_event_id", required=True)
@@ -171,22 +173,22 @@ def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> E
     page = raw.get("page") or ""
     if not isinstance(page, str) or len(page) > 64:
         raise _Invalid("page", "Must be text of at most 64 characters.")
-    return Event(
-        user=user,
-        visitor_id="" if user is not None else visitor_id,
-        event_type=event_type,
-        object_type=object_type,
-        object_id=object_id,
-        value=value,
-        position_seconds=position,
-        query=query.strip(),
-        page=page,
-        request_id=_uuid(raw.get("request_id"), "request_id", required=False),
-        client=client,
-        client_ts=client_ts,
-        server_ts=now,
-        client_event_id=event_id,
-    )
+    return {
+        "user_id": user.pk if user is not None else None,
+        "visitor_id": "" if user is not None else visitor_id,
+        "event_type": event_type,
+        "object_type": object_type,
+        "object_id": object_id,
+        "value": value,
+        "position_seconds": position,
+        "query": query.strip(),
+        "page": page,
+        "request_id": _uuid(raw.get("request_id"), "request_id", required=False),
+        "client": client,
+        "client_ts": client_ts,
+        "server_ts": now,
+        "client_event_id": event_id,
+    }
 
 
 def event_ingest_batch(
@@ -208,7 +210,7 @@ def event_ingest_batch(
 
     now = timezone.now()
     result = IngestResult()
-    parsed: list[tuple[int, Event]] = []
+    parsed: list[tuple[int, dict]] = []
     for index, raw in enumerate(events):
         try:
             parsed.append(
@@ -218,44 +220,119 @@ def event_ingest_batch(
             result.rejected.append(Rejection(index, invalid.field, invalid.reason))
 
     parsed = _drop_unknown_objects(parsed, result)
-    seen = set(
-        Event.objects.filter(
-            client_event_id__in=[event.client_event_id for _, event in parsed]
-        ).values_list("client_event_id", flat=True)
-    )
-    fresh = []
-    for index, event in parsed:
-        if event.client_event_id in seen:
+    fresh, in_batch = [], set()
+    for index, row in parsed:
+        if row["client_event_id"] in in_batch:
             result.duplicates.append(index)
         else:
-            seen.add(event.client_event_id)
-            fresh.append((index, event))
-    # ignore_conflicts: a concurrent identical batch cannot make a second copy of an event.
-    Event.objects.bulk_create([event for _, event in fresh], ignore_conflicts=True)
-    result.stored = [index for index, _ in fresh]
+            in_batch.add(row["client_event_id"])
+            fresh.append((index, row))
+    inserted = _insert_new([row for _, row in fresh])
+    for index, row in fresh:
+        if row["client_event_id"] in inserted:
+            result.stored.append(index)
+        else:
+            result.duplicates.append(index)
+    result.duplicates.sort()
     result.rejected.sort(key=lambda r: r.index)
     return result
 
 
+_COLUMNS = [
+    Event._meta.get_field(name)
+    for name in (
+        "user",
+        "visitor_id",
+        "event_type",
+        "object_type",
+        "object_id",
+        "value",
+        "position_seconds",
+        "query",
+        "page",
+        "request_id",
+        "client",
+        "client_ts",
+        "server_ts",
+        "client_event_id",
+    )
+]
+_CONVERTED = {"request_id", "client_ts", "server_ts", "client_event_id"}
+
+
+def _insert_new(rows: list[dict]) -> set[uuid.UUID]:
+    """Insert the rows whose client event id is not stored yet, in one statement; returns the
+    ids inserted. ``ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, SQLite >= 3.35) makes this
+    exact under concurrency: of two identical batches racing, each event is stored by one."""
+    if not rows:
+        return set()
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(column.column) for column in _COLUMNS)
+    conflict = (
+        f" ON CONFLICT ({qn('client_event_id')}) DO NOTHING RETURNING {qn('client_event_id')}"
+    )
+    if connection.vendor == "postgresql":
+        # One array parameter per column (as Django's own bulk_create does on PostgreSQL):
+        # 14 parameters instead of 7,000, and far less for the server to parse.
+        arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in _COLUMNS)
+        sql = f"INSERT INTO {qn(Event._meta.db_table)} ({columns}) SELECT * FROM UNNEST({arrays})"
+        params = [[row[column.attname] for row in rows] for column in _COLUMNS]
+    else:
+        one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+        sql = f"INSERT INTO {qn(Event._meta.db_table)} ({columns}) VALUES " + ", ".join(
+            [one] * len(rows)
+        )
+        params = []
+        for row in rows:
+            for column in _COLUMNS:
+                value = row[column.attname]
+                if column.name in _CONVERTED and value is not None:
+                    value = column.get_db_prep_save(value, connection)
+                params.append(value)
+    sql += conflict
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    return {value if isinstance(value, uuid.UUID) else uuid.UUID(value) for (value,) in returned}
+
+
+# Object ids recently confirmed to exist, per type, with the time of confirmation: batches keep
+# mentioning the same popular items, and catalog rows are archived, not deleted, in normal use.
+_KNOWN_OBJECTS: dict[str, dict[int, float]] = defaultdict(dict)
+KNOWN_OBJECT_SECONDS = 60.0
+
+
+def _existing(object_type: str, ids: set[int]) -> set[int]:
+    known = _KNOWN_OBJECTS[object_type]
+    fresh_after = time.monotonic() - KNOWN_OBJECT_SECONDS
+    found = {pk for pk in ids if known.get(pk, 0.0) > fresh_after}
+    missing = ids - found
+    if missing:
+        confirmed = set(
+            OBJECT_MODELS[object_type].objects.filter(pk__in=missing).values_list("pk", flat=True)
+        )
+        stamp = time.monotonic()
+        known.update(dict.fromkeys(confirmed, stamp))
+        found |= confirmed
+    return found
+
+
 def _drop_unknown_objects(parsed, result: IngestResult):
     wanted = defaultdict(set)
-    for _, event in parsed:
-        if event.object_type:
-            wanted[event.object_type].add(event.object_id)
-    existing = {
-        object_type: set(
-            OBJECT_MODELS[object_type].objects.filter(pk__in=ids).values_list("pk", flat=True)
-        )
-        for object_type, ids in wanted.items()
-    }
+    for _, row in parsed:
+        if row["object_type"]:
+            wanted[row["object_type"]].add(row["object_id"])
+    existing = {object_type: _existing(object_type, ids) for object_type, ids in wanted.items()}
     kept = []
-    for index, event in parsed:
-        if event.object_type and event.object_id not in existing[event.object_type]:
+    for index, row in parsed:
+        if row["object_type"] and row["object_id"] not in existing[row["object_type"]]:
             result.rejected.append(
-                Rejection(index, "object_id", f"No {event.object_type} with id {event.object_id}.")
+                Rejection(
+                    index, "object_id", f"No {row['object_type']} with id {row['object_id']}."
+                )
             )
         else:
-            kept.append((index, event))
+            kept.append((index, row))
     return kept
 
 
