@@ -7,18 +7,21 @@ and cached:
   per language and active model version, for ``SHARED_SECONDS``;
 - **anonymous recommendations** (what signed-out visitors see, labelled non-personalised): one
   entry per language and model version, for ``SHARED_SECONDS``;
-- **a learner's recommendations** (courses and products for them, or the non-personalised lists
-  when they switched personalisation off): one entry per learner, language and model version, for
-  ``PERSONAL_SECONDS``. Anything that changes them (declared interests, the personalisation
-  switch, a deleted tag, cleared history, "not interested", a purchase) calls ``home_forget``.
+- **a learner's own sections** ("continue learning" with progress, and the courses and products
+  recommended to them, or the non-personalised lists when they switched personalisation off):
+  one entry per learner, language and model version, for ``PERSONAL_SECONDS``. The pages that
+  change them (saved lesson progress, enrolling, buying, declared interests, the personalisation
+  switch, a deleted tag, cleared history, "not interested") call ``home_forget``, so the next
+  home page shows the change at once.
 
 Keys carry the active model version, so promoting a new model retires every cached list at once.
-"Continue learning" is never cached: it is two small queries and must show progress at once.
+A warm home page costs the session and user look-ups and two cache reads.
 Cache faults are logged and the sections are rendered directly (``recommendations.services.cache``).
 The cached HTML holds a placeholder where each visitor's CSRF token goes; ``home_sections``
 puts the request's token in.
 """
 
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,14 +30,16 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from courses import selectors
+from courses.commerce_selectors import continue_learning_for
 from recommendations.services.cache import cache_delete_many, cache_get_many, cache_set_many
 from recommendations.services.serving import _active, recommendations_for
 
-SHARED_SECONDS = 60
-PERSONAL_SECONDS = 120
+SHARED_SECONDS = 120
+PERSONAL_SECONDS = 300
 RECOMMENDED_COURSES = 8
 RECOMMENDED_PRODUCTS = 6
 TRENDING = 10
+CONTINUE_LEARNING = 4
 CSRF_PLACEHOLDER = "__csrf_token__"
 SHORT_VIDEOS = 8
 
@@ -43,13 +48,22 @@ SHORT_VIDEOS = 8
 class HomeSections:
     """Rendered HTML of the cached sections."""
 
-    recommended: str
+    personal: str
     shared: str
 
 
+VERSION_MEMO_SECONDS = 5.0
+_version_memo: list[float] = [0.0, 0.0]  # [read at (monotonic), version]
+
+
 def _version() -> int:
-    active = _active()
-    return active["pk"] if active else 0
+    """The active model version, remembered in the process for a few seconds: it changes once
+    per training run, and reading it costs a cache round trip on every home page otherwise."""
+    now = time.monotonic()
+    if now - _version_memo[0] > VERSION_MEMO_SECONDS:
+        active = _active()
+        _version_memo[:] = [now, active["pk"] if active else 0]
+    return int(_version_memo[1])
 
 
 def _personal_key(user_id: int, version: int, language: str) -> str:
@@ -64,14 +78,19 @@ def _anonymous_key(version: int, language: str) -> str:
     return f"home:v{version}:anonymous:{language}"
 
 
-def _render_recommended(user) -> str:
+def _render_personal(user) -> str:
     courses = recommendations_for(user=user, item_type="course", slot="home", k=RECOMMENDED_COURSES)
     products = recommendations_for(
         user=user, item_type="product", slot="home_products", k=RECOMMENDED_PRODUCTS
     )
     return render_to_string(
-        "courses/home/_recommended.html",
-        {"courses": courses, "products": products, "csrf_token": CSRF_PLACEHOLDER},
+        "courses/home/_personal.html",
+        {
+            "continue_learning": continue_learning_for(user=user, limit=CONTINUE_LEARNING),
+            "courses": courses,
+            "products": products,
+            "csrf_token": CSRF_PLACEHOLDER,
+        },
     )
 
 
@@ -103,20 +122,20 @@ def home_sections(*, user, csrf_token: str) -> HomeSections:
     shared_key = _shared_key(version, language)
     cached = cache_get_many([rec_key, shared_key])
     if rec_key not in cached:
-        cached[rec_key] = _render_recommended(user)
+        cached[rec_key] = _render_personal(user)
         cache_set_many({rec_key: cached[rec_key]}, rec_seconds)
     if shared_key not in cached:
         cached[shared_key] = _render_shared()
         cache_set_many({shared_key: cached[shared_key]}, SHARED_SECONDS)
     return HomeSections(
-        recommended=cached[rec_key].replace(CSRF_PLACEHOLDER, csrf_token),
+        personal=cached[rec_key].replace(CSRF_PLACEHOLDER, csrf_token),
         shared=cached[shared_key].replace(CSRF_PLACEHOLDER, csrf_token),
     )
 
 
 def home_forget(*, user) -> None:
-    """Drop the learner's cached recommendations (all languages), so the next home page shows
-    the effect of what they just did."""
+    """Drop the learner's cached sections (all languages), so the next home page shows the
+    effect of what they just did."""
     if user.is_authenticated:
         version = _version()
         cache_delete_many(

@@ -69,10 +69,7 @@ def home(request):
     return render(
         request,
         "courses/home.html",
-        {
-            "sections": home_sections(user=request.user, csrf_token=get_token(request)),
-            "continue_learning": continue_learning_for(user=request.user, limit=4),
-        },
+        {"sections": home_sections(user=request.user, csrf_token=get_token(request))},
     )
 
 
@@ -171,6 +168,7 @@ def lesson_progress(request, lesson_id):
         )
     except ValidationError as error:
         return JsonResponse({"errors": {"__all__": error.messages}}, status=403)
+    home_forget(user=request.user)
     return JsonResponse(
         {
             "position_seconds": progress.position_seconds,
