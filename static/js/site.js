@@ -153,9 +153,10 @@
       if (resume && resume < video.duration - 5) video.currentTime = resume;
     });
 
-    function save(force) {
+    /* Save where the learner is; ``at`` (seconds) overrides the player's position. */
+    function save(force, at) {
       if (!url) return Promise.resolve(null);
-      var position = Math.floor(video.currentTime || 0);
+      var position = Math.floor(at !== undefined ? at : video.currentTime || 0);
       var duration = Math.floor(isFinite(video.duration) && video.duration > 0 ? video.duration : fallbackDuration);
       if (!force && (position === lastSaved || Date.now() - lastSent < 10000)) return Promise.resolve(null);
       lastSaved = position; lastSent = Date.now();
