@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import Course
 from courses.selectors import CATALOG_TYPES
@@ -14,7 +15,11 @@ TYPE_CHOICES = [
     ("video", _("Short videos")),
     ("product", _("Products")),
 ]
-PRICE_CHOICES = [("", _("Any price")), ("free", _("Free")), ("paid", _("Paid"))]
+PRICE_CHOICES = [
+    ("", _("Any price")),
+    ("free", _("Free")),
+    ("paid", pgettext_lazy("price filter", "Paid")),
+]
 
 
 class BrowseForm(forms.Form):
