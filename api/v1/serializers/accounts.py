@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from api.v1.serializers import IdField
 from api.v1.serializers.catalog import TagSerializer
 from courses.selectors import instructor_for
 
@@ -34,7 +35,7 @@ class SignUpSerializer(serializers.Serializer):
     )
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     interest_tag_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         default=list,
         max_length=50,
@@ -61,9 +62,7 @@ class InterestTagSerializer(serializers.Serializer):
 
 
 class InterestsDeclareSerializer(serializers.Serializer):
-    tag_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=50
-    )
+    tag_ids = serializers.ListField(child=IdField(), allow_empty=False, max_length=50)
 
 
 class PersonalizationSerializer(serializers.Serializer):

@@ -118,7 +118,7 @@ class LessonSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_video_url(self, lesson: Lesson) -> str | None:
         playable = self.context.get("playable_lesson_ids", frozenset())
-        return lesson.video_url or None if lesson.pk in playable else None
+        return (lesson.video_url or None) if lesson.pk in playable else None
 
 
 class ChapterSerializer(serializers.ModelSerializer):

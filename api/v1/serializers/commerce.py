@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.v1.serializers import IdField
 from api.v1.serializers.catalog import (
     CourseBriefSerializer,
     LiveSessionBriefSerializer,
@@ -28,7 +29,7 @@ MAX_ORDER_ITEMS = 50
 
 class OrderItemInSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["course", "product"])
-    id = serializers.IntegerField(min_value=1)
+    id = IdField()
     quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
 
 

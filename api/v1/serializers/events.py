@@ -10,6 +10,7 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.v1.serializers import IdField
 from recommendations.models import Event
 from recommendations.services.events import CLIENT_TYPES, MAX_BATCH
 
@@ -20,7 +21,7 @@ class EventSerializer(serializers.Serializer):
     object_type = serializers.ChoiceField(
         choices=Event.ObjectType.choices, required=False, help_text="Not for searches."
     )
-    object_id = serializers.IntegerField(min_value=1, required=False)
+    object_id = IdField(required=False)
     client_ts = serializers.DateTimeField(help_text="With a time zone offset; at most 30 days old.")
     value = serializers.FloatField(
         required=False, help_text="Watch: share watched (0-1); rating: 1-5."
