@@ -120,6 +120,7 @@
     var nodes = document.querySelectorAll("[data-countdown]");
     if (!nodes.length) return;
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var days = document.documentElement.lang.indexOf("zh") === 0 ? "天 " : "d ";
     function tick() {
       var now = Date.now();
       nodes.forEach(function (node) {
@@ -128,7 +129,7 @@
         if (left <= 0) { node.textContent = node.dataset.done || "0"; return; }
         var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
         var m = Math.floor(left % 3600 / 60), s = left % 60;
-        node.textContent = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+        node.textContent = (d ? d + days : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
       });
     }
     tick();
