@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from courses.commerce import (
     course_enroll_free,
@@ -17,6 +18,7 @@ from courses.commerce import (
     order_create,
 )
 from courses.models import LessonProgress, LiveReservation, Order
+from recommendations.models import Event
 from recommendations.services.profiles import interests_declare
 from tests.api.conftest import client_for
 from tests.factories import (
@@ -168,3 +170,18 @@ def test_me_and_the_export_are_always_the_callers_own(rows, actor):
     client.patch("/api/v1/me/", {"first_name": actor})
     rows.owner.refresh_from_db()
     assert rows.owner.first_name == ("owner" if actor == "owner" else "")
+
+
+def test_events_are_recorded_for_the_caller_only_whatever_the_body_says(rows):
+    event = {
+        "client_event_id": "8c1f4e0a-2b3d-4c5e-8f9a-0b1c2d3e4f5a",
+        "type": "view",
+        "object_type": "lesson",
+        "object_id": rows.lesson.pk,
+        "client_ts": timezone.now().isoformat(),
+        "user": rows.owner.pk,
+    }
+    batch = {"client": "ios", "visitor_id": "owner-device", "events": [event]}
+    assert client_of(rows, "other").post("/api/v1/events/", batch).json()["stored"] == [0]
+    stored = Event.objects.get(client_event_id=event["client_event_id"])
+    assert (stored.user, stored.visitor_id) == (rows.other, "")
