@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from courses.models import Enrollment, LessonProgress
+from recommendations.models import Event
 from recommendations.services.profiles import interests_declare
 from tests.browser.conftest import PHONE
 from tests.commerce.factories import EnrollmentFactory
@@ -177,3 +178,25 @@ def test_key_pages_render_on_desktop_and_phone(page, shot, viewport):
         shot(page, f"{viewport}-{name}", full_page=name != "videos")
     page.goto(f"/live/{live.slug}/")
     expect(page.locator(".shelf-item.pinned")).to_contain_text("秒杀价")
+
+
+def test_impressions_and_clicks_reach_the_beacon_with_the_request_id(page):
+    tag = TagFactory(name="插画")
+    make_course(title="iPad 插画入门", tags=[tag])
+    user = learner_interested_in(tag)
+    sign_in(page, user)
+    card = page.locator(f"{RECOMMENDED} [data-rec]").first
+    request_id = card.get_attribute("data-request-id")
+    with page.expect_response("**/events/") as beacon:
+        page.evaluate("() => window.zhibo.flush(false)")
+    assert beacon.value.status == 200
+    impression = Event.objects.get(user=user, event_type="impression", object_type="course")
+    assert str(impression.request_id) == request_id and impression.client == "web"
+    card.locator(".card-link").click()  # the click leaves with navigator.sendBeacon on page hide
+    page.wait_for_url("**/courses/**")
+    for _ in range(50):
+        if Event.objects.filter(user=user, event_type="click").exists():
+            break
+        page.wait_for_timeout(100)
+    click = Event.objects.get(user=user, event_type="click", object_type="course")
+    assert str(click.request_id) == request_id
