@@ -6,10 +6,13 @@ PostgreSQL or Redis ask for the ``postgres`` or ``redis_url`` fixtures: without 
 skip on a developer's machine, and fail when CI=true, so CI can never pass without them.
 """
 
+import contextlib
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -28,11 +31,24 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def forget_known_objects():
-    """Ingestion remembers which catalog ids exist for a minute; tests roll rows back, and SQLite
-    reuses their ids, so each test starts with nothing remembered."""
-    from recommendations.services import events
+def english_messages():
+    """Services' messages are checked in English (their source language); pages set their own
+    language per request through LocaleMiddleware, as for a visitor."""
+    with translation.override("en"):
+        yield
 
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Each test starts with nothing cached: database ids are reused between tests (rolled-back
+    rows on SQLite, flushed tables), so anything remembered by id could be another test's.
+    This covers the cache (Redis in CI), loaded models, and the catalog ids ingestion trusts."""
+    from recommendations.services import events
+    from recommendations.training.artefacts import model_cache
+
+    with contextlib.suppress(Exception):  # a test may point the cache at a dead server
+        cache.clear()
+    model_cache.clear()
     events._KNOWN_OBJECTS.clear()
 
 

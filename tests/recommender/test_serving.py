@@ -19,11 +19,6 @@ from tests.factories import CourseFactory, InstructorFactory, ProductFactory, Us
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-
-
 def titles(result):
     return [item.object.title for item in result.items]
 
