@@ -24,13 +24,14 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from recommendations.engine._ranking import check_item_mask, top_k
+
 __all__ = [
     "FactorizationModel",
     "ValidationTracker",
     "as_id_array",
     "check_interactions",
     "resolve_threads",
-    "top_k",
 ]
 
 _SCORE_BUDGET = 1 << 22  # float32 scores per block of users (16 MiB)
@@ -73,42 +74,6 @@ def as_id_array(ids: int | Sequence[int] | np.ndarray, upper: int, what: str) ->
         bad = array[(array < 0) | (array >= upper)][0]
         raise ValueError(f"{what} out of range: {bad} is not in [0, {upper})")
     return array
-
-
-def _check_mask(item_mask: np.ndarray | None, n_rows: int, n_items: int) -> np.ndarray | None:
-    if item_mask is None:
-        return None
-    mask = np.asarray(item_mask)
-    if mask.dtype != np.bool_:
-        raise ValueError(f"item_mask must be a boolean array (True = excluded), got {mask.dtype}")
-    if mask.shape not in ((n_items,), (n_rows, n_items)):
-        raise ValueError(
-            f"item_mask must have shape ({n_items},) or ({n_rows}, {n_items}), got {mask.shape}"
-        )
-    return mask
-
-
-def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Best-first ``k`` columns of each row of ``scores``; ``-inf`` entries become id ``-1``.
-
-    Returns ``(ids, values)`` of shape ``(n_rows, k)``; rows with fewer than ``k`` finite
-    scores are padded with ``-1`` / ``-inf``. ``scores`` is left untouched.
-    """
-    n_rows, n_cols = scores.shape
-    kk = min(k, n_cols)
-    if kk < n_cols:
-        part = np.argpartition(scores, n_cols - kk, axis=1)[:, n_cols - kk :]
-    else:
-        part = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
-    values = np.take_along_axis(scores, part, axis=1)
-    order = np.argsort(-values, axis=1, kind="stable")
-    ids = np.take_along_axis(part, order, axis=1).astype(np.int64)
-    values = np.take_along_axis(values, order, axis=1)
-    ids[np.isneginf(values)] = -1
-    if kk < k:
-        ids = np.pad(ids, ((0, 0), (0, k - kk)), constant_values=-1)
-        values = np.pad(values, ((0, 0), (0, k - kk)), constant_values=-np.inf)
-    return ids, values.astype(np.float32, copy=False)
 
 
 class ValidationTracker:
@@ -287,7 +252,7 @@ class FactorizationModel:
             seen.eliminate_zeros()
         elif user_items is not None:
             self._check_user_items(user_items)
-        mask = _check_mask(item_mask, users.size, self.n_items)
+        mask = check_item_mask(item_mask, users.size, self.n_items)
         return self._top_k_for_vectors(user_factors[users], k, mask, seen, item_factors)
 
     def recommend_vector(
@@ -311,7 +276,7 @@ class FactorizationModel:
                 f"user_vectors must have {item_factors.shape[1]} factors, got shape "
                 f"{np.shape(user_vectors)}"
             )
-        mask = _check_mask(item_mask, vectors.shape[0], self.n_items)
+        mask = check_item_mask(item_mask, vectors.shape[0], self.n_items)
         if exclude_items is not None:
             excluded = as_id_array(exclude_items, self.n_items, "exclude_items")
             extra = np.zeros(self.n_items, dtype=bool)
@@ -338,7 +303,7 @@ class FactorizationModel:
             normalized = (item_factors / np.where(norms > 0, norms, 1)[:, None]).astype(np.float32)
             self._normalized_cache = (item_factors, normalized)
         normalized = self._normalized_cache[1]
-        mask = _check_mask(item_mask, items.size, self.n_items)
+        mask = check_item_mask(item_mask, items.size, self.n_items)
         return self._top_k_for_vectors(
             normalized[items], k, mask, None, normalized, exclude_self=items
         )

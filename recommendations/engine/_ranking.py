@@ -11,6 +11,21 @@ import numpy as np
 import scipy.sparse as sp
 
 
+def check_item_mask(item_mask, n_rows: int, n_items: int) -> np.ndarray | None:
+    """``item_mask`` validated: boolean, ``True`` = excluded, shape ``(n_items,)`` for every
+    row or ``(n_rows, n_items)`` per row."""
+    if item_mask is None:
+        return None
+    mask = np.asarray(item_mask)
+    if mask.dtype != np.bool_:
+        raise ValueError(f"item_mask must be a boolean array (True = excluded), got {mask.dtype}")
+    if mask.shape not in ((n_items,), (n_rows, n_items)):
+        raise ValueError(
+            f"item_mask must have shape ({n_items},) or ({n_rows}, {n_items}), got {mask.shape}"
+        )
+    return mask
+
+
 def exclusion_mask(
     user_ids: np.ndarray,
     user_items: sp.csr_matrix | None,
@@ -28,14 +43,9 @@ def exclusion_mask(
     if exclude_seen and user_items is None:
         raise ValueError("user_items is required when exclude_seen is true")
     excluded = np.zeros((len(user_ids), n_items), dtype=bool)
-    if item_mask is not None:
-        item_mask = np.asarray(item_mask, dtype=bool)
-        if item_mask.shape not in {(n_items,), (len(user_ids), n_items)}:
-            raise ValueError(
-                f"item_mask must have shape ({n_items},) or ({len(user_ids)}, {n_items}), "
-                f"got {item_mask.shape}"
-            )
-        excluded |= item_mask
+    mask = check_item_mask(item_mask, len(user_ids), n_items)
+    if mask is not None:
+        excluded |= mask
     if exclude_seen:
         seen = sp.csr_matrix(user_items)[user_ids]
         rows = np.repeat(np.arange(len(user_ids)), np.diff(seen.indptr))
@@ -48,26 +58,31 @@ def top_k(scores: np.ndarray, k: int, excluded: np.ndarray | None = None):
 
     Returns ``(ids, values)`` of shape ``(n_rows, k)``: ``int64`` ids padded with ``-1`` and
     ``float32`` values padded with ``-inf`` where a row has fewer than ``k`` eligible columns
-    (excluded cells, or non-finite scores). Equal scores inside the top ``k`` are ordered by
-    column index; which of several items tied at the cut-off is kept is unspecified.
+    (excluded cells, ``-inf`` or NaN scores). Equal scores inside the top ``k`` are ordered by
+    column index; which of several items tied at the cut-off is kept is unspecified. ``scores``
+    is never modified; it is copied only when cells must be excluded or NaNs cleared, so the
+    factorisation models' large blocks (already ``-inf`` where excluded) are not.
     """
-    scores = np.array(scores, dtype=np.float64, ndmin=2, copy=True)
-    n_rows, n_cols = scores.shape
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}")
-    scores[~np.isfinite(scores)] = -np.inf
+    scores = np.asarray(scores)
+    if scores.ndim == 1:
+        scores = scores[None, :]
     if excluded is not None:
-        scores[excluded] = -np.inf
+        scores = np.where(excluded, -np.inf, scores)
+    if np.isnan(scores).any():
+        scores = np.where(np.isnan(scores), -np.inf, scores)
+    n_rows, n_cols = scores.shape
     take = min(k, n_cols)
     if take < n_cols:
-        part = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+        part = np.argpartition(scores, n_cols - take, axis=1)[:, n_cols - take :]
     else:
         part = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -part_scores), axis=1)
     ids = np.take_along_axis(part, order, axis=1).astype(np.int64)
     values = np.take_along_axis(part_scores, order, axis=1)
-    ids[~np.isfinite(values)] = -1
+    ids[~np.isfinite(values) & (values < 0)] = -1
     out_ids = np.full((n_rows, k), -1, dtype=np.int64)
     out_values = np.full((n_rows, k), -np.inf, dtype=np.float32)
     out_ids[:, :take] = ids

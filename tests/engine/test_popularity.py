@@ -40,8 +40,11 @@ def test_recommend_excludes_seen_and_masked_and_pads():
     ids, scores = model.recommend([0, 1], MATRIX, k=4)
     assert ids.tolist() == [[3, 2, -1, -1], [1, 3, -1, -1]]
     assert scores[0].tolist() == [3.0, 1.0, -np.inf, -np.inf]
-    ids, _ = model.recommend([0], MATRIX, k=2, exclude_seen=False, item_mask=np.array([0, 1, 0, 0]))
+    mask = np.array([False, True, False, False])
+    ids, _ = model.recommend([0], MATRIX, k=2, exclude_seen=False, item_mask=mask)
     assert ids.tolist() == [[0, 3]]
+    with pytest.raises(ValueError, match="boolean"):  # 0/1 could be mistaken for item ids
+        model.recommend([0], MATRIX, k=2, exclude_seen=False, item_mask=np.array([0, 1, 0, 0]))
     per_user_mask = np.array([[0, 0, 0, 1], [1, 0, 0, 0]], dtype=bool)
     ids, _ = model.recommend([0, 1], MATRIX, k=1, exclude_seen=False, item_mask=per_user_mask)
     assert ids.tolist() == [[1], [1]]
