@@ -39,6 +39,12 @@ class OwnedQuerySet(models.QuerySet):
         return self.filter(**{f"{path}__user" if path else "user": user})
 
 
+def check_course_is_instructors(row) -> None:
+    """A live session or short video may link only a course of its own instructor."""
+    if row.course_id and row.instructor_id and row.course.instructor_id != row.instructor_id:
+        raise ValidationError({"course": _("The course belongs to another instructor.")})
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -375,12 +381,7 @@ class LiveSession(TimeStamped):
         return self.title
 
     def clean(self):
-        if (
-            self.course_id
-            and self.instructor_id
-            and self.course.instructor_id != self.instructor_id
-        ):
-            raise ValidationError({"course": _("The course belongs to another instructor.")})
+        check_course_is_instructors(self)
 
 
 class LiveShelfItem(models.Model):
@@ -522,12 +523,7 @@ class ShortVideo(TimeStamped):
         return self.title
 
     def clean(self):
-        if (
-            self.course_id
-            and self.instructor_id
-            and self.course.instructor_id != self.instructor_id
-        ):
-            raise ValidationError({"course": _("The course belongs to another instructor.")})
+        check_course_is_instructors(self)
 
 
 from courses.commerce_models import *  # noqa: E402,F403
