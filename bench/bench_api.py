@@ -18,7 +18,6 @@ import http.client
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -277,7 +276,6 @@ def report(totals: dict[str, Run], args) -> None:
         f"throughput x{recs.rps / trivial.rps:.2f}"
     )
     print(f"recommendations: {recs.rps:.0f} req/s (target >= 300)")
-    print(f"median latency, all rounds: {statistics.median(recs.latencies) * 1000:.1f} ms")
 
 
 if __name__ == "__main__":
