@@ -30,14 +30,14 @@ def _train(task, *, tune: bool | None) -> int | None:
     return version.pk
 
 
-@shared_task(bind=True, acks_late=True, queue="training")
+@shared_task(bind=True, acks_late=True)
 def train_model(self) -> int | None:
     """Retrain on the latest events with the current hyper-parameters (hourly); the first model
     of a site is tuned."""
     return _train(self, tune=None)
 
 
-@shared_task(bind=True, acks_late=True, queue="training")
+@shared_task(bind=True, acks_late=True)
 def train_tuned_model(self) -> int | None:
     """Search hyper-parameters with ``fit_best`` and train with the best (daily)."""
     return _train(self, tune=True)
