@@ -68,12 +68,13 @@ class CheckoutForm(forms.Form):
     @classmethod
     def for_items(cls, items: list[tuple[str, int, int]], *, live_id=None, from_cart=False):
         return cls(
+            auto_id=False,
             initial={
                 "idempotency_key": uuid.uuid4(),
                 "items": ",".join(f"{kind}:{pk}:{qty}" for kind, pk, qty in items),
                 "live": live_id,
                 "from_cart": from_cart,
-            }
+            },
         )
 
     def clean_items(self) -> list[tuple[str, int, int]]:
