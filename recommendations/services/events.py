@@ -129,7 +129,7 @@ def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> d
     event_type = raw.get("type")
     if not event_type:
         raise _Invalid("type", "This field is required.")
-    if event_type not in ALLOWED_OBJECTS:
+    if not isinstance(event_type, str) or event_type not in ALLOWED_OBJECTS:
         raise _Invalid("type", f"Unknown event type {str(event_type)[:30]!r}.")
     client_ts = _timestamp(raw.get("client_ts"), now)
 
@@ -146,7 +146,7 @@ def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> d
     else:
         if not object_type:
             raise _Invalid("object_type", "This field is required.")
-        if object_type not in OBJECT_MODELS:
+        if not isinstance(object_type, str) or object_type not in OBJECT_MODELS:
             raise _Invalid("object_type", f"Unknown object type {str(object_type)[:30]!r}.")
         if object_type not in allowed:
             raise _Invalid("object_type", f"A {event_type} event cannot be about a {object_type}.")

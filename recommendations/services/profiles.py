@@ -63,8 +63,14 @@ def interests_declare(*, user, tags: Iterable[Tag | int]) -> list[InterestTag]:
             user=user, tag_id=tag_id, defaults={"declared": True, "dismissed": False}
         )
         rows.append(row)
-    learner_profile_for(user=user)
+    _profile_changed(user)
     return rows
+
+
+def _profile_changed(user) -> None:
+    """Mark the profile as changed now, so recommendations computed before are not reused."""
+    profile = learner_profile_for(user=user)
+    profile.save(update_fields=["updated_at"])
 
 
 def interest_tag_delete(*, user, tag_id: int) -> bool:
@@ -72,6 +78,8 @@ def interest_tag_delete(*, user, tag_id: int) -> bool:
     updated = InterestTag.objects.filter(user=user, tag_id=tag_id, dismissed=False).update(
         declared=False, derived_weight=0.0, dismissed=True
     )
+    if updated:
+        _profile_changed(user)
     return updated > 0
 
 

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Enrollment, Lesson, LiveSession, Product, ShortVideo
@@ -48,6 +49,7 @@ MAX_PER_INSTRUCTOR = 2
 MMR_LAMBDA = 0.85
 ACTIVE_CACHE_SECONDS = 30
 LIST_CACHE_SECONDS = 2 * 24 * 3600
+RESULT_CACHE_SECONDS = 60
 FOLD_IN_EVENTS = 300
 
 
@@ -164,14 +166,13 @@ def _events_row(loaded: LoadedModel, user, since):
     return row
 
 
-def _from_model(user, item_type: str, n: int, profile: LearnerProfile | None):
+def _from_model(user, item_type: str, n: int, profile: LearnerProfile | None, newest: int):
     """(source, ids, scores, reason items) from the active model, or None."""
     active = _active()
     if not active:
         return None
     cleared = profile.history_cleared_at if profile else None
     model_knows_history = cleared is None or cleared < active["data_until"]
-    newest = Event.objects.filter(user=user).aggregate(newest=Max("id"))["newest"] or 0
     fresh = newest <= (active["last_event_id"] or 0)
     key = list_cache_key(active["pk"], user.pk, item_type)
     if fresh and model_knows_history:
@@ -310,7 +311,14 @@ def _diversify(objects: list, scores: list[float], k: int) -> list[int]:
 
 
 def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10):
-    """The list for one section; see the module docstring. Never raises for recommender faults."""
+    """The list for one section; see the module docstring. Never raises for recommender faults.
+
+    A computed list is cached briefly under everything it depends on — the learner's newest
+    event, their profile's last change, the active model version and the language — so a
+    repeated request costs a few indexed queries, while any action of the learner (a click, a
+    "not interested", a purchase, a switch in the privacy center) gets a fresh list at once. Only
+    ids and reasons are cached: items, prices and availability are read fresh every time.
+    """
     if item_type not in ITEM_MODELS:
         raise ValueError(f"Unknown item type {item_type!r}: use one of {list(ITEM_MODELS)}.")
     if not 1 <= k <= 50:
@@ -319,6 +327,74 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     if user.is_authenticated:
         profile = LearnerProfile.objects.filter(user=user).first()
     personalised = user.is_authenticated and (profile is None or profile.personalization_enabled)
+    newest = 0
+    if personalised:
+        newest = Event.objects.filter(user=user).aggregate(newest=Max("id"))["newest"] or 0
+    active = _active()
+    key = ":".join(
+        str(part)
+        for part in (
+            "recommender:list",
+            user.pk if personalised else "all",
+            item_type,
+            slot,
+            k,
+            active["pk"] if active else 0,
+            newest,
+            profile.updated_at.timestamp() if personalised and profile else 0,
+            get_language(),
+        )
+    )
+    cached = cache_get(key)
+    if cached is not None:
+        result = _from_cached(cached, item_type=item_type, slot=slot, personalised=personalised)
+        if result is not None:
+            return result
+    result = _compute(
+        user,
+        item_type=item_type,
+        slot=slot,
+        k=k,
+        profile=profile,
+        personalised=personalised,
+        newest=newest,
+    )
+    cache_set(
+        key,
+        (
+            result.source,
+            [(r.object.pk, r.score, r.reason.kind, r.reason.text) for r in result.items],
+        ),
+        RESULT_CACHE_SECONDS,
+    )
+    return result
+
+
+def _from_cached(cached, *, item_type: str, slot: str, personalised: bool):
+    """The cached list with fresh items, or None if any item is no longer available."""
+    source, rows = cached
+    objects = (
+        available_items(item_type)
+        .select_related("instructor")
+        .prefetch_related("tags")
+        .in_bulk([pk for pk, _, _, _ in rows])
+    )
+    if len(objects) < len(rows):
+        return None
+    return RecommendationList(
+        item_type=item_type,
+        slot=slot,
+        request_id=uuid.uuid4(),
+        personalised=personalised,
+        source=source,
+        items=[
+            Recommendation(item_type, objects[pk], score, Reason(kind, text))
+            for pk, score, kind, text in rows
+        ],
+    )
+
+
+def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> RecommendationList:
     result = RecommendationList(
         item_type=item_type,
         slot=slot,
@@ -334,7 +410,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     ranked: list[tuple[int, float, Reason | None, tuple[str, int] | None]] = []
     if personalised:
         try:
-            found = _from_model(user, item_type, pool + len(excluded), profile)
+            found = _from_model(user, item_type, pool + len(excluded), profile, newest)
         except Exception:  # any fault: the next source answers, and it is logged
             logger.exception("Model recommendations failed for user %s", user.pk)
             found = None
@@ -379,7 +455,10 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     unique = [e for e in unique if e[0] in objects]
     if not unique:
         fallback = list(
-            available.select_related("instructor").prefetch_related("tags").order_by("-pk")[:k]
+            available.exclude(pk__in=excluded)
+            .select_related("instructor")
+            .prefetch_related("tags")
+            .order_by("-pk")[:k]
         )
         result.items = [
             Recommendation(item_type, obj, 0.0, Reason("trending", _("New on Zhibo")))

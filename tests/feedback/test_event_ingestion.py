@@ -85,6 +85,8 @@ def test_an_event_repeated_inside_one_batch_is_stored_once(learner, course):
     ("overrides", "field", "reason"),
     [
         ({"type": "teleport"}, "type", "Unknown event type"),
+        ({"type": ["click"]}, "type", "Unknown event type"),
+        ({"object_type": {"a": 1}}, "object_type", "Unknown object type"),
         ({"type": None}, "type", "required"),
         ({"client_event_id": None}, "client_event_id", "required"),
         ({"client_event_id": "not-a-uuid"}, "client_event_id", "UUID"),

@@ -215,3 +215,31 @@ def test_products_are_recommended_too(trained, world):
     )
     assert recommendations_for(user=world.python_fans[0], item_type="product", k=3).items
     assert Product.objects.exists()
+
+
+def test_a_repeated_request_reuses_the_list_with_fresh_items_and_a_new_request_id(
+    trained, world, django_assert_max_num_queries
+):
+    fan = world.python_fans[0]
+    first = recommendations_for(user=fan, item_type="course", k=4)
+    with django_assert_max_num_queries(4):  # profile, newest event, items, their tags
+        again = recommendations_for(user=fan, item_type="course", k=4)
+    assert titles(again) == titles(first)
+    assert again.request_id != first.request_id
+
+
+def test_any_action_of_the_learner_gets_a_fresh_list_at_once(trained, world):
+    fan = world.python_fans[0]
+    first = recommendations_for(user=fan, item_type="course", k=4).items[0].object
+    event_record(user=fan, event_type="not_interested", object_type="course", object_id=first.pk)
+    assert first.pk not in [
+        i.object.pk for i in recommendations_for(user=fan, item_type="course", k=4).items
+    ]
+
+
+def test_a_cached_list_whose_item_was_withdrawn_is_recomputed(trained, world):
+    fan = world.python_fans[0]
+    first = recommendations_for(user=fan, item_type="course", k=4).items[0].object
+    Course.objects.filter(pk=first.pk).update(status=Course.Status.ARCHIVED)
+    again = recommendations_for(user=fan, item_type="course", k=4)
+    assert len(again.items) == 4 and first.pk not in [i.object.pk for i in again.items]
