@@ -1,8 +1,7 @@
-"""Account writes the API needs and no other module offers yet: sign-up and profile edits.
+"""Account writes: sign-up and profile edits, for the API and the site alike.
 
 Both validate with the model's ``full_clean`` and Django's password validators, like every
-service. They belong with the accounts app; the site's sign-up page can call ``account_sign_up``
-as it is.
+service.
 """
 
 from collections.abc import Iterable

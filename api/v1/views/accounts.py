@@ -19,7 +19,7 @@ from rest_framework_simplejwt.serializers import TokenBlacklistSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from api.services import account_sign_up, account_update
+from accounts.services import account_sign_up, account_update
 from api.v1.serializers.accounts import (
     AccountDeleteSerializer,
     HistoryClearedSerializer,
