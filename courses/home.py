@@ -32,7 +32,7 @@ from django.utils.translation import get_language
 from courses import selectors
 from courses.commerce_selectors import continue_learning_for
 from recommendations.services.cache import cache_delete_many, cache_get_many, cache_set_many
-from recommendations.services.serving import _active, recommendations_for
+from recommendations.services.serving import active_model_summary, recommendations_for
 
 SHARED_SECONDS = 120
 PERSONAL_SECONDS = 300
@@ -61,7 +61,7 @@ def _version() -> int:
     per training run, and reading it costs a cache round trip on every home page otherwise."""
     now = time.monotonic()
     if now - _version_memo[0] > VERSION_MEMO_SECONDS:
-        active = _active()
+        active = active_model_summary()
         _version_memo[:] = [now, active["pk"] if active else 0]
     return int(_version_memo[1])
 

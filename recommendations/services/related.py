@@ -25,7 +25,7 @@ from recommendations.services.serving import (
     Reason,
     Recommendation,
     RecommendationList,
-    _active,
+    active_model_summary,
     available_items,
 )
 from recommendations.services.trending import trending_ids
@@ -59,7 +59,7 @@ def _tag_neighbours(item_type: str, object_id: int, n: int) -> dict[int, float]:
 
 
 def _model_neighbours(item_type: str, object_id: int, n: int) -> dict[int, float]:
-    active = _active()
+    active = active_model_summary()
     if not active:
         return {}
     loaded = model_cache.get(active["pk"], active["artefact_path"])
@@ -77,7 +77,9 @@ def _ranked_list(item_type, ranked, reason_for, k, slot) -> RecommendationList:
     result = RecommendationList(
         item_type=item_type, slot=slot, request_id=uuid.uuid4(), personalised=False, source=slot
     )
-    objects = available_items(item_type).in_bulk([pk for pk, _ in ranked])
+    objects = (
+        available_items(item_type).select_related("instructor").in_bulk([pk for pk, _ in ranked])
+    )
     for pk, score in ranked:
         if pk in objects and len(result.items) < k:
             result.items.append(Recommendation(item_type, objects[pk], score, reason_for(pk)))

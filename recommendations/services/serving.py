@@ -80,7 +80,9 @@ class RecommendationList:
 # --- the active model ---------------------------------------------------------------------
 
 
-def _active() -> dict | None:
+def active_model_summary() -> dict | None:
+    """The serving version's id, artefacts, data end and newest event, cached for a few
+    seconds (a promotion clears it); None before any model has been trained."""
     key = "recommender:active-version"
     active = cache_get(key)
     if active is None:
@@ -168,7 +170,7 @@ def _events_row(loaded: LoadedModel, user, since):
 
 def _from_model(user, item_type: str, n: int, profile: LearnerProfile | None, newest: int):
     """(source, ids, scores, reason items) from the active model, or None."""
-    active = _active()
+    active = active_model_summary()
     if not active:
         return None
     cleared = profile.history_cleared_at if profile else None
@@ -330,7 +332,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     newest = 0
     if personalised:
         newest = Event.objects.filter(user=user).aggregate(newest=Max("id"))["newest"] or 0
-    active = _active()
+    active = active_model_summary()
     key = ":".join(
         str(part)
         for part in (
