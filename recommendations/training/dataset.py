@@ -15,6 +15,7 @@ event.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -227,3 +228,17 @@ def training_data_build(
         n_events=n_events,
         holdout=holdout,
     )
+
+
+def interactions_export(*, path, now: datetime) -> int:
+    """Write the training matrix as ``user,item,weight`` CSV (items as ``type:id``), the input of
+    ``manage.py recommender evaluate`` and ``bench/bench_quality.py``. Returns the rows written."""
+    data = training_data_build(now=now)
+    coo = data.matrix.tocoo()
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["user", "item", "weight"])
+        for row, col, weight in zip(coo.row, coo.col, coo.data, strict=True):
+            item = f"{ITEM_TYPES[data.items.types[col]]}:{data.items.ids[col]}"
+            writer.writerow([int(data.user_ids[row]), item, f"{weight:.4f}"])
+    return coo.nnz

@@ -181,3 +181,15 @@ def test_a_sites_first_model_is_tuned_and_later_ones_reuse_its_parameters(world,
     second = training.model_train(force=True)
     assert second.kind == "retrain"
     assert second.params == first.params
+
+
+def test_the_training_interactions_export_for_offline_evaluation(world, tmp_path):
+    from django.core.management import call_command
+
+    from recommendations.engine.datasets import load_interactions
+
+    path = tmp_path / "demo.csv"
+    call_command("recommender", "export", str(path))
+    loaded = load_interactions(path)
+    assert loaded.user_items.shape == (24, 16)  # the courses clicked; the unseen video is not listed
+    assert loaded.user_items.nnz == 96

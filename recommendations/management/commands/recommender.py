@@ -2,8 +2,10 @@
 interests. Thin: each action calls one service or task."""
 
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from recommendations import tasks
 from recommendations.engine import cli as engine_cli
@@ -11,6 +13,7 @@ from recommendations.models import ModelVersion
 from recommendations.services import training
 from recommendations.services.profiles import interests_derive
 from recommendations.services.trending import trending_refresh
+from recommendations.training.dataset import interactions_export
 
 
 class Command(BaseCommand):
@@ -31,6 +34,10 @@ class Command(BaseCommand):
             "(recommender evaluate --help for its options)",
             add_help=False,
         )
+        export = actions.add_parser(
+            "export", help="write the training interactions as user,item,weight CSV"
+        )
+        export.add_argument("path", help="the CSV file to write")
         actions.add_parser("status", help="list the recent model versions")
         rollback = actions.add_parser("rollback", help="serve an earlier version again")
         rollback.add_argument("--to", type=int, dest="to_version", help="the version id")
@@ -70,6 +77,13 @@ class Command(BaseCommand):
 
     def _evaluate(self, **_):
         raise CommandError("Run it as: manage.py recommender evaluate --interactions FILE ...")
+
+    def _export(self, *, path, **_):
+        try:
+            rows = interactions_export(path=Path(path), now=timezone.now())
+        except OSError as exc:
+            raise CommandError(f"Cannot write {path}: {exc.strerror}") from exc
+        self.stdout.write(f"Wrote {rows:,} interactions to {path}.")
 
     def _status(self, **_):
         versions = ModelVersion.objects.all()[:15]
