@@ -191,5 +191,5 @@ def test_the_training_interactions_export_for_offline_evaluation(world, tmp_path
     path = tmp_path / "demo.csv"
     call_command("recommender", "export", str(path))
     loaded = load_interactions(path)
-    assert loaded.user_items.shape == (24, 16)  # the courses clicked; the unseen video is not listed
+    assert loaded.user_items.shape == (24, 16)  # clicked courses; the unseen video is not listed
     assert loaded.user_items.nnz == 96
