@@ -3,8 +3,12 @@ events and learner profiles. Read-only where the data is history; superusers onl
 Instructors group has no permissions here)."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from recommendations import tasks
 from recommendations.models import Event, LearnerProfile, ModelVersion
 from recommendations.services import training
 
@@ -17,8 +21,36 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+CHART_METRICS = [("ndcg@10", "#d4380d"), ("recall@10", "#1677ff"), ("coverage", "#389e0d")]
+CHART_WIDTH, CHART_HEIGHT, CHART_VERSIONS = 640, 180, 30
+
+
+def metrics_chart(versions) -> dict:
+    """Polylines (SVG points) of each metric across evaluated versions, oldest first, scaled to
+    the chart's box; drawn by the change list template, so nothing is loaded from elsewhere."""
+    evaluated = [v for v in reversed(versions) if "ndcg@10" in v.metrics]
+    if len(evaluated) < 2:
+        return {}
+    step = CHART_WIDTH / (len(evaluated) - 1)
+    lines = []
+    for name, colour in CHART_METRICS:
+        values = [min(max(v.metrics.get(name, 0.0), 0.0), 1.0) for v in evaluated]
+        points = " ".join(
+            f"{i * step:.1f},{CHART_HEIGHT * (1 - value):.1f}" for i, value in enumerate(values)
+        )
+        lines.append({"name": name, "colour": colour, "points": points})
+    return {
+        "lines": lines,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "first": evaluated[0],
+        "last": evaluated[-1],
+    }
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(ReadOnlyAdmin):
+    change_list_template = "admin/recommendations/modelversion/change_list.html"
     list_display = [
         "__str__",
         "kind",
@@ -33,6 +65,27 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "kind"]
     actions = ["make_active"]
+
+    def get_urls(self):
+        retrain = path(
+            "retrain/",
+            self.admin_site.admin_view(self.retrain_view),
+            name="recommendations_modelversion_retrain",
+        )
+        return [retrain, *super().get_urls()]
+
+    def retrain_view(self, request):
+        """Queue a retrain now (POST from the change list's button)."""
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        result = tasks.train_model.delay()
+        self.message_user(request, _("Retraining queued (task %(id)s).") % {"id": result.id})
+        return redirect("admin:recommendations_modelversion_changelist")
+
+    def changelist_view(self, request, extra_context=None):
+        versions = list(ModelVersion.objects.order_by("-id")[:CHART_VERSIONS])
+        extra_context = {**(extra_context or {}), "chart": metrics_chart(versions)}
+        return super().changelist_view(request, extra_context=extra_context)
 
     @admin.display(description="nDCG@10")
     def ndcg(self, version):

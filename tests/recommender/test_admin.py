@@ -50,3 +50,27 @@ def test_a_failed_version_cannot_be_made_active(superuser_client):
 def test_instructors_cannot_see_the_recommender_admin(client, name):
     client.force_login(InstructorFactory().user)
     assert client.get(reverse(f"admin:recommendations_{name}")).status_code == 403
+
+
+def test_the_version_list_charts_the_metrics_across_versions(superuser_client):
+    for ndcg in (0.1, 0.2, 0.3):
+        ModelVersion.objects.create(
+            status=Status.RETIRED,
+            metrics={"ndcg@10": ndcg, "recall@10": 0.5, "coverage": 0.4},
+        )
+    page = superuser_client.get(reverse("admin:recommendations_modelversion_changelist"))
+    html = page.content.decode()
+    assert html.count("<polyline") == 3
+    assert 'points="0.0,162.0 320.0,144.0 640.0,126.0"' in html  # nDCG 0.1, 0.2, 0.3
+
+
+def test_retrain_now_queues_a_training_task(superuser_client, monkeypatch):
+    queued = []
+    monkeypatch.setattr(
+        "recommendations.tasks.train_model.delay",
+        lambda: queued.append(1) or type("Result", (), {"id": "t-1"})(),
+    )
+    url = reverse("admin:recommendations_modelversion_retrain")
+    assert superuser_client.get(url).status_code == 403
+    response = superuser_client.post(url)
+    assert response.status_code == 302 and queued == [1]
