@@ -291,7 +291,10 @@ RECOMMENDER_HALF_LIFE_DAYS = env.float("RECOMMENDER_HALF_LIFE_DAYS", default=30.
 
 # Training and promotion (see recommendations/services/training.py).
 # Used until a tuning run (daily, and for a site's first model) has chosen better ones.
-RECOMMENDER_ALS_PARAMS = {"factors": 32, "regularization": 1.0, "alpha": 10.0, "iterations": 15}
+RECOMMENDER_ALS_PARAMS = env.json(
+    "RECOMMENDER_ALS_PARAMS",
+    default={"factors": 32, "regularization": 1.0, "alpha": 10.0, "iterations": 15},
+)
 RECOMMENDER_TUNE_FIRST_MODEL = env.bool("RECOMMENDER_TUNE_FIRST_MODEL", default=True)
 RECOMMENDER_TRAINING_WINDOW_DAYS = env.int("RECOMMENDER_TRAINING_WINDOW_DAYS", default=180)
 RECOMMENDER_HOLDOUT_DAYS = env.float("RECOMMENDER_HOLDOUT_DAYS", default=7.0)
