@@ -13,10 +13,12 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; the environment wins over the file
+
+# Local state: the SQLite file, the filesystem broker, the training lock, model caches.
+VAR_DIR = Path(env.str("DJANGO_VAR_DIR", default=str(BASE_DIR / "var")))
 
 ENVIRONMENT = env.str("DJANGO_ENV", default="development")
 PRODUCTION = ENVIRONMENT == "production"
@@ -296,6 +298,10 @@ RECOMMENDER_ALS_PARAMS = env.json(
     default={"factors": 32, "regularization": 1.0, "alpha": 10.0, "iterations": 15},
 )
 RECOMMENDER_TUNE_FIRST_MODEL = env.bool("RECOMMENDER_TUNE_FIRST_MODEL", default=True)
+# How long a dead worker's training lock outlives it (past the task's own time limit).
+RECOMMENDER_TRAINING_LOCK_SECONDS = env.int(
+    "RECOMMENDER_TRAINING_LOCK_SECONDS", default=CELERY_TASK_TIME_LIMIT + 120
+)
 RECOMMENDER_TRAINING_WINDOW_DAYS = env.int("RECOMMENDER_TRAINING_WINDOW_DAYS", default=180)
 RECOMMENDER_HOLDOUT_DAYS = env.float("RECOMMENDER_HOLDOUT_DAYS", default=7.0)
 RECOMMENDER_TUNING_BUDGET_SECONDS = env.int("RECOMMENDER_TUNING_BUDGET_SECONDS", default=120)

@@ -24,7 +24,7 @@ def training_lock() -> Iterator[bool]:
     """Yields True if this process now holds the training lock, False if another one does."""
     if settings.REDIS_URL:
         client = redis.Redis.from_url(settings.REDIS_URL)
-        lock = client.lock(LOCK_NAME, timeout=settings.CELERY_TASK_TIME_LIMIT + 120)
+        lock = client.lock(LOCK_NAME, timeout=settings.RECOMMENDER_TRAINING_LOCK_SECONDS)
         acquired = lock.acquire(blocking=False)
         try:
             yield acquired
