@@ -312,6 +312,33 @@ def _diversify(objects: list, scores: list[float], k: int) -> list[int]:
 # --- the service ----------------------------------------------------------------------------
 
 
+def _trending_candidates(item_type: str, ranked: list, pool: int) -> list:
+    floor = min((s for _, s, _, _ in ranked), default=0.0) - 1
+    return [
+        (pk, floor - rank / 1000, Reason("trending", _("Trending now")), None)
+        for rank, pk in enumerate(trending_ids(item_type=item_type)[: pool * 2])
+    ]
+
+
+def _available_candidates(ranked: list, available, excluded: set[int], pool: int):
+    """The ranked candidates, first occurrence of each, minus exclusions and what is not
+    available now; with their objects (instructors and tags loaded)."""
+    seen: set[int] = set()
+    unique = []
+    for entry in ranked:
+        if entry[0] not in seen and entry[0] not in excluded:
+            seen.add(entry[0])
+            unique.append(entry)
+    unique = unique[: pool * 2]
+    objects = {
+        obj.pk: obj
+        for obj in available.filter(pk__in=[e[0] for e in unique])
+        .select_related("instructor")
+        .prefetch_related("tags")
+    }
+    return [e for e in unique if e[0] in objects], objects
+
+
 def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10):
     """The list for one section; see the module docstring. Never raises for recommender faults.
 
@@ -421,40 +448,28 @@ def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> Reco
             ranked += [
                 (pk, s, None, why) for pk, s, why in zip(ids, scores, reason_items, strict=True)
             ]
-        ids, scores, tags = _from_content(user, item_type, pool, available)
-        if ids and not ranked:
-            result.source = "content"
-        base = min((s for _, s, _, _ in ranked), default=0.0)
-        ranked += [
-            (
-                pk,
-                base - 1 + s / 1000,
-                Reason("tag", _("Because you like #%(tag)s") % {"tag": tags[pk]}),
-                -1,
-            )
-            for pk, s in zip(ids, scores, strict=True)
-        ]
-    floor = min((s for _, s, _, _ in ranked), default=0.0) - 1
-    trending = trending_ids(item_type=item_type)[: pool * 2]
-    ranked += [
-        (pk, floor - rank / 1000, Reason("trending", _("Trending now")), None)
-        for rank, pk in enumerate(trending)
-    ]
-
-    seen: set[int] = set()
-    unique = []
-    for entry in ranked:
-        if entry[0] not in seen and entry[0] not in excluded:
-            seen.add(entry[0])
-            unique.append(entry)
-    unique = unique[: pool * 2]
-    objects = {
-        obj.pk: obj
-        for obj in available.filter(pk__in=[e[0] for e in unique])
-        .select_related("instructor")
-        .prefetch_related("tags")
-    }
-    unique = [e for e in unique if e[0] in objects]
+        if len(ranked) < pool:  # the model alone does not fill the pool: add interests
+            ids, scores, tags = _from_content(user, item_type, pool, available)
+            if ids and not ranked:
+                result.source = "content"
+            base = min((s for _, s, _, _ in ranked), default=0.0)
+            ranked += [
+                (
+                    pk,
+                    base - 1 + s / 1000,
+                    Reason("tag", _("Because you like #%(tag)s") % {"tag": tags[pk]}),
+                    None,
+                )
+                for pk, s in zip(ids, scores, strict=True)
+            ]
+    if len(ranked) < pool:
+        ranked += _trending_candidates(item_type, ranked, pool)
+    unique, objects = _available_candidates(ranked, available, excluded, pool)
+    if len(unique) < k and all(
+        reason is None or reason.kind != "trending" for _, _, reason, _ in ranked
+    ):
+        ranked += _trending_candidates(item_type, ranked, pool)  # filters left too few
+        unique, objects = _available_candidates(ranked, available, excluded, pool)
     if not unique:
         fallback = list(
             available.exclude(pk__in=excluded)

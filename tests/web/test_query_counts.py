@@ -44,7 +44,8 @@ def test_home_query_count_does_not_grow_with_the_catalog(
     home = reverse("courses:home")
     small = queries(signed_in, home, HOME_COLD_MAX, django_assert_max_num_queries)
     make_catalog(40, tags=[tag])
-    assert queries(signed_in, home, HOME_COLD_MAX, django_assert_max_num_queries) == small
+    # Never more; it may be fewer, when a fuller catalog fills a section before trending is read.
+    assert queries(signed_in, home, HOME_COLD_MAX, django_assert_max_num_queries) <= small
     with django_assert_max_num_queries(HOME_WARM_MAX):  # warm: sections come from the cache
         signed_in.get(home)
 
