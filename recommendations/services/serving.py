@@ -280,12 +280,13 @@ def excluded_for(user, item_type: str) -> set[int]:
     return excluded
 
 
-def _diversify(objects: list, scores: list[float], k: int) -> list[int]:
-    """Indexes of ``objects`` picked by MMR on shared tags, capped per instructor."""
-    if not objects:
+def _diversify(
+    tag_lists: list[list[int]], owners: list[int], scores: list[float], k: int
+) -> list[int]:
+    """Indexes of the candidates picked by MMR on shared tags, capped per instructor."""
+    if not tag_lists:
         return []
-    n = len(objects)
-    tag_lists = [[t.pk for t in obj.tags.all()] for obj in objects]
+    n = len(tag_lists)
     vocabulary = {tag: j for j, tag in enumerate(sorted({t for tags in tag_lists for t in tags}))}
     has = np.zeros((n, max(len(vocabulary), 1)))
     for i, tags in enumerate(tag_lists):
@@ -294,7 +295,6 @@ def _diversify(objects: list, scores: list[float], k: int) -> list[int]:
     sizes = has.sum(axis=1)
     union = sizes[:, None] + sizes[None, :] - shared
     sim = np.divide(shared, union, out=np.eye(n), where=union > 0)  # Jaccard of tag sets
-    owners = np.array([obj.instructor_id for obj in objects])
     return [
         int(i)
         for i in mmr_rerank(
@@ -303,7 +303,7 @@ def _diversify(objects: list, scores: list[float], k: int) -> list[int]:
             sim,
             k,
             lambda_=MMR_LAMBDA,
-            owner_ids=owners,
+            owner_ids=np.asarray(owners),
             max_per_owner=MAX_PER_INSTRUCTOR,
         )
     ]
@@ -322,7 +322,8 @@ def _trending_candidates(item_type: str, ranked: list, pool: int) -> list:
 
 def _available_candidates(ranked: list, available, excluded: set[int], pool: int):
     """The ranked candidates, first occurrence of each, minus exclusions and what is not
-    available now; with their objects (instructors and tags loaded)."""
+    available now; with each one's instructor and tags (read as ids: only the items finally
+    picked are loaded as objects)."""
     seen: set[int] = set()
     unique = []
     for entry in ranked:
@@ -330,13 +331,18 @@ def _available_candidates(ranked: list, available, excluded: set[int], pool: int
             seen.add(entry[0])
             unique.append(entry)
     unique = unique[: pool * 2]
-    objects = {
-        obj.pk: obj
-        for obj in available.filter(pk__in=[e[0] for e in unique])
-        .select_related("instructor")
-        .prefetch_related("tags")
-    }
-    return [e for e in unique if e[0] in objects], objects
+    owners = dict(
+        available.filter(pk__in=[e[0] for e in unique]).values_list("pk", "instructor_id")
+    )
+    unique = [e for e in unique if e[0] in owners]
+    model = available.model
+    column = f"{model._meta.model_name}_id"
+    tags: dict[int, list[int]] = {pk: [] for pk in owners}
+    for pk, tag_id in model.tags.through.objects.filter(
+        **{f"{column}__in": list(owners)}
+    ).values_list(column, "tag_id"):
+        tags[pk].append(tag_id)
+    return unique, owners, tags
 
 
 def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10):
@@ -464,12 +470,12 @@ def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> Reco
             ]
     if len(ranked) < pool:
         ranked += _trending_candidates(item_type, ranked, pool)
-    unique, objects = _available_candidates(ranked, available, excluded, pool)
+    unique, owners, tags = _available_candidates(ranked, available, excluded, pool)
     if len(unique) < k and all(
         reason is None or reason.kind != "trending" for _, _, reason, _ in ranked
     ):
         ranked += _trending_candidates(item_type, ranked, pool)  # filters left too few
-        unique, objects = _available_candidates(ranked, available, excluded, pool)
+        unique, owners, tags = _available_candidates(ranked, available, excluded, pool)
     if not unique:
         fallback = list(
             available.exclude(pk__in=excluded)
@@ -482,10 +488,19 @@ def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> Reco
             for obj in fallback
         ]
         return result
-    picked = _diversify([objects[e[0]] for e in unique], [e[1] for e in unique], k)
+    picked = _diversify(
+        [tags[e[0]] for e in unique], [owners[e[0]] for e in unique], [e[1] for e in unique], k
+    )
+    objects = (
+        available.select_related("instructor")
+        .prefetch_related("tags")
+        .in_bulk([unique[i][0] for i in picked])
+    )
     titles = _reason_titles([unique[i][3] for i in picked if unique[i][2] is None])
     for i in picked:
         pk, score, reason, why = unique[i]
+        if pk not in objects:  # withdrawn a moment ago
+            continue
         if reason is None:
             title = titles.get(why)
             reason = (
