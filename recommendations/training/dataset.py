@@ -242,3 +242,30 @@ def interactions_export(*, path, now: datetime) -> int:
             item = f"{ITEM_TYPES[data.items.types[col]]}:{data.items.ids[col]}"
             writer.writerow([int(data.user_ids[row]), item, f"{weight:.4f}"])
     return coo.nnz
+
+
+def item_features_export(*, path) -> int:
+    """Write every item's content features as ``item,feature`` CSV (items as ``type:id``, as in
+    ``interactions_export``): its tags, category, instructor and linked course. Returns the rows
+    written. The evaluation harness reads it with ``--item-features`` for the content model and
+    the cold-start mapping."""
+    rows = []
+    for name in ITEM_TYPES:
+        model = ITEM_MODELS[name]
+        column = f"{model._meta.model_name}_id"
+        for pk, tag in model.tags.through.objects.values_list(column, "tag__name"):
+            rows.append((f"{name}:{pk}", f"tag:{tag}"))
+        fields = ["pk", "instructor_id"]
+        fields += ["category_id"] if name == "course" else []
+        fields += ["course_id"] if name in ("live", "video") else []
+        for values in model.objects.values_list(*fields):
+            item = f"{name}:{values[0]}"
+            rows.append((item, f"instructor:{values[1]}"))
+            for link, value in zip(fields[2:], values[2:], strict=True):
+                if value is not None:
+                    rows.append((item, f"{link.removesuffix('_id')}:{value}"))
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["item", "feature"])
+        writer.writerows(rows)
+    return len(rows)

@@ -13,7 +13,7 @@ from recommendations.models import ModelVersion
 from recommendations.services import training
 from recommendations.services.profiles import interests_derive
 from recommendations.services.trending import trending_refresh
-from recommendations.training.dataset import interactions_export
+from recommendations.training.dataset import interactions_export, item_features_export
 
 
 class Command(BaseCommand):
@@ -38,6 +38,9 @@ class Command(BaseCommand):
             "export", help="write the training interactions as user,item,weight CSV"
         )
         export.add_argument("path", help="the CSV file to write")
+        export.add_argument(
+            "--item-features", metavar="PATH", help="also write the items' content features here"
+        )
         actions.add_parser("status", help="list the recent model versions")
         rollback = actions.add_parser("rollback", help="serve an earlier version again")
         rollback.add_argument("--to", type=int, dest="to_version", help="the version id")
@@ -78,12 +81,15 @@ class Command(BaseCommand):
     def _evaluate(self, **_):
         raise CommandError("Run it as: manage.py recommender evaluate --interactions FILE ...")
 
-    def _export(self, *, path, **_):
+    def _export(self, *, path, item_features, **_):
         try:
             rows = interactions_export(path=Path(path), now=timezone.now())
+            self.stdout.write(f"Wrote {rows:,} interactions to {path}.")
+            if item_features:
+                rows = item_features_export(path=Path(item_features))
+                self.stdout.write(f"Wrote {rows:,} item features to {item_features}.")
         except OSError as exc:
-            raise CommandError(f"Cannot write {path}: {exc.strerror}") from exc
-        self.stdout.write(f"Wrote {rows:,} interactions to {path}.")
+            raise CommandError(f"Cannot write {exc.filename}: {exc.strerror}") from exc
 
     def _status(self, **_):
         versions = ModelVersion.objects.all()[:15]
