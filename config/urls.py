@@ -2,10 +2,11 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 admin.site.site_header = "知播 Zhibo"
 admin.site.site_title = "知播 Zhibo"
-admin.site.index_title = "Content management"
+admin.site.index_title = _("Content management")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
