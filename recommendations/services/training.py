@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
@@ -120,7 +121,11 @@ def _mark_orphans_failed() -> None:
 
 
 def model_train(
-    *, tune: bool | None = None, force: bool = False, task_id: str = ""
+    *,
+    tune: bool | None = None,
+    force: bool = False,
+    task_id: str = "",
+    progress: Callable[[str], None] | None = None,
 ) -> ModelVersion:
     """One training run; see the module docstring. Raises ``TrainingBusy`` if one is running.
 
@@ -133,7 +138,9 @@ def model_train(
         _mark_orphans_failed()
         if tune is None:
             tune = settings.RECOMMENDER_TUNE_FIRST_MODEL and not _tuned_exists()
-        return _train_locked(tune=tune, force=force, task_id=task_id)
+        return _train_locked(
+            tune=tune, force=force, task_id=task_id, say=progress or (lambda stage: None)
+        )
 
 
 def _tuned_exists() -> bool:
@@ -142,7 +149,9 @@ def _tuned_exists() -> bool:
     ).exists()
 
 
-def _train_locked(*, tune: bool, force: bool, task_id: str) -> ModelVersion:
+def _train_locked(
+    *, tune: bool, force: bool, task_id: str, say: Callable[[str], None]
+) -> ModelVersion:
     now = timezone.now()
     newest = latest_event_id()
     previous = (
@@ -165,6 +174,7 @@ def _train_locked(*, tune: bool, force: bool, task_id: str) -> ModelVersion:
     )
     started = time.perf_counter()
     try:
+        say("building the interaction matrix")
         full = training_data_build(now=now, since=since, until_event_id=newest)
         if full.matrix.nnz == 0:
             raise ValueError("There are no interactions in the training window.")
@@ -174,19 +184,24 @@ def _train_locked(*, tune: bool, force: bool, task_id: str) -> ModelVersion:
         )
         evaluable = split.matrix.nnz > 0 and split.holdout is not None and split.holdout.nnz > 0
         if evaluable:
+            say("tuning and fitting on the history before the holdout" if tune else "fitting")
             candidate, params = _fit(split.matrix, tune=tune)
+            say("evaluating on the holdout")
             version.metrics = _summary(evaluate(candidate, split.matrix, split.holdout, k=K))
             popularity = Popularity().fit(split.matrix)
             version.baseline_metrics = {
                 "popularity": _summary(evaluate(popularity, split.matrix, split.holdout, k=K))
             }
+            say("refitting on the whole window")
             model = ALS(**params, random_state=0).fit(full.matrix)
         else:  # too little history to hold any out (a new site): train on all of it
+            say("fitting (too little history for a holdout)")
             model, params = _fit(full.matrix, tune=tune)
         version.params = params
         version.metrics["catalog_coverage"] = round(_coverage(model, full.matrix), 6)
         version.n_users, version.n_items = full.matrix.shape
         version.n_interactions = full.matrix.nnz
+        say("saving the artefacts")
         version.artefact_path = artefacts_save(
             version_id=version.pk,
             model=model,
@@ -207,6 +222,7 @@ def _train_locked(*, tune: bool, force: bool, task_id: str) -> ModelVersion:
         version.save()
         return version
 
+    say("checking whether it may serve")
     reason = _promotable(version, model, active_version())
     if reason:
         version.status = Status.REJECTED

@@ -193,3 +193,19 @@ def test_the_training_interactions_export_for_offline_evaluation(world, tmp_path
     loaded = load_interactions(path)
     assert loaded.user_items.shape == (24, 16)  # clicked courses; the unseen video is not listed
     assert loaded.user_items.nnz == 96
+
+
+def test_the_commands_show_progress_and_metrics(world, fast_training):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _some_recent_learning(world)
+    out = StringIO()
+    call_command("recommender", "train", "--sync", "--force", stdout=out)
+    assert "building the interaction matrix" in out.getvalue()
+    call_command("recommender", "precompute", "--sync", stdout=out)
+    assert "24/24" in out.getvalue()
+    status = StringIO()
+    call_command("recommender", "status", stdout=status)
+    assert "ndcg@10" in status.getvalue() and "[#" in status.getvalue()

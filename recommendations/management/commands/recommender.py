@@ -12,8 +12,15 @@ from recommendations.engine import cli as engine_cli
 from recommendations.models import ModelVersion
 from recommendations.services import training
 from recommendations.services.profiles import interests_derive
+from recommendations.services.serving import precompute_for_users
 from recommendations.services.trending import trending_refresh
 from recommendations.training.dataset import interactions_export, item_features_export
+
+
+def meter(fraction: float, width: int = 30) -> str:
+    """A text bar for a share between 0 and 1."""
+    filled = round(width * min(max(fraction, 0.0), 1.0))
+    return f"[{'#' * filled}{'.' * (width - filled)}]"
 
 
 class Command(BaseCommand):
@@ -27,7 +34,10 @@ class Command(BaseCommand):
         train.add_argument("--sync", action="store_true", help="run here instead of on a worker")
         train.add_argument("--tune", action="store_true", help="search hyper-parameters first")
         train.add_argument("--force", action="store_true", help="train even without new events")
-        actions.add_parser("precompute", help="precompute the active version's top-N lists")
+        precompute = actions.add_parser(
+            "precompute", help="precompute the active version's top-N lists"
+        )
+        precompute.add_argument("--sync", action="store_true", help="run here, with progress")
         actions.add_parser(
             "evaluate",
             help="compare models on an interactions file, no database needed "
@@ -64,19 +74,38 @@ class Command(BaseCommand):
             self.stdout.write(f"Queued training task {result.id} on the training queue.")
             return
         try:
-            version = training.model_train(tune=True if tune else None, force=force)
+            version = training.model_train(
+                tune=True if tune else None, force=force, progress=self._stage
+            )
         except training.TrainingBusy as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self._describe(version))
         if version.status == ModelVersion.Status.FAILED:
             raise CommandError(f"Training failed: {version.error}")
 
-    def _precompute(self, **_):
+    def _precompute(self, *, sync, **_):
         active = training.active_version()
         if active is None:
             raise CommandError("There is no active model version yet: train one first.")
-        chunks = tasks.precompute_recommendations.delay(active.pk)
-        self.stdout.write(f"Precomputing v{active.pk}'s lists (task {chunks.id}).")
+        if not sync:
+            chunks = tasks.precompute_recommendations.delay(active.pk)
+            self.stdout.write(f"Precomputing v{active.pk}'s lists (task {chunks.id}).")
+            return
+        done, total = 0, active.n_users
+        for start in range(0, total, tasks.PRECOMPUTE_CHUNK):
+            stop = min(start + tasks.PRECOMPUTE_CHUNK, total)
+            done += precompute_for_users(version_id=active.pk, user_rows=range(start, stop))
+            self._bar(done, total, f"v{active.pk} lists")
+        self.stdout.write("")
+
+    def _stage(self, stage: str) -> None:
+        self.stdout.write(f"  {stage}…")
+
+    def _bar(self, done: int, total: int, label: str) -> None:
+        self.stdout.write(
+            f"\r  {label} {meter(done / max(total, 1))} {done:,}/{total:,}", ending=""
+        )
+        self.stdout.flush()
 
     def _evaluate(self, **_):
         raise CommandError("Run it as: manage.py recommender evaluate --interactions FILE ...")
@@ -97,6 +126,10 @@ class Command(BaseCommand):
             self.stdout.write("No model versions yet.")
         for version in versions:
             self.stdout.write(self._describe(version))
+            for name in ("ndcg@10", "recall@10", "coverage"):
+                if name in version.metrics:
+                    value = version.metrics[name]
+                    self.stdout.write(f"    {name:<10} {meter(value)} {value:.3f}")
 
     def _rollback(self, *, to_version, **_):
         try:
