@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -358,13 +358,8 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         raise ValueError(f"Unknown item type {item_type!r}: use one of {list(ITEM_MODELS)}.")
     if not 1 <= k <= 50:
         raise ValueError("k must be between 1 and 50.")
-    profile = None
-    if user.is_authenticated:
-        profile = LearnerProfile.objects.filter(user=user).first()
+    profile, newest = (None, 0) if not user.is_authenticated else _profile_and_newest(user)
     personalised = user.is_authenticated and (profile is None or profile.personalization_enabled)
-    newest = 0
-    if personalised:
-        newest = Event.objects.filter(user=user).aggregate(newest=Max("id"))["newest"] or 0
     active = active_model_summary()
     key = ":".join(
         str(part)
@@ -405,13 +400,24 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     return result
 
 
+def _profile_and_newest(user) -> tuple[LearnerProfile | None, int]:
+    """The learner's profile (None if they have none yet) and the id of their newest event, in
+    one query: together they say whether a cached list is still theirs."""
+    newest = Subquery(
+        Event.objects.filter(user=OuterRef("user_id")).order_by("-id").values("id")[:1]
+    )
+    profile = LearnerProfile.objects.filter(user=user).annotate(newest=newest).first()
+    if profile is not None:
+        return profile, profile.newest or 0
+    return None, Event.objects.filter(user=user).aggregate(newest=Max("id"))["newest"] or 0
+
+
 def _from_cached(cached, *, item_type: str, slot: str, personalised: bool):
     """The cached list with fresh items, or None if any item is no longer available."""
     source, rows = cached
     objects = (
         available_items(item_type)
         .select_related("instructor")
-        .prefetch_related("tags")
         .in_bulk([pk for pk, _, _, _ in rows])
     )
     if len(objects) < len(rows):
@@ -491,11 +497,7 @@ def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> Reco
     picked = _diversify(
         [tags[e[0]] for e in unique], [owners[e[0]] for e in unique], [e[1] for e in unique], k
     )
-    objects = (
-        available.select_related("instructor")
-        .prefetch_related("tags")
-        .in_bulk([unique[i][0] for i in picked])
-    )
+    objects = available.select_related("instructor").in_bulk([unique[i][0] for i in picked])
     titles = _reason_titles([unique[i][3] for i in picked if unique[i][2] is None])
     for i in picked:
         pk, score, reason, why = unique[i]
