@@ -39,7 +39,7 @@ from recommendations.models import Event, InterestTag, LearnerProfile, ModelVers
 from recommendations.services.cache import cache_delete_many, cache_get, cache_set, cache_set_many
 from recommendations.services.trending import trending_ids
 from recommendations.training.artefacts import LoadedModel, model_cache
-from recommendations.training.dataset import ITEM_TYPES, _weights_of
+from recommendations.training.dataset import ITEM_TYPES, interaction_weights
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def _events_row(loaded: LoadedModel, user, since):
             cols.append(col)
             kinds.append(kind)
             values.append(np.nan if value is None else value)
-    weights = _weights_of(np.array(kinds, dtype=object), np.array(values, dtype=np.float64))
+    weights = interaction_weights(np.array(kinds, dtype=object), np.array(values, dtype=np.float64))
     row = sp.csr_matrix(
         (weights, (np.zeros(len(cols), dtype=np.int64), np.array(cols, dtype=np.int64))),
         shape=(1, len(loaded.items)),

@@ -103,7 +103,8 @@ def latest_event_id() -> int:
     return Event.objects.aggregate(newest=Max("id"))["newest"] or 0
 
 
-def _weights_of(types: np.ndarray, values: np.ndarray) -> np.ndarray:
+def interaction_weights(types: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each event's weight (see the module docstring), from arrays of types and values."""
     table = settings.RECOMMENDER_EVENT_WEIGHTS
     weights = np.zeros(len(types), dtype=np.float64)
     for name, weight in table.items():
@@ -191,7 +192,7 @@ def training_data_build(
         decay = 0.5 ** (np.maximum(reference - seconds[train], 0.0) / half_life)
         users.append(user[train])
         cols.append(col[train])
-        weights.append(_weights_of(kind[train], value[train]) * decay)
+        weights.append(interaction_weights(kind[train], value[train]) * decay)
 
     all_users = np.concatenate([*users, *test_users]) if users else np.zeros(0, np.int64)
     user_ids = np.unique(all_users)
