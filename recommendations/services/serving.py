@@ -39,11 +39,10 @@ from recommendations.models import Event, InterestTag, LearnerProfile, ModelVers
 from recommendations.services.cache import cache_delete_many, cache_get, cache_set, cache_set_many
 from recommendations.services.trending import trending_ids
 from recommendations.training.artefacts import LoadedModel, model_cache
-from recommendations.training.dataset import ITEM_TYPES, interaction_weights
+from recommendations.training.dataset import ITEM_MODELS, ITEM_TYPES, interaction_weights
 
 logger = logging.getLogger(__name__)
 
-ITEM_MODELS = {"course": Course, "live": LiveSession, "video": ShortVideo, "product": Product}
 POOL = 4  # candidates per requested item, before filters and re-ranking
 MAX_PER_INSTRUCTOR = 2
 MMR_LAMBDA = 0.85
