@@ -23,6 +23,7 @@ MAX_DERIVED_TAGS = 20
 MIN_DERIVED_WEIGHT = 0.05
 DERIVATION_WINDOW = timedelta(days=180)
 NOT_INTERESTED_WEIGHT = -2.0
+STORE_CHUNK = 1000  # learners written per transaction
 
 
 def learner_profile_for(*, user) -> LearnerProfile:
@@ -92,7 +93,9 @@ def interest_tags_for(*, user) -> list[InterestTag]:
     )
 
 
-def _object_tags(wanted: dict[str, set[int]]) -> dict[tuple[str, int], list[int]]:
+def _object_tags(wanted: dict[str, set[int]] | None) -> dict[tuple[str, int], list[int]]:
+    """Tag ids of each (object type, id) in ``wanted``, or of every object when it is None; a
+    lesson has its course's tags."""
     tags: dict[tuple[str, int], list[int]] = defaultdict(list)
     direct = {
         Event.ObjectType.COURSE: (Course.tags.through, "course_id"),
@@ -100,17 +103,19 @@ def _object_tags(wanted: dict[str, set[int]]) -> dict[tuple[str, int], list[int]
         Event.ObjectType.VIDEO: (ShortVideo.tags.through, "shortvideo_id"),
         Event.ObjectType.PRODUCT: (Product.tags.through, "product_id"),
     }
-    lesson_course = dict(
-        Lesson.objects.filter(pk__in=wanted.get(Event.ObjectType.LESSON, ())).values_list(
-            "pk", "course_id"
-        )
-    )
-    course_ids = set(wanted.get(Event.ObjectType.COURSE, ())) | set(lesson_course.values())
+    lessons = Lesson.objects.all()
+    if wanted is not None:
+        lessons = lessons.filter(pk__in=wanted.get(Event.ObjectType.LESSON, ()))
+    lesson_course = dict(lessons.values_list("pk", "course_id"))
     for object_type, (through, column) in direct.items():
-        ids = course_ids if object_type == Event.ObjectType.COURSE else wanted.get(object_type)
-        if not ids:
-            continue
-        rows = through.objects.filter(**{f"{column}__in": ids}).values_list(column, "tag_id")
+        rows = through.objects.values_list(column, "tag_id")
+        if wanted is not None:
+            ids = set(wanted.get(object_type, ()))
+            if object_type == Event.ObjectType.COURSE:
+                ids |= set(lesson_course.values())
+            if not ids:
+                continue
+            rows = rows.filter(**{f"{column}__in": ids})
         for object_id, tag_id in rows:
             tags[(object_type, object_id)].append(tag_id)
     for lesson_id, course_id in lesson_course.items():
@@ -140,16 +145,18 @@ def interests_derive(*, user_ids: Iterable[int] | None = None, now: datetime | N
     )
     if user_ids is not None:
         events = events.filter(user_id__in=list(user_ids))
-    rows = list(
-        events.values_list(
-            "user_id", "event_type", "object_type", "object_id", "value", "server_ts"
-        )
+    rows = events.order_by().values_list(
+        "user_id", "event_type", "object_type", "object_id", "value", "server_ts"
     )
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for _, _, object_type, object_id, _, _ in rows:
-        wanted[object_type].add(object_id)
-    object_tags = _object_tags(wanted)
-
+    if user_ids is not None:  # a few learners: look up only the items they touched
+        rows = list(rows)
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for _, _, object_type, object_id, _, _ in rows:
+            wanted[object_type].add(object_id)
+        object_tags = _object_tags(wanted)
+    else:  # everyone: the whole catalog's tags, and the events streamed in chunks
+        object_tags = _object_tags(None)
+        rows = rows.iterator(chunk_size=20_000)
     scores: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for user_id, event_type, object_type, object_id, value, ts in rows:
         weight = event_weight(event_type, value)
@@ -159,37 +166,60 @@ def interests_derive(*, user_ids: Iterable[int] | None = None, now: datetime | N
         for tag_id in object_tags.get((object_type, object_id), ()):
             scores[user_id][tag_id] += weight
 
-    learners = set(scores) if user_ids is None else set(user_ids)
-    for user_id in learners:
-        _store_derived(user_id, scores.get(user_id, {}), now)
+    learners = sorted(set(scores) if user_ids is None else set(user_ids))
+    for start in range(0, len(learners), STORE_CHUNK):
+        chunk = learners[start : start + STORE_CHUNK]
+        _store_derived({user_id: scores.get(user_id, {}) for user_id in chunk}, now)
     return len(learners)
 
 
-@transaction.atomic
-def _store_derived(user_id: int, tag_scores: dict[int, float], now: datetime) -> None:
+def _top_weights(tag_scores: dict[int, float]) -> dict[int, float]:
+    """The strongest positive tags, scaled so that the strongest is 1."""
     positive = {tag: score for tag, score in tag_scores.items() if score > 0}
     top = max(positive.values(), default=0.0)
-    weights = {
-        tag: score / top
+    return {
+        tag: round(score / top, 4)
         for tag, score in sorted(positive.items(), key=lambda kv: -kv[1])[:MAX_DERIVED_TAGS]
         if score / top >= MIN_DERIVED_WEIGHT
     }
-    existing = {row.tag_id: row for row in InterestTag.objects.filter(user_id=user_id)}
+
+
+@transaction.atomic
+def _store_derived(scores_by_user: dict[int, dict[int, float]], now: datetime) -> None:
+    """Write the derived weights of a chunk of learners with a handful of bulk statements."""
+    users = list(scores_by_user)
+    weights = {user_id: _top_weights(scores) for user_id, scores in scores_by_user.items()}
+    existing = defaultdict(dict)
+    for row in InterestTag.objects.filter(user_id__in=users):
+        existing[row.user_id][row.tag_id] = row
     to_create, to_update = [], []
-    for tag_id, row in existing.items():
-        new = 0.0 if row.dismissed else round(weights.get(tag_id, 0.0), 4)
-        if row.derived_weight != new:
-            row.derived_weight = new
-            row.updated_at = now
-            to_update.append(row)
-    for tag_id, weight in weights.items():
-        if tag_id not in existing:
-            to_create.append(
-                InterestTag(user_id=user_id, tag_id=tag_id, derived_weight=round(weight, 4))
-            )
-    InterestTag.objects.bulk_create(to_create)
-    InterestTag.objects.bulk_update(to_update, ["derived_weight", "updated_at"])
+    for user_id in users:
+        rows = existing[user_id]
+        for tag_id, row in rows.items():
+            new = 0.0 if row.dismissed else weights[user_id].get(tag_id, 0.0)
+            if row.derived_weight != new:
+                row.derived_weight = new
+                row.updated_at = now
+                to_update.append(row)
+        to_create += [
+            InterestTag(user_id=user_id, tag_id=tag_id, derived_weight=weight)
+            for tag_id, weight in weights[user_id].items()
+            if tag_id not in rows
+        ]
+    InterestTag.objects.bulk_create(to_create, batch_size=2000)
+    InterestTag.objects.bulk_update(to_update, ["derived_weight", "updated_at"], batch_size=2000)
     InterestTag.objects.filter(
-        user_id=user_id, declared=False, dismissed=False, derived_weight=0
+        user_id__in=users, declared=False, dismissed=False, derived_weight=0
     ).delete()
-    LearnerProfile.objects.update_or_create(user_id=user_id, defaults={"interests_derived_at": now})
+    profiles = LearnerProfile.objects.filter(user_id__in=users)
+    have = set(profiles.values_list("user_id", flat=True))
+    # Recommendations cached before this derivation are keyed by the profile's updated_at.
+    profiles.update(interests_derived_at=now, updated_at=now)
+    LearnerProfile.objects.bulk_create(
+        [
+            LearnerProfile(user_id=user_id, interests_derived_at=now)
+            for user_id in users
+            if user_id not in have
+        ],
+        batch_size=2000,
+    )
