@@ -126,10 +126,14 @@ def model_candidates(
     if not len(ids):
         return [], [], []
     top = model.explain(user_items_row, ids).top_contributors
-    reasons = [
-        (ITEM_TYPES[int(items.types[t])], int(items.ids[t])) if t >= 0 else None for t in top
+    return [int(items.ids[i]) for i in ids], [float(s) for s in scores], _reason_items(items, top)
+
+
+def _reason_items(items, columns) -> list[tuple[str, int] | None]:
+    """(type, id) of each explaining column, None where nothing explains."""
+    return [
+        (ITEM_TYPES[int(items.types[c])], int(items.ids[c])) if c >= 0 else None for c in columns
     ]
-    return [int(items.ids[i]) for i in ids], [float(s) for s in scores], reasons
 
 
 def _events_row(loaded: LoadedModel, user, since):
@@ -514,17 +518,35 @@ def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> Reco
 
 
 def precompute_for_users(*, version_id: int, user_rows: range) -> int:
-    """Store the top-N lists of the given rows of a version's model in the cache."""
+    """Store the top-N lists of the given rows of a version's model in the cache: for the whole
+    chunk at once per item type, then one explanation (one solve) per learner for all types."""
     version = ModelVersion.objects.get(pk=version_id)
     loaded = model_cache.get(version.pk, version.artefact_path)
+    model, items = loaded.model, loaded.items
     n = settings.RECOMMENDER_TOP_N
+    rows = np.arange(user_rows.start, user_rows.stop)
+    if not len(rows):
+        return 0
+    per_type = {
+        item_type: model.recommend(
+            rows, loaded.user_items, k=n, exclude_seen=True, item_mask=items.types != code
+        )
+        for code, item_type in enumerate(ITEM_TYPES)
+    }
     values = {}
-    for row in user_rows:
-        user_id = int(loaded.user_ids[row])
-        for item_type in ITEM_TYPES:
-            ids, scores, reasons = model_candidates(
-                loaded, row=row, user_items_row=None, item_type=item_type, n=n
+    for i, row in enumerate(rows):
+        picked = {t: ids[i][ids[i] >= 0] for t, (ids, _) in per_type.items()}
+        everything = np.concatenate(list(picked.values()))
+        history = loaded.user_items[row]
+        top = model.explain(history, everything).top_contributors if everything.size else []
+        offset, user_id = 0, int(loaded.user_ids[row])
+        for item_type, ids in picked.items():
+            scores = per_type[item_type][1][i][: len(ids)]
+            values[list_cache_key(version.pk, user_id, item_type)] = (
+                [int(items.ids[c]) for c in ids],
+                [float(v) for v in scores],
+                _reason_items(items, top[offset : offset + len(ids)]),
             )
-            values[list_cache_key(version.pk, user_id, item_type)] = (ids, scores, reasons)
+            offset += len(ids)
     cache_set_many(values, LIST_CACHE_SECONDS)
-    return len(user_rows)
+    return len(rows)

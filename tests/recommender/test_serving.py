@@ -244,3 +244,20 @@ def test_a_cached_list_whose_item_was_withdrawn_is_recomputed(trained, world):
     Course.objects.filter(pk=first.pk).update(status=Course.Status.ARCHIVED)
     again = recommendations_for(user=fan, item_type="course", k=4)
     assert len(again.items) == 4 and first.pk not in [i.object.pk for i in again.items]
+
+
+def test_precomputed_lists_equal_what_the_model_answers_for_one_learner(trained, world):
+    from recommendations.services.serving import list_cache_key, model_candidates
+    from recommendations.training.artefacts import model_cache
+
+    loaded = model_cache.get(trained.pk, trained.artefact_path)
+    for fan in (world.python_fans[0], world.cooking_fans[5]):
+        row = loaded.row_of(fan.pk)
+        for item_type in ("course", "video"):
+            expected = model_candidates(
+                loaded, row=row, user_items_row=None, item_type=item_type, n=100
+            )
+            ids, scores, reasons = cache.get(list_cache_key(trained.pk, fan.pk, item_type))
+            assert ids == expected[0]
+            assert scores == pytest.approx(expected[1], rel=1e-5)
+            assert [tuple(r) if r else None for r in reasons] == expected[2]
