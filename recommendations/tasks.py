@@ -49,7 +49,6 @@ def precompute_recommendations(version_id: int) -> int:
     version = ModelVersion.objects.filter(pk=version_id).first()
     if version is None or version.status != ModelVersion.Status.ACTIVE:
         return 0
-    serving.forget_active_version()
     chunks = [
         precompute_chunk.s(version_id, start, min(start + PRECOMPUTE_CHUNK, version.n_users))
         for start in range(0, version.n_users, PRECOMPUTE_CHUNK)

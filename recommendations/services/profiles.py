@@ -1,16 +1,18 @@
 """Learner profiles (用户画像): declared and derived interest tags, and personalisation choices.
 
-Derived weights come from events: each event adds its type's weight (settings
-``RECOMMENDER_EVENT_WEIGHTS``; a watch scaled by the share watched, a rating by ``rating - 3``),
-halved every ``RECOMMENDER_HALF_LIFE_DAYS``, to every tag of the object it is about; "not
-interested" subtracts. Each learner's weights are scaled so the strongest tag is 1, and the
+Derived weights come from events: each event adds its weight (the training matrix's rule,
+``recommendations.training.dataset.interaction_weights``), halved every
+``RECOMMENDER_HALF_LIFE_DAYS``, to every tag of the object it is about; "not interested"
+subtracts. Each learner's weights are scaled so the strongest tag is 1, and the
 strongest ``MAX_DERIVED_TAGS`` above ``MIN_DERIVED_WEIGHT`` are kept.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from itertools import islice
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,11 +20,13 @@ from django.utils import timezone
 
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo, Tag
 from recommendations.models import Event, InterestTag, LearnerProfile
+from recommendations.training.dataset import interaction_weights
 
 MAX_DERIVED_TAGS = 20
 MIN_DERIVED_WEIGHT = 0.05
 DERIVATION_WINDOW = timedelta(days=180)
 NOT_INTERESTED_WEIGHT = -2.0
+CHUNK = 20_000
 STORE_CHUNK = 1000  # learners written per transaction
 
 
@@ -125,17 +129,6 @@ def _object_tags(wanted: dict[str, set[int]] | None) -> dict[tuple[str, int], li
     return tags
 
 
-def event_weight(event_type: str, value: float | None) -> float:
-    if event_type == Event.Type.NOT_INTERESTED:
-        return NOT_INTERESTED_WEIGHT
-    weight = settings.RECOMMENDER_EVENT_WEIGHTS.get(event_type, 0.0)
-    if event_type == Event.Type.WATCH:
-        return weight * (value or 0.0)
-    if event_type == Event.Type.RATING:
-        return weight * ((value or 3.0) - 3.0)
-    return weight
-
-
 def interests_derive(*, user_ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
     """Recompute derived interest weights from recent events; returns the learners updated."""
     now = now or timezone.now()
@@ -156,15 +149,21 @@ def interests_derive(*, user_ids: Iterable[int] | None = None, now: datetime | N
         object_tags = _object_tags(wanted)
     else:  # everyone: the whole catalog's tags, and the events streamed in chunks
         object_tags = _object_tags(None)
-        rows = rows.iterator(chunk_size=20_000)
+        rows = rows.iterator(chunk_size=CHUNK)
     scores: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for user_id, event_type, object_type, object_id, value, ts in rows:
-        weight = event_weight(event_type, value)
-        if not weight:
-            continue
-        weight *= 0.5 ** ((now - ts).total_seconds() / half_life)
-        for tag_id in object_tags.get((object_type, object_id), ()):
-            scores[user_id][tag_id] += weight
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK)):
+        user, kind, otype, oid, value, ts = zip(*chunk, strict=True)
+        kinds = np.array(kind, dtype=object)
+        weights = interaction_weights(
+            kinds, np.array([np.nan if v is None else v for v in value], dtype=np.float64)
+        )
+        weights[kinds == Event.Type.NOT_INTERESTED] = NOT_INTERESTED_WEIGHT
+        age = np.array([(now - t).total_seconds() for t in ts], dtype=np.float64)
+        weights *= 0.5 ** (age / half_life)
+        for i in np.flatnonzero(weights):
+            for tag_id in object_tags.get((otype[i], oid[i]), ()):
+                scores[user[i]][tag_id] += weights[i]
 
     learners = sorted(set(scores) if user_ids is None else set(user_ids))
     for start in range(0, len(learners), STORE_CHUNK):

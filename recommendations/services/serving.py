@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 POOL = 4  # candidates per requested item, before filters and re-ranking
 MAX_PER_INSTRUCTOR = 2
 MMR_LAMBDA = 0.85
+ACTIVE_KEY = "recommender:active-version"
 ACTIVE_CACHE_SECONDS = 30
 LIST_CACHE_SECONDS = 2 * 24 * 3600
 RESULT_CACHE_SECONDS = 60
@@ -82,8 +83,7 @@ class RecommendationList:
 def active_model_summary() -> dict | None:
     """The serving version's id, artefacts, data end and newest event, cached for a few
     seconds (a promotion clears it); None before any model has been trained."""
-    key = "recommender:active-version"
-    active = cache_get(key)
+    active = cache_get(ACTIVE_KEY)
     if active is None:
         version = (
             ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
@@ -91,12 +91,12 @@ def active_model_summary() -> dict | None:
             .first()
         )
         active = version or {}
-        cache_set(key, active, ACTIVE_CACHE_SECONDS)
+        cache_set(ACTIVE_KEY, active, ACTIVE_CACHE_SECONDS)
     return active or None
 
 
 def forget_active_version() -> None:
-    cache_delete_many(["recommender:active-version"])
+    cache_delete_many([ACTIVE_KEY])
 
 
 def list_cache_key(version_id: int, user_id: int, item_type: str) -> str:

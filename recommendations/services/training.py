@@ -34,6 +34,7 @@ from recommendations.engine import ALS, Popularity, fit_best
 from recommendations.engine.evaluation import evaluate
 from recommendations.engine.metrics import catalog_coverage
 from recommendations.models import ModelVersion
+from recommendations.services.serving import forget_active_version
 from recommendations.training.artefacts import artefacts_delete, artefacts_save, model_cache
 from recommendations.training.dataset import latest_event_id, training_data_build
 from recommendations.training.lock import training_lock
@@ -248,6 +249,7 @@ def model_promote(*, version: ModelVersion) -> ModelVersion:
     version.save(update_fields=["status", "activated_at"])
     from recommendations import tasks  # the task module imports this one
 
+    transaction.on_commit(forget_active_version)  # serve it at once, not after the cache expires
     transaction.on_commit(lambda: tasks.precompute_recommendations.delay(version.pk))
     return version
 

@@ -261,3 +261,17 @@ def test_precomputed_lists_equal_what_the_model_answers_for_one_learner(trained,
             assert ids == expected[0]
             assert scores == pytest.approx(expected[1], rel=1e-5)
             assert [tuple(r) if r else None for r in reasons] == expected[2]
+
+
+def test_a_rollback_serves_the_earlier_version_at_once(
+    trained, world, fast_training, django_capture_on_commit_callbacks
+):
+    from recommendations.services.serving import active_model_summary
+
+    assert active_model_summary()["pk"] == trained.pk  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        newer = training.model_train(force=True)
+    assert active_model_summary()["pk"] == newer.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        training.model_rollback(to_version_id=trained.pk)
+    assert active_model_summary()["pk"] == trained.pk
