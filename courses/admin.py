@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from courses import selectors, services
+from courses.generations import catalog_changed, item_types_of
 from courses.models import (
     Category,
     Chapter,
@@ -125,6 +126,15 @@ class InstructorScopedAdmin(_OwnedRows, admin.ModelAdmin):
         if not change and self._hides_owner(request):
             setattr(obj, self.owner_field, selectors.instructor_for(request.user))
         super().save_model(request, obj, form, change)
+        catalog_changed(*item_types_of(self.model))  # cached cards show the change at once
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_changed(*item_types_of(self.model))
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalog_changed(*item_types_of(self.model))
 
     def apply_to_selected(self, request, queryset, service, *, done, message):
         """Run ``service`` on each selected row (only the user's own: the changelist's queryset

@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.commerce_selectors import enrollments_for, orders_for
+from courses.generations import catalog_changed
 from courses.models import (
     Course,
     Enrollment,
@@ -337,6 +338,7 @@ def _stock_take(order: Order) -> None:
         )
         if not taken:
             raise _SoldOut(title)
+        catalog_changed("product")  # it may be sold out now (once the payment commits)
 
 
 def _order_fulfil(order: Order, *, payment_reference: str, now: datetime) -> None:
@@ -472,6 +474,7 @@ def order_refund(*, order_id: int) -> Order:
     physical = order.lines.filter(product__kind=Product.Kind.PHYSICAL).order_by("product_id")
     for product_id, quantity in physical.values_list("product_id", "quantity"):
         Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity)
+        catalog_changed("product")  # a sold-out product may be back
     order.enrollments.all().delete()
     order.status = Order.Status.REFUNDED
     order.refunded_at = timezone.now()

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from courses.generations import catalog_changed
 from courses.models import Course, Instructor, LiveSession, Product
 
 INSTRUCTORS_GROUP = "Instructors"
@@ -26,6 +27,7 @@ def course_publish(*, course: Course) -> Course:
     course.published_at = course.published_at or timezone.now()
     course.full_clean()
     course.save(update_fields=["status", "published_at", "updated_at"])
+    catalog_changed("course")
     return course
 
 
@@ -33,6 +35,7 @@ def course_publish(*, course: Course) -> Course:
 def course_unpublish(*, course: Course) -> Course:
     course.status = Course.Status.DRAFT
     course.save(update_fields=["status", "updated_at"])
+    catalog_changed("course")
     return course
 
 
@@ -40,6 +43,7 @@ def live_session_start(*, live_session: LiveSession) -> LiveSession:
     if live_session.status in (LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE):
         live_session.status = LiveSession.Status.LIVE
         live_session.save(update_fields=["status", "updated_at"])
+        catalog_changed("live")
     return live_session
 
 
@@ -47,6 +51,7 @@ def live_session_end(*, live_session: LiveSession) -> LiveSession:
     if live_session.status in (LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE):
         live_session.status = LiveSession.Status.ENDED
         live_session.save(update_fields=["status", "updated_at"])
+        catalog_changed("live")
     return live_session
 
 
@@ -76,6 +81,7 @@ def product_set_on_sale(*, product: Product, on_sale: bool) -> Product:
     if product.is_active != on_sale:
         product.is_active = on_sale
         product.save(update_fields=["is_active", "updated_at"])
+        catalog_changed("product")
     return product
 
 

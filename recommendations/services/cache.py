@@ -39,7 +39,16 @@ def cache_set(key: str, value, timeout: int) -> bool:
         return False
 
 
-def cache_set_many(values: dict, timeout: int) -> bool:
+def cache_add(key: str, value, timeout: int | None) -> bool:
+    """Store ``value`` unless ``key`` holds something already; True if it was stored."""
+    try:
+        return cache.add(key, value, timeout)
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable writing %s", key, exc_info=True)
+        return False
+
+
+def cache_set_many(values: dict, timeout: int | None) -> bool:
     try:
         cache.set_many(values, timeout)
         return True

@@ -24,32 +24,43 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
-from django.db.models import Max, OuterRef, Subquery
+from django.db import connection
+from django.db.models import CharField, Value
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from courses.generations import generation_from, generation_key
 from courses.models import Course, Enrollment, Lesson, LiveSession, Product, ShortVideo
 from recommendations.engine import mmr_rerank
 from recommendations.models import Event, InterestTag, LearnerProfile, ModelVersion
-from recommendations.services.cache import cache_delete_many, cache_get, cache_set, cache_set_many
+from recommendations.services.cache import (
+    cache_delete_many,
+    cache_get,
+    cache_get_many,
+    cache_set,
+    cache_set_many,
+)
 from recommendations.services.trending import trending_ids
 from recommendations.training.artefacts import LoadedModel, model_cache
 from recommendations.training.dataset import ITEM_MODELS, ITEM_TYPES, interaction_weights
 
 logger = logging.getLogger(__name__)
 
-POOL = 4  # candidates per requested item, before filters and re-ranking
+POOL = 4  # candidates per requested item for the re-ranking
+CANDIDATES_PER_POOL = 3  # ranked candidates read per pool place, before the filters
 MAX_PER_INSTRUCTOR = 2
 MMR_LAMBDA = 0.85
 ACTIVE_KEY = "recommender:active-version"
 ACTIVE_CACHE_SECONDS = 30
 LIST_CACHE_SECONDS = 2 * 24 * 3600
 RESULT_CACHE_SECONDS = 60
+_last_version = [0]  # the active version this process saw last (a guess for prefetching)
 FOLD_IN_EVENTS = 300
 
 
@@ -80,10 +91,11 @@ class RecommendationList:
 # --- the active model ---------------------------------------------------------------------
 
 
-def active_model_summary() -> dict | None:
+def active_model_summary(*, cached: bool = True) -> dict | None:
     """The serving version's id, artefacts, data end and newest event, cached for a few
-    seconds (a promotion clears it); None before any model has been trained."""
-    active = cache_get(ACTIVE_KEY)
+    seconds (a promotion clears it); None before any model has been trained. ``cached=False``
+    reads the database (for a caller that found nothing cached)."""
+    active = cache_get(ACTIVE_KEY) if cached else None
     if active is None:
         version = (
             ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE)
@@ -126,13 +138,18 @@ def model_candidates(
     if not len(ids):
         return [], [], []
     top = model.explain(user_items_row, ids).top_contributors
-    return [int(items.ids[i]) for i in ids], [float(s) for s in scores], _reason_items(items, top)
+    return items.ids[ids].tolist(), scores.astype(float).tolist(), _reason_items(items, top)
 
 
 def _reason_items(items, columns) -> list[tuple[str, int] | None]:
     """(type, id) of each explaining column, None where nothing explains."""
+    columns = np.asarray(columns, dtype=np.int64)
+    safe = np.maximum(columns, 0)
     return [
-        (ITEM_TYPES[int(items.types[c])], int(items.ids[c])) if c >= 0 else None for c in columns
+        (ITEM_TYPES[t], pk) if c >= 0 else None
+        for c, t, pk in zip(
+            columns.tolist(), items.types[safe].tolist(), items.ids[safe].tolist(), strict=True
+        )
     ]
 
 
@@ -149,19 +166,27 @@ def _events_row(loaded: LoadedModel, user, since):
         ]
     )
     lesson_ids = [r[2] for r in rows if r[1] == "lesson"]
-    lesson_course = dict(Lesson.objects.filter(pk__in=lesson_ids).values_list("pk", "course_id"))
-    cols, kinds, values = [], [], []
-    for kind, otype, oid, value in rows:
-        if otype == "lesson":
-            otype, oid = "course", lesson_course.get(oid, -1)
-        col = loaded.items.columns(otype, np.array([oid], dtype=np.int64))[0]
-        if col >= 0:
-            cols.append(col)
-            kinds.append(kind)
-            values.append(np.nan if value is None else value)
-    weights = interaction_weights(np.array(kinds, dtype=object), np.array(values, dtype=np.float64))
+    lesson_course = (
+        dict(Lesson.objects.filter(pk__in=lesson_ids).values_list("pk", "course_id"))
+        if lesson_ids
+        else {}
+    )
+    kinds = np.array([r[0] for r in rows], dtype=object)
+    types = np.array(["course" if r[1] == "lesson" else r[1] for r in rows], dtype=object)
+    ids = np.array(
+        [lesson_course.get(r[2], -1) if r[1] == "lesson" else r[2] for r in rows], dtype=np.int64
+    )
+    values = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=np.float64)
+    columns = np.full(len(rows), -1, dtype=np.int64)
+    for item_type in ITEM_TYPES:  # one look-up per type, not per event
+        of_type = types == item_type
+        if of_type.any():
+            columns[of_type] = loaded.items.columns(item_type, ids[of_type])
+    known = columns >= 0
+    cols, kinds, values = columns[known], kinds[known], values[known]
+    weights = interaction_weights(kinds, values)
     row = sp.csr_matrix(
-        (weights, (np.zeros(len(cols), dtype=np.int64), np.array(cols, dtype=np.int64))),
+        (weights, (np.zeros(len(cols), dtype=np.int64), cols)),
         shape=(1, len(loaded.items)),
         dtype=np.float32,
     )
@@ -171,17 +196,17 @@ def _events_row(loaded: LoadedModel, user, since):
     return row
 
 
-def _from_model(user, item_type: str, n: int, profile: LearnerProfile | None, newest: int):
-    """(source, ids, scores, reason items) from the active model, or None."""
-    active = active_model_summary()
+def _from_model(user, item_type: str, n: int, state: LearnerState, active, prefetched: dict):
+    """(source, ids, scores, reason items) from the active model, or None. ``prefetched`` holds
+    what the cache answered for keys already asked (a missing key there was not asked)."""
     if not active:
         return None
-    cleared = profile.history_cleared_at if profile else None
+    cleared = state.history_cleared_at
     model_knows_history = cleared is None or cleared < active["data_until"]
-    fresh = newest <= (active["last_event_id"] or 0)
+    fresh = state.newest_event <= (active["last_event_id"] or 0)
     key = list_cache_key(active["pk"], user.pk, item_type)
     if fresh and model_knows_history:
-        cached = cache_get(key)
+        cached = prefetched[key] if key in prefetched else cache_get(key)
         if cached is not None:
             ids, scores, reasons = cached
             return "model", ids[:n], scores[:n], [tuple(r) if r else None for r in reasons[:n]]
@@ -202,18 +227,23 @@ def _from_model(user, item_type: str, n: int, profile: LearnerProfile | None, ne
 
 
 def _reason_titles(keys: list[tuple[str, int] | None]) -> dict[tuple[str, int], str]:
-    """Titles of the learner's own items that explain recommendations."""
+    """Titles of the learner's own items that explain recommendations (one query)."""
     by_type: dict[str, set[int]] = {}
     for key in keys:
         if key:
             by_type.setdefault(key[0], set()).add(key[1])
-    titles = {}
-    for item_type, ids in by_type.items():
-        for pk, title in (
-            ITEM_MODELS[item_type].objects.filter(pk__in=ids).values_list("pk", "title")
-        ):
-            titles[(item_type, pk)] = title
-    return titles
+    queries = [
+        ITEM_MODELS[item_type]
+        .objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(item_type=Value(item_type, output_field=CharField()))
+        .values_list("item_type", "pk", "title")
+        for item_type, ids in by_type.items()
+    ]
+    if not queries:
+        return {}
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    return {(item_type, pk): title for item_type, pk, title in rows}
 
 
 # --- content and trending ------------------------------------------------------------------
@@ -270,17 +300,17 @@ def available_items(item_type: str):
     return Product.objects.filter(is_active=True, stock__gt=0)
 
 
-def excluded_for(user, item_type: str) -> set[int]:
-    """Object ids this learner must not be shown: marked not interested, bought or enrolled."""
+def recommendable_for(user, item_type: str):
+    """What may be recommended to this learner now: the available items minus what they marked
+    not interested, bought or are enrolled in (subqueries, so it stays one query)."""
     kinds = ["not_interested", "purchase"] + (["enroll"] if item_type == "course" else [])
-    excluded = set(
-        Event.objects.filter(user=user, object_type=item_type, event_type__in=kinds).values_list(
-            "object_id", flat=True
-        )
+    events = Event.objects.filter(
+        user=user, object_type=item_type, event_type__in=kinds, object_id__isnull=False
     )
+    items = available_items(item_type).exclude(pk__in=events.values("object_id"))
     if item_type == "course":
-        excluded |= set(Enrollment.objects.filter(user=user).values_list("course_id", flat=True))
-    return excluded
+        items = items.exclude(pk__in=Enrollment.objects.filter(user=user).values("course_id"))
+    return items
 
 
 def _diversify(
@@ -323,28 +353,28 @@ def _trending_candidates(item_type: str, ranked: list, pool: int) -> list:
     ]
 
 
-def _available_candidates(ranked: list, available, excluded: set[int], pool: int):
-    """The ranked candidates, first occurrence of each, minus exclusions and what is not
-    available now; with each one's instructor and tags (read as ids: only the items finally
-    picked are loaded as objects)."""
+def _available_candidates(ranked: list, available, pool: int):
+    """The first ``CANDIDATES_PER_POOL * pool`` ranked candidates, first occurrence of each,
+    that ``available`` holds, with each one's instructor and tags (read as ids in one query:
+    only the items finally picked are loaded as objects)."""
     seen: set[int] = set()
     unique = []
     for entry in ranked:
-        if entry[0] not in seen and entry[0] not in excluded:
+        if entry[0] not in seen:
             seen.add(entry[0])
             unique.append(entry)
-    unique = unique[: pool * 2]
-    owners = dict(
-        available.filter(pk__in=[e[0] for e in unique]).values_list("pk", "instructor_id")
-    )
+    unique = unique[: pool * CANDIDATES_PER_POOL]
+    owners: dict[int, int] = {}
+    tags: dict[int, list[int]] = {}
+    # One row per (item, tag), or (item, None) for an item without tags: one query.
+    for pk, owner, tag_id in available.filter(pk__in=[e[0] for e in unique]).values_list(
+        "pk", "instructor_id", "tags"
+    ):
+        owners[pk] = owner
+        tags.setdefault(pk, [])
+        if tag_id is not None:
+            tags[pk].append(tag_id)
     unique = [e for e in unique if e[0] in owners]
-    model = available.model
-    column = f"{model._meta.model_name}_id"
-    tags: dict[int, list[int]] = {pk: [] for pk in owners}
-    for pk, tag_id in model.tags.through.objects.filter(
-        **{f"{column}__in": list(owners)}
-    ).values_list(column, "tag_id"):
-        tags[pk].append(tag_id)
     return unique, owners, tags
 
 
@@ -352,18 +382,20 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     """The list for one section; see the module docstring. Never raises for recommender faults.
 
     A computed list is cached briefly under everything it depends on — the learner's newest
-    event, their profile's last change, the active model version and the language — so a
-    repeated request costs a few indexed queries, while any action of the learner (a click, a
-    "not interested", a purchase, a switch in the privacy center) gets a fresh list at once. Only
-    ids and reasons are cached: items, prices and availability are read fresh every time.
+    event, their profile's last change, the slot and the language in the key; the active model
+    version and the catalog generation of the item type in the entry — so any action of the
+    learner (a click, a "not interested", a purchase, a switch in the privacy center), a new
+    model or a change to the catalog gets a fresh list at once. The entry holds the items too:
+    while the catalog generation is unchanged (and, for live sessions, none has ended) a
+    repeated request costs one indexed query and one cache round trip; otherwise the items are
+    read again, and a list with an item no longer available is computed afresh.
     """
     if item_type not in ITEM_MODELS:
         raise ValueError(f"Unknown item type {item_type!r}: use one of {list(ITEM_MODELS)}.")
     if not 1 <= k <= 50:
         raise ValueError("k must be between 1 and 50.")
-    profile, newest = (None, 0) if not user.is_authenticated else _profile_and_newest(user)
-    personalised = user.is_authenticated and (profile is None or profile.personalization_enabled)
-    active = active_model_summary()
+    state = learner_state(user) if user.is_authenticated else None
+    personalised = state is not None and state.personalization_enabled
     key = ":".join(
         str(part)
         for part in (
@@ -372,15 +404,27 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
             item_type,
             slot,
             k,
-            active["pk"] if active else 0,
-            newest,
-            profile.updated_at.timestamp() if personalised and profile else 0,
+            state.newest_event if personalised else 0,
+            state.profile_changed if personalised else 0,
             get_language(),
         )
     )
-    cached = cache_get(key)
-    if cached is not None:
-        result = _from_cached(cached, item_type=item_type, slot=slot, personalised=personalised)
+    # One round trip for the active version, the catalog generation, this list and (should
+    # the list be missing) the learner's precomputed list under the version seen last.
+    keys = [ACTIVE_KEY, generation_key(item_type), key]
+    if personalised and _last_version[0]:
+        keys.append(list_cache_key(_last_version[0], user.pk, item_type))
+    cached = cache_get_many(keys)
+    active = cached[ACTIVE_KEY] if ACTIVE_KEY in cached else active_model_summary(cached=False)
+    version = _last_version[0] = active["pk"] if active else 0
+    generation = generation_from(cached, item_type)
+    entry = cached.get(key)
+    if entry is not None and entry.version == version:
+        result, reread = _from_cached(
+            entry, generation, item_type=item_type, slot=slot, personalised=personalised
+        )
+        if reread and result is not None:  # keep the items read again for next time
+            _store(key, version, generation, result)
         if result is not None:
             return result
     result = _compute(
@@ -388,57 +432,113 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         item_type=item_type,
         slot=slot,
         k=k,
-        profile=profile,
+        state=state,
         personalised=personalised,
-        newest=newest,
+        active=active,
+        prefetched={key: cached.get(key) for key in keys[3:]},
     )
-    cache_set(
-        key,
-        (
-            result.source,
-            [(r.object.pk, r.score, r.reason.kind, r.reason.text) for r in result.items],
-        ),
-        RESULT_CACHE_SECONDS,
-    )
+    _store(key, version, generation, result)
     return result
 
 
-def _profile_and_newest(user) -> tuple[LearnerProfile | None, int]:
-    """The learner's profile (None if they have none yet) and the id of their newest event, in
-    one query: together they say whether a cached list is still theirs."""
-    newest = Subquery(
-        Event.objects.filter(user=OuterRef("user_id")).order_by("-id").values("id")[:1]
-    )
-    profile = LearnerProfile.objects.filter(user=user).annotate(newest=newest).first()
-    if profile is not None:
-        return profile, profile.newest or 0
-    return None, Event.objects.filter(user=user).aggregate(newest=Max("id"))["newest"] or 0
+@dataclass(frozen=True)
+class LearnerState:
+    """What a learner's cached list depends on, read in one query."""
+
+    personalization_enabled: bool = True
+    history_cleared_at: datetime | None = None
+    profile_changed: float = 0.0  # the profile's last change as a timestamp; 0 without one
+    newest_event: int = 0  # the id of their newest event; 0 without any
 
 
-def _from_cached(cached, *, item_type: str, slot: str, personalised: bool):
-    """The cached list with fresh items, or None if any item is no longer available."""
-    source, rows = cached
-    objects = (
-        available_items(item_type)
-        .select_related("instructor")
-        .in_bulk([pk for pk, _, _, _ in rows])
+def learner_state(user) -> LearnerState:
+    """The learner's profile switches and newest event id: one indexed query (written out,
+    since it runs on every recommended section and its ORM form costs twice as much)."""
+    profiles, events = LearnerProfile._meta.db_table, Event._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.personalization_enabled, p.history_cleared_at, p.updated_at, "
+            f"(SELECT e.id FROM {events} e WHERE e.user_id = %s ORDER BY e.id DESC LIMIT 1) "
+            f"FROM (SELECT 1 AS one) AS o LEFT JOIN {profiles} p ON p.user_id = %s",
+            [user.pk, user.pk],
+        )
+        enabled, cleared, changed, newest = cursor.fetchone()
+    if enabled is None:  # no profile yet: the defaults
+        return LearnerState(newest_event=newest or 0)
+    return LearnerState(
+        personalization_enabled=bool(enabled),
+        history_cleared_at=_datetime(cleared),
+        profile_changed=_datetime(changed).timestamp(),
+        newest_event=newest or 0,
     )
-    if len(objects) < len(rows):
-        return None
+
+
+def _datetime(value) -> datetime | None:
+    """A datetime column read without the ORM: SQLite answers text in UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+@dataclass
+class _Entry:
+    """A cached list: the model version and catalog generation it was made under, where its
+    first candidates came from, and its items with their scores and reasons."""
+
+    version: int
+    generation: str | None
+    source: str
+    rows: list[tuple[int, float, str, str]]
+    objects: dict[int, object]
+
+
+def _store(key: str, version: int, generation: str | None, result: RecommendationList) -> None:
+    rows = [(r.object.pk, r.score, r.reason.kind, r.reason.text) for r in result.items]
+    objects = {r.object.pk: r.object for r in result.items} if generation else {}
+    cache_set(key, _Entry(version, generation, result.source, rows, objects), RESULT_CACHE_SECONDS)
+
+
+def _still_available(item_type: str, obj, now) -> bool:
+    """Whether a cached item is still available by the clock (the rest of availability changes
+    only by writes, which change the catalog generation)."""
+    return item_type != "live" or obj.scheduled_end > now
+
+
+def _from_cached(entry: _Entry, generation, *, item_type: str, slot: str, personalised: bool):
+    """(the cached list, whether its items were read again): with its cached items while the
+    catalog generation holds, else with the items read again; None if any item is no longer
+    available."""
+    now = timezone.now()
+    objects = entry.objects
+    reread = (
+        generation is None
+        or entry.generation != generation
+        or not all(_still_available(item_type, obj, now) for obj in objects.values())
+    )
+    if reread:
+        objects = (
+            available_items(item_type)
+            .select_related("instructor")
+            .in_bulk([pk for pk, _, _, _ in entry.rows])
+        )
+    if len(objects) < len(entry.rows):
+        return None, reread
     return RecommendationList(
         item_type=item_type,
         slot=slot,
         request_id=uuid.uuid4(),
         personalised=personalised,
-        source=source,
+        source=entry.source,
         items=[
             Recommendation(item_type, objects[pk], score, Reason(kind, text))
-            for pk, score, kind, text in rows
+            for pk, score, kind, text in entry.rows
         ],
-    )
+    ), reread
 
 
-def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> RecommendationList:
+def _compute(
+    user, *, item_type, slot, k, state, personalised, active, prefetched
+) -> RecommendationList:
     result = RecommendationList(
         item_type=item_type,
         slot=slot,
@@ -447,14 +547,15 @@ def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> Reco
         source="trending",
     )
     pool = k * POOL
-    available = available_items(item_type)
-    excluded = excluded_for(user, item_type) if personalised else set()
+    available = recommendable_for(user, item_type) if personalised else available_items(item_type)
 
     # (object id, score, reason, the learner's own item that explains a model pick)
     ranked: list[tuple[int, float, Reason | None, tuple[str, int] | None]] = []
     if personalised:
         try:
-            found = _from_model(user, item_type, pool + len(excluded), profile, newest)
+            found = _from_model(
+                user, item_type, CANDIDATES_PER_POOL * pool, state, active, prefetched
+            )
         except Exception:  # any fault: the next source answers, and it is logged
             logger.exception("Model recommendations failed for user %s", user.pk)
             found = None
@@ -479,18 +580,15 @@ def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> Reco
             ]
     if len(ranked) < pool:
         ranked += _trending_candidates(item_type, ranked, pool)
-    unique, owners, tags = _available_candidates(ranked, available, excluded, pool)
+    unique, owners, tags = _available_candidates(ranked, available, pool)
     if len(unique) < k and all(
         reason is None or reason.kind != "trending" for _, _, reason, _ in ranked
     ):
         ranked += _trending_candidates(item_type, ranked, pool)  # filters left too few
-        unique, owners, tags = _available_candidates(ranked, available, excluded, pool)
+        unique, owners, tags = _available_candidates(ranked, available, pool)
     if not unique:
         fallback = list(
-            available.exclude(pk__in=excluded)
-            .select_related("instructor")
-            .prefetch_related("tags")
-            .order_by("-pk")[:k]
+            available.select_related("instructor").prefetch_related("tags").order_by("-pk")[:k]
         )
         result.items = [
             Recommendation(item_type, obj, 0.0, Reason("trending", _("New on Zhibo")))
@@ -500,7 +598,11 @@ def _compute(user, *, item_type, slot, k, profile, personalised, newest) -> Reco
     picked = _diversify(
         [tags[e[0]] for e in unique], [owners[e[0]] for e in unique], [e[1] for e in unique], k
     )
-    objects = available.select_related("instructor").in_bulk([unique[i][0] for i in picked])
+    objects = (
+        available_items(item_type)  # exclusions held a moment ago: availability may not
+        .select_related("instructor")
+        .in_bulk([unique[i][0] for i in picked])
+    )
     titles = _reason_titles([unique[i][3] for i in picked if unique[i][2] is None])
     for i in picked:
         pk, score, reason, why = unique[i]
@@ -543,8 +645,8 @@ def precompute_for_users(*, version_id: int, user_rows: range) -> int:
         for item_type, ids in picked.items():
             scores = per_type[item_type][1][i][: len(ids)]
             values[list_cache_key(version.pk, user_id, item_type)] = (
-                [int(items.ids[c]) for c in ids],
-                [float(v) for v in scores],
+                items.ids[ids].tolist(),
+                scores.astype(float).tolist(),
                 _reason_items(items, top[offset : offset + len(ids)]),
             )
             offset += len(ids)

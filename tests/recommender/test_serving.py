@@ -1,20 +1,29 @@
 """Serving: the right learner gets the right list, filtered, explained, and never an error."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.utils import timezone
 
-from courses.models import Course, Enrollment, Product
+from courses.generations import catalog_changed
+from courses.models import Course, Enrollment, LiveSession, Product
+from courses.services import course_unpublish
 from recommendations.models import ModelVersion
 from recommendations.services import training
 from recommendations.services.events import event_record
 from recommendations.services.profiles import interests_declare, personalization_set
 from recommendations.services.serving import recommendations_for
 from recommendations.services.trending import trending_refresh
-from tests.factories import CourseFactory, InstructorFactory, ProductFactory, UserFactory
+from tests.factories import (
+    CourseFactory,
+    InstructorFactory,
+    LiveSessionFactory,
+    ProductFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -217,15 +226,17 @@ def test_products_are_recommended_too(trained, world):
     assert Product.objects.exists()
 
 
-def test_a_repeated_request_reuses_the_list_with_fresh_items_and_a_new_request_id(
-    trained, world, django_assert_max_num_queries
+def test_a_repeated_request_reuses_the_list_and_its_items_with_a_new_request_id(
+    trained, world, django_assert_num_queries
 ):
     fan = world.python_fans[0]
     first = recommendations_for(user=fan, item_type="course", k=4)
-    # The profile with the newest event (or, with no profile yet, each on its own), the items.
-    with django_assert_max_num_queries(3):
+    with django_assert_num_queries(1):  # the learner's profile and newest event
         again = recommendations_for(user=fan, item_type="course", k=4)
     assert titles(again) == titles(first)
+    assert [i.object.instructor.display_name for i in again.items] == [
+        i.object.instructor.display_name for i in first.items
+    ]
     assert again.request_id != first.request_id
 
 
@@ -238,12 +249,82 @@ def test_any_action_of_the_learner_gets_a_fresh_list_at_once(trained, world):
     ]
 
 
-def test_a_cached_list_whose_item_was_withdrawn_is_recomputed(trained, world):
+def test_a_cached_list_whose_item_was_withdrawn_is_recomputed(
+    trained, world, django_capture_on_commit_callbacks
+):
     fan = world.python_fans[0]
     first = recommendations_for(user=fan, item_type="course", k=4).items[0].object
-    Course.objects.filter(pk=first.pk).update(status=Course.Status.ARCHIVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        course_unpublish(course=first)
     again = recommendations_for(user=fan, item_type="course", k=4)
     assert len(again.items) == 4 and first.pk not in [i.object.pk for i in again.items]
+
+
+def test_a_catalog_change_shows_in_a_cached_list_at_once(
+    trained, world, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    fan = world.python_fans[0]
+    first = recommendations_for(user=fan, item_type="course", k=4).items[0].object
+    with django_capture_on_commit_callbacks(execute=True):
+        Course.objects.filter(pk=first.pk).update(title="改名的课")
+        catalog_changed("course")
+    with django_assert_num_queries(2):  # the learner, the items read again
+        again = recommendations_for(user=fan, item_type="course", k=4)
+    assert again.items[0].object.title == "改名的课"
+    with django_assert_num_queries(1):  # and kept for the next request
+        recommendations_for(user=fan, item_type="course", k=4)
+
+
+def test_a_change_to_another_item_type_keeps_the_cached_items(
+    trained, world, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    fan = world.python_fans[0]
+    recommendations_for(user=fan, item_type="course", k=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_changed("product", "live")
+    with django_assert_num_queries(1):
+        recommendations_for(user=fan, item_type="course", k=4)
+
+
+def test_a_catalog_change_rolled_back_changes_nothing(trained, world, django_assert_num_queries):
+    from django.db import transaction
+
+    fan = world.python_fans[0]
+    recommendations_for(user=fan, item_type="course", k=4)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        catalog_changed("course")
+        raise RuntimeError
+    with django_assert_num_queries(1):
+        recommendations_for(user=fan, item_type="course", k=4)
+
+
+def test_a_live_session_that_ended_by_the_clock_leaves_a_cached_list(world, fast_training):
+    fan = world.python_fans[0]
+    now = timezone.now()
+    soon = LiveSessionFactory(
+        title="快结束的直播",
+        status=LiveSession.Status.LIVE,
+        scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now + timedelta(minutes=5),
+    )
+    trending_refresh()
+    first = recommendations_for(user=fan, item_type="live", k=5)
+    assert soon.pk in [i.object.pk for i in first.items]
+    with mock.patch("django.utils.timezone.now", return_value=now + timedelta(minutes=6)):
+        later = recommendations_for(user=fan, item_type="live", k=5)
+    assert soon.pk not in [i.object.pk for i in later.items]
+
+
+def test_a_lost_generation_never_revives_items_cached_before_it(
+    trained, world, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from courses.generations import generation_key
+
+    fan = world.python_fans[0]
+    recommendations_for(user=fan, item_type="course", k=4)
+    cache.delete(generation_key("course"))  # evicted, say
+    with django_assert_num_queries(2):
+        recommendations_for(user=fan, item_type="course", k=4)
 
 
 def test_precomputed_lists_equal_what_the_model_answers_for_one_learner(trained, world):
