@@ -199,6 +199,15 @@ class FactorizationModel:
         if k < 1:
             raise ValueError(f"k must be a positive integer, got {k}")
         n_rows, n_items = vectors.shape[0], candidates.shape[0]
+        # A mask shared by all rows: score only the items it allows (one item type of four is
+        # a quarter of the products and of the top-k work), then map back to item ids. The
+        # allowed items keep their order, so ties still resolve by item id.
+        keep = position = None
+        if item_mask is not None and item_mask.ndim == 1 and item_mask.any():
+            keep = np.flatnonzero(~item_mask)
+            position = np.full(n_items, -1, dtype=np.int64)
+            position[keep] = np.arange(keep.size)
+            candidates, item_mask, n_items = candidates[keep], None, keep.size
         ids = np.empty((n_rows, k), dtype=np.int64)
         scores = np.empty((n_rows, k), dtype=np.float32)
         block_rows = max(1, min(n_rows, _SCORE_BUDGET // max(n_items, 1)))
@@ -211,10 +220,21 @@ class FactorizationModel:
             if seen is not None:
                 lo, hi = seen.indptr[start], seen.indptr[stop]
                 rows = np.repeat(np.arange(stop - start), np.diff(seen.indptr[start : stop + 1]))
-                block[rows, seen.indices[lo:hi]] = -np.inf
+                cols = seen.indices[lo:hi]
+                if position is not None:
+                    cols = position[cols]
+                    rows, cols = rows[cols >= 0], cols[cols >= 0]
+                block[rows, cols] = -np.inf
             if exclude_self is not None:
-                block[np.arange(stop - start), exclude_self[start:stop]] = -np.inf
-            ids[start:stop], scores[start:stop] = top_k(block, k)
+                rows, cols = np.arange(stop - start), exclude_self[start:stop]
+                if position is not None:
+                    cols = position[cols]
+                    rows, cols = rows[cols >= 0], cols[cols >= 0]
+                block[rows, cols] = -np.inf
+            found, scores[start:stop] = top_k(block, k)
+            if keep is not None and keep.size:  # (with nothing allowed, all are -1 already)
+                found = np.where(found >= 0, keep[np.maximum(found, 0)], -1)
+            ids[start:stop] = found
 
         self._map_blocks(work, n_rows, block_rows)
         return ids, scores

@@ -251,6 +251,41 @@ def test_recommend_item_masks(fitted, matrix):
         fitted.recommend(users, matrix, item_mask=np.zeros(matrix.shape[1]))
 
 
+def brute_top_k(scores, excluded, k):
+    """Top ``k`` of each row by score, ties by item id, excluded cells skipped, padded."""
+    ids, values = [], []
+    for row, out in zip(scores, excluded, strict=True):
+        order = sorted((i for i in range(row.size) if not out[i]), key=lambda i: (-row[i], i))[:k]
+        ids.append(order + [-1] * (k - len(order)))
+        values.append([row[i] for i in order] + [-np.inf] * (k - len(order)))
+    return np.array(ids), np.array(values, dtype=np.float32)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_shared_mask_scores_only_the_allowed_items_with_the_same_answer(fitted, matrix, seed):
+    rng = np.random.default_rng(seed)
+    mask = rng.random(matrix.shape[1]) < [0.2, 0.5, 0.75, 0.95, 0.0, 1.0][seed]
+    users, k = np.arange(matrix.shape[0]), int(rng.integers(1, 12))
+    scores = fitted.user_factors @ fitted.item_factors.T
+    seen = matrix.toarray() != 0  # the stored zero at (1, 3) is not a seen item
+    ids, values = fitted.recommend(users, matrix, k=k, item_mask=mask)
+    expected_ids, expected_values = brute_top_k(scores, seen | mask, k)
+    np.testing.assert_array_equal(ids, expected_ids)
+    np.testing.assert_allclose(values, expected_values, rtol=1e-5)
+
+    vector_ids, _ = fitted.recommend_vector(fitted.user_factors[:4], k=k, item_mask=mask)
+    np.testing.assert_array_equal(
+        vector_ids, brute_top_k(scores[:4], np.broadcast_to(mask, (4, mask.size)), k)[0]
+    )
+
+    items = np.array([0, 7, 19])
+    similar, _ = fitted.similar_items(items, k=k, item_mask=mask)
+    unit = fitted.item_factors / np.linalg.norm(fitted.item_factors, axis=1, keepdims=True)
+    itself = np.zeros((3, mask.size), dtype=bool)
+    itself[np.arange(3), items] = True
+    np.testing.assert_array_equal(similar, brute_top_k(unit[items] @ unit.T, itself | mask, k)[0])
+
+
 def test_recommend_pads_when_too_few_items_are_eligible(fitted, matrix):
     mask = np.ones(matrix.shape[1], dtype=bool)
     mask[[4, 9]] = False
