@@ -105,3 +105,44 @@ def test_trending_is_the_same_for_everyone_and_never_personalised():
     theirs = client_for(None).get("/api/v1/trending/", {"type": "course"}).json()
     assert mine["personalised"] is False
     assert [i["id"] for i in mine["items"]] == [i["id"] for i in theirs["items"]] == [free.pk]
+
+
+def test_the_written_out_list_equals_what_its_declared_fields_give(rf, settings, tmp_path):
+    """The list serializer's fast path and the fields that describe it in the schema agree, for
+    every item type, with and without a cover and a price."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from rest_framework import serializers
+
+    from api.v1.serializers.recommendations import RecommendationListSerializer
+    from recommendations.services.serving import Reason, Recommendation, RecommendationList
+    from tests.factories import LiveSessionFactory, ShortVideoFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    with_cover = CourseFactory(price=Decimal("12.5"))
+    with_cover.cover.save("c.png", ContentFile(b"png"), save=True)
+    objects = [
+        ("course", with_cover),
+        ("course", CourseFactory(price=Decimal("0"))),
+        ("product", ProductFactory(price=Decimal("59.90"))),
+        ("live", LiveSessionFactory()),
+        ("video", ShortVideoFactory()),
+    ]
+    result = RecommendationList(
+        item_type="course",
+        slot="home",
+        request_id=uuid.uuid4(),
+        personalised=True,
+        source="model",
+        items=[
+            Recommendation(t, obj, 0.25 * i, Reason("item", f"因为 {i}"))
+            for i, (t, obj) in enumerate(objects)
+        ],
+    )
+    for request in (rf.get("/api/v1/recommendations/"), None):
+        serializer = RecommendationListSerializer(result, context={"request": request})
+        declared = serializers.Serializer.to_representation(serializer, result)
+        assert serializer.data == declared
+    assert serializer.data["items"][0]["cover_url"].endswith(".png")
+    assert [i["price"] for i in serializer.data["items"]] == ["12.50", "0.00", "59.90", None, None]
