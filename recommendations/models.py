@@ -51,6 +51,7 @@ class Event(models.Model):
         null=True,
         blank=True,
         related_name="events",
+        db_index=False,  # event_user_newest leads with it
     )
     visitor_id = models.CharField(_("anonymous visitor id"), max_length=64, blank=True)
     event_type = models.CharField(_("type"), max_length=16, choices=Type.choices)
@@ -92,6 +93,9 @@ class Event(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "server_ts"], name="event_user_time"),
+            # A learner's newest events, read by every recommended list (its cache stamp, and
+            # the events folded in): without it the planner walks the primary key backwards.
+            models.Index(fields=["user", "-id"], name="event_user_newest"),
             models.Index(fields=["object_type", "object_id"], name="event_object"),
             models.Index(
                 fields=["visitor_id"], name="event_visitor", condition=Q(user__isnull=True)

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from courses.demo.catalog import DEMO_EMAIL_DOMAIN
 from courses.demo.vocabulary import TOPICS, topic_for_tag
@@ -464,12 +464,24 @@ def build_behaviour(
     if demo_behaviour_exists():
         return None
     summary = simulate(seed=seed, now=now, events_per_learner=events_per_learner, progress=say)
+    _refresh_planner_statistics()
     if latent_path is not None:
         save_latent_interests(summary, latent_path)
     say(f"interest tags derived for {interests_derive(now=now):,} learners")
     sizes = trending_refresh(now=now)
     say("trending lists: " + ", ".join(f"{t} {n}" for t, n in sizes.items()))
     return summary
+
+
+def _refresh_planner_statistics() -> None:
+    """After a bulk load, PostgreSQL's planner still believes the tables hold what they held
+    before, and picks plans for empty tables (a learner's exclusions read through the index of
+    every course event) until autovacuum gets round to them: analyse them now."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model in (Event, Enrollment, LessonProgress)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def save_latent_interests(summary: BehaviourSummary, path: Path) -> Path:

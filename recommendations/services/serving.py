@@ -367,9 +367,8 @@ def _available_candidates(ranked: list, available, pool: int):
     owners: dict[int, int] = {}
     tags: dict[int, list[int]] = {}
     # One row per (item, tag), or (item, None) for an item without tags: one query.
-    for pk, owner, tag_id in available.filter(pk__in=[e[0] for e in unique]).values_list(
-        "pk", "instructor_id", "tags"
-    ):
+    candidates = available.filter(pk__in=[e[0] for e in unique]).order_by()  # by primary key
+    for pk, owner, tag_id in candidates.values_list("pk", "instructor_id", "tags"):
         owners[pk] = owner
         tags.setdefault(pk, [])
         if tag_id is not None:
@@ -519,6 +518,7 @@ def _from_cached(entry: _Entry, generation, *, item_type: str, slot: str, person
         objects = (
             available_items(item_type)
             .select_related("instructor")
+            .order_by()
             .in_bulk([pk for pk, _, _, _ in entry.rows])
         )
     if len(objects) < len(entry.rows):
@@ -601,6 +601,7 @@ def _compute(
     objects = (
         available_items(item_type)  # exclusions held a moment ago: availability may not
         .select_related("instructor")
+        .order_by()
         .in_bulk([unique[i][0] for i in picked])
     )
     titles = _reason_titles([unique[i][3] for i in picked if unique[i][2] is None])
