@@ -338,7 +338,8 @@ def _stock_take(order: Order) -> None:
         )
         if not taken:
             raise _SoldOut(title)
-        catalog_changed("product")  # it may be sold out now (once the payment commits)
+        if Product.objects.filter(pk=product_id, stock=0).exists():
+            catalog_changed("product")  # sold out: off the recommended lists once this commits
 
 
 def _order_fulfil(order: Order, *, payment_reference: str, now: datetime) -> None:

@@ -42,14 +42,16 @@ def english_messages():
 def fresh_caches():
     """Each test starts with nothing cached: database ids are reused between tests (rolled-back
     rows on SQLite, flushed tables), so anything remembered by id could be another test's.
-    This covers the cache (Redis in CI), loaded models, and the catalog ids ingestion trusts."""
-    from recommendations.services import events
+    This covers the cache (Redis in CI), loaded models, the catalog ids ingestion trusts and
+    the available items serving keeps."""
+    from recommendations.services import events, serving
     from recommendations.training.artefacts import model_cache
 
     with contextlib.suppress(Exception):  # a test may point the cache at a dead server
         cache.clear()
     model_cache.clear()
     events._KNOWN_OBJECTS.clear()
+    serving._available.clear()
 
 
 @pytest.fixture

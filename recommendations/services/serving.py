@@ -24,13 +24,13 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, Value
+from django.db.models import CharField, Min, Value
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -53,7 +53,6 @@ from recommendations.training.dataset import ITEM_MODELS, ITEM_TYPES, interactio
 logger = logging.getLogger(__name__)
 
 POOL = 4  # candidates per requested item for the re-ranking
-CANDIDATES_PER_POOL = 3  # ranked candidates read per pool place, before the filters
 MAX_PER_INSTRUCTOR = 2
 MMR_LAMBDA = 0.85
 ACTIVE_KEY = "recommender:active-version"
@@ -260,7 +259,7 @@ def _interest_tags(user) -> dict[int, tuple[str, float]]:
     }
 
 
-def _from_content(user, item_type: str, n: int, available):
+def _from_content(user, item_type: str, n: int):
     tags = _interest_tags(user)
     if not tags:
         return [], [], {}
@@ -268,7 +267,7 @@ def _from_content(user, item_type: str, n: int, available):
     through = model.tags.through
     column = f"{model._meta.model_name}_id"
     pairs = through.objects.filter(
-        tag_id__in=list(tags), **{f"{column}__in": available.values("pk")}
+        tag_id__in=list(tags), **{f"{column}__in": available_items(item_type).values("pk")}
     ).values_list(column, "tag_id")
     scores: dict[int, float] = {}
     best_tag: dict[int, tuple[float, str]] = {}
@@ -300,17 +299,73 @@ def available_items(item_type: str):
     return Product.objects.filter(is_active=True, stock__gt=0)
 
 
-def recommendable_for(user, item_type: str):
-    """What may be recommended to this learner now: the available items minus what they marked
-    not interested, bought or are enrolled in (subqueries, so it stays one query)."""
-    kinds = ["not_interested", "purchase"] + (["enroll"] if item_type == "course" else [])
-    events = Event.objects.filter(
-        user=user, object_type=item_type, event_type__in=kinds, object_id__isnull=False
-    )
-    items = available_items(item_type).exclude(pk__in=events.values("object_id"))
+def availability_changes_at(item_type: str, now: datetime) -> datetime | None:
+    """When the clock next changes what ``available_items`` holds (a course or video whose
+    publication time comes, a live session that ends); None if only writes change it."""
     if item_type == "course":
-        items = items.exclude(pk__in=Enrollment.objects.filter(user=user).values("course_id"))
-    return items
+        upcoming = Course.objects.filter(status=Course.Status.PUBLISHED, published_at__gt=now)
+        return upcoming.aggregate(at=Min("published_at"))["at"]
+    if item_type == "live":
+        return available_items("live").aggregate(at=Min("scheduled_end"))["at"]
+    if item_type == "video":
+        upcoming = ShortVideo.objects.filter(is_published=True, published_at__gt=now)
+        return upcoming.aggregate(at=Min("published_at"))["at"]
+    return None
+
+
+@dataclass
+class AvailableItems:
+    """The items of one type available now, with each one's instructor and tags."""
+
+    generation: str | None
+    until: datetime  # when this must be read again at the latest
+    owners: dict[int, int]
+    tags: dict[int, list[int]]
+
+
+FACETS_SECONDS = 60  # the longest this process trusts its copy (a write that skipped the services)
+FACETS_SECONDS_WITHOUT_CACHE = 5  # with the cache away no generation says what changed
+_available: dict[str, AvailableItems] = {}
+
+
+def available_now(item_type: str, generation: str | None) -> AvailableItems:
+    """``available_items`` with instructors and tags, kept in the process while the catalog
+    generation holds and until the clock changes what is available: a list's candidates are
+    filtered without a query."""
+    now = timezone.now()
+    held = _available.get(item_type)
+    if held is not None and held.generation == generation and now < held.until:
+        return held
+    owners: dict[int, int] = {}
+    tags: dict[int, list[int]] = {}
+    # One row per (item, tag), or (item, None) for an item without tags.
+    rows = available_items(item_type).order_by().values_list("pk", "instructor_id", "tags")
+    for pk, owner, tag_id in rows:
+        owners[pk] = owner
+        tags.setdefault(pk, [])
+        if tag_id is not None:
+            tags[pk].append(tag_id)
+    seconds = FACETS_SECONDS if generation is not None else FACETS_SECONDS_WITHOUT_CACHE
+    until = now + timedelta(seconds=seconds)
+    changes = availability_changes_at(item_type, now)
+    held = AvailableItems(generation, min(until, changes) if changes else until, owners, tags)
+    _available[item_type] = held
+    return held
+
+
+def excluded_for(user, item_type: str) -> set[int]:
+    """Object ids this learner must not be shown: marked not interested, bought or enrolled
+    (one query)."""
+    kinds = ["not_interested", "purchase"] + (["enroll"] if item_type == "course" else [])
+    excluded = (
+        Event.objects.filter(user=user, object_type=item_type, event_type__in=kinds)
+        .order_by()
+        .values_list("object_id", flat=True)
+    )
+    if item_type == "course":
+        enrolled = Enrollment.objects.filter(user=user).order_by().values_list("course_id")
+        excluded = excluded.union(enrolled)
+    return set(excluded)
 
 
 def _diversify(
@@ -353,28 +408,19 @@ def _trending_candidates(item_type: str, ranked: list, pool: int) -> list:
     ]
 
 
-def _available_candidates(ranked: list, available, pool: int):
-    """The first ``CANDIDATES_PER_POOL * pool`` ranked candidates, first occurrence of each,
-    that ``available`` holds, with each one's instructor and tags (read as ids in one query:
-    only the items finally picked are loaded as objects)."""
+def _available_candidates(ranked: list, available: AvailableItems, excluded: set[int], pool: int):
+    """The first ``pool`` ranked candidates, first occurrence of each, that are available and
+    not excluded."""
     seen: set[int] = set()
     unique = []
     for entry in ranked:
-        if entry[0] not in seen:
-            seen.add(entry[0])
+        pk = entry[0]
+        if pk not in seen and pk not in excluded and pk in available.owners:
+            seen.add(pk)
             unique.append(entry)
-    unique = unique[: pool * CANDIDATES_PER_POOL]
-    owners: dict[int, int] = {}
-    tags: dict[int, list[int]] = {}
-    # One row per (item, tag), or (item, None) for an item without tags: one query.
-    candidates = available.filter(pk__in=[e[0] for e in unique]).order_by()  # by primary key
-    for pk, owner, tag_id in candidates.values_list("pk", "instructor_id", "tags"):
-        owners[pk] = owner
-        tags.setdefault(pk, [])
-        if tag_id is not None:
-            tags[pk].append(tag_id)
-    unique = [e for e in unique if e[0] in owners]
-    return unique, owners, tags
+            if len(unique) == pool:
+                break
+    return unique
 
 
 def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10):
@@ -434,6 +480,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         state=state,
         personalised=personalised,
         active=active,
+        generation=generation,
         prefetched={key: cached.get(key) for key in keys[3:]},
     )
     _store(key, version, generation, result)
@@ -537,7 +584,7 @@ def _from_cached(entry: _Entry, generation, *, item_type: str, slot: str, person
 
 
 def _compute(
-    user, *, item_type, slot, k, state, personalised, active, prefetched
+    user, *, item_type, slot, k, state, personalised, active, generation, prefetched
 ) -> RecommendationList:
     result = RecommendationList(
         item_type=item_type,
@@ -547,15 +594,14 @@ def _compute(
         source="trending",
     )
     pool = k * POOL
-    available = recommendable_for(user, item_type) if personalised else available_items(item_type)
+    available = available_now(item_type, generation)
+    excluded = excluded_for(user, item_type) if personalised else set()
 
     # (object id, score, reason, the learner's own item that explains a model pick)
     ranked: list[tuple[int, float, Reason | None, tuple[str, int] | None]] = []
     if personalised:
         try:
-            found = _from_model(
-                user, item_type, CANDIDATES_PER_POOL * pool, state, active, prefetched
-            )
+            found = _from_model(user, item_type, pool + len(excluded), state, active, prefetched)
         except Exception:  # any fault: the next source answers, and it is logged
             logger.exception("Model recommendations failed for user %s", user.pk)
             found = None
@@ -565,7 +611,7 @@ def _compute(
                 (pk, s, None, why) for pk, s, why in zip(ids, scores, reason_items, strict=True)
             ]
         if len(ranked) < pool:  # the model alone does not fill the pool: add interests
-            ids, scores, tags = _from_content(user, item_type, pool, available)
+            ids, scores, tags = _from_content(user, item_type, pool)
             if ids and not ranked:
                 result.source = "content"
             base = min((s for _, s, _, _ in ranked), default=0.0)
@@ -580,15 +626,19 @@ def _compute(
             ]
     if len(ranked) < pool:
         ranked += _trending_candidates(item_type, ranked, pool)
-    unique, owners, tags = _available_candidates(ranked, available, pool)
+    unique = _available_candidates(ranked, available, excluded, pool)
     if len(unique) < k and all(
         reason is None or reason.kind != "trending" for _, _, reason, _ in ranked
     ):
         ranked += _trending_candidates(item_type, ranked, pool)  # filters left too few
-        unique, owners, tags = _available_candidates(ranked, available, pool)
+        unique = _available_candidates(ranked, available, excluded, pool)
     if not unique:
         fallback = list(
-            available.select_related("instructor").prefetch_related("tags").order_by("-pk")[:k]
+            available_items(item_type)
+            .exclude(pk__in=excluded)
+            .select_related("instructor")
+            .prefetch_related("tags")
+            .order_by("-pk")[:k]
         )
         result.items = [
             Recommendation(item_type, obj, 0.0, Reason("trending", _("New on Zhibo")))
@@ -596,7 +646,10 @@ def _compute(
         ]
         return result
     picked = _diversify(
-        [tags[e[0]] for e in unique], [owners[e[0]] for e in unique], [e[1] for e in unique], k
+        [available.tags[e[0]] for e in unique],
+        [available.owners[e[0]] for e in unique],
+        [e[1] for e in unique],
+        k,
     )
     objects = (
         available_items(item_type)  # exclusions held a moment ago: availability may not
@@ -604,13 +657,16 @@ def _compute(
         .order_by()
         .in_bulk([unique[i][0] for i in picked])
     )
-    titles = _reason_titles([unique[i][3] for i in picked if unique[i][2] is None])
+    # Precomputed lists carry the explaining item's title; fold-in looks titles up.
+    titles = _reason_titles(
+        [unique[i][3] for i in picked if unique[i][2] is None and len(unique[i][3] or ()) == 2]
+    )
     for i in picked:
         pk, score, reason, why = unique[i]
         if pk not in objects:  # withdrawn a moment ago
             continue
         if reason is None:
-            title = titles.get(why)
+            title = why[2] if why and len(why) == 3 else titles.get(why)
             reason = (
                 Reason("item", _("Because you showed interest in “%(title)s”") % {"title": title})
                 if title
@@ -636,7 +692,7 @@ def precompute_for_users(*, version_id: int, user_rows: range) -> int:
         )
         for code, item_type in enumerate(ITEM_TYPES)
     }
-    values = {}
+    values, explained = {}, {}
     for i, row in enumerate(rows):
         picked = {t: ids[i][ids[i] >= 0] for t, (ids, _) in per_type.items()}
         everything = np.concatenate(list(picked.values()))
@@ -645,11 +701,16 @@ def precompute_for_users(*, version_id: int, user_rows: range) -> int:
         offset, user_id = 0, int(loaded.user_ids[row])
         for item_type, ids in picked.items():
             scores = per_type[item_type][1][i][: len(ids)]
+            reasons = _reason_items(items, top[offset : offset + len(ids)])
+            explained.update(dict.fromkeys(r for r in reasons if r))
             values[list_cache_key(version.pk, user_id, item_type)] = (
                 items.ids[ids].tolist(),
                 scores.astype(float).tolist(),
-                _reason_items(items, top[offset : offset + len(ids)]),
+                reasons,
             )
             offset += len(ids)
+    titles = _reason_titles(list(explained))  # one query for the chunk, so serving needs none
+    for _ids, _scores, reasons in values.values():
+        reasons[:] = [(*r, titles[r]) if r in titles else r for r in reasons]
     cache_set_many(values, LIST_CACHE_SECONDS)
     return len(rows)

@@ -75,24 +75,48 @@ def test_each_catalog_service_retires_its_type_once_committed(
     assert changed(started) == {item_type}
 
 
-def test_a_payment_retires_products_and_a_sold_out_one_changes_nothing(
+def test_a_payment_that_sells_a_product_out_retires_products(
     started, django_capture_on_commit_callbacks
 ):
     buyer = UserFactory()
-    product = ProductFactory(price=Decimal("10.00"), stock=1)
-    order = order_create(user=buyer, items=[(product, 1)], idempotency_key="k1")
+    plenty, last = ProductFactory(stock=5), ProductFactory(price=Decimal("10.00"), stock=1)
+    order = order_create(user=buyer, items=[(plenty, 1)], idempotency_key="k1")
+    with django_capture_on_commit_callbacks(execute=True):
+        order_pay(order_id=order.pk, user=buyer)
+    assert changed(started) == set()  # still in stock: every card stays as it was
+
+    order = order_create(user=buyer, items=[(plenty, 1), (last, 1)], idempotency_key="k2")
     with django_capture_on_commit_callbacks(execute=True):
         order_pay(order_id=order.pk, user=buyer)
     assert changed(started) == {"product"}
 
-    before = generations()
+
+def test_a_payment_refused_for_lack_of_stock_changes_nothing(
+    started, django_capture_on_commit_callbacks
+):
     order = order_create(
         user=UserFactory(), items=[(ProductFactory(stock=1), 1)], idempotency_key="k2"
     )
     Product.objects.filter(pk=order.lines.get().product_id).update(stock=0)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
         order_pay(order_id=order.pk, user=order.user)
-    assert changed(before) == set()
+    assert changed(started) == set()
+
+
+def test_a_sold_out_product_leaves_a_cached_product_list(django_capture_on_commit_callbacks):
+    buyer, visitor = UserFactory(), AnonymousUser()
+    last = ProductFactory(title="最后一件", stock=1)
+    trending_refresh()
+
+    def titles():
+        items = recommendations_for(user=visitor, item_type="product").items
+        return [item.object.title for item in items]
+
+    assert "最后一件" in titles()
+    order = order_create(user=buyer, items=[(last, 1)], idempotency_key="k3")
+    with django_capture_on_commit_callbacks(execute=True):
+        order_pay(order_id=order.pk, user=buyer)
+    assert "最后一件" not in titles()
 
 
 @pytest.fixture

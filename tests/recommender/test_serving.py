@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from courses.generations import catalog_changed
-from courses.models import Course, Enrollment, LiveSession, Product
+from courses.models import Course, Enrollment, LiveSession, Product, ShortVideo
 from courses.services import course_unpublish
 from recommendations.models import ModelVersion
 from recommendations.services import training
@@ -341,7 +341,22 @@ def test_precomputed_lists_equal_what_the_model_answers_for_one_learner(trained,
             ids, scores, reasons = cache.get(list_cache_key(trained.pk, fan.pk, item_type))
             assert ids == expected[0]
             assert scores == pytest.approx(expected[1], rel=1e-5)
-            assert [tuple(r) if r else None for r in reasons] == expected[2]
+            # Each reason's item comes with its title, so serving needs no look-up.
+            assert [tuple(r[:2]) if r else None for r in reasons] == expected[2]
+            models = {"course": Course, "video": ShortVideo}
+            for item_type_, pk, title in filter(None, reasons):
+                assert models[item_type_].objects.get(pk=pk).title == title
+
+
+def test_a_list_served_from_the_precomputed_lists_looks_no_title_up(trained, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = recommendations_for(user=world.python_fans[0], item_type="course", k=4)
+    assert result.source == "model"
+    assert any("Python 课程" in item.reason.text for item in result.items)
+    assert not [q for q in queries.captured_queries if '"item_type"' in q["sql"]]
 
 
 def test_a_rollback_serves_the_earlier_version_at_once(
@@ -356,3 +371,30 @@ def test_a_rollback_serves_the_earlier_version_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         training.model_rollback(to_version_id=trained.pk)
     assert active_model_summary()["pk"] == trained.pk
+
+
+def test_the_available_items_kept_in_the_process_follow_the_clock_and_the_generation(
+    world, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from recommendations.services.serving import available_now
+
+    now = timezone.now()
+    # Both change before the process would read its copy again anyway (a minute).
+    later = CourseFactory(published_at=now + timedelta(seconds=20))
+    soon_over = LiveSessionFactory(
+        status=LiveSession.Status.LIVE,
+        scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now + timedelta(seconds=25),
+    )
+    assert later.pk not in available_now("course", "g1").owners
+    assert soon_over.pk in available_now("live", "g1").owners
+    with django_assert_num_queries(0):  # kept
+        available_now("course", "g1")
+    with mock.patch("django.utils.timezone.now", return_value=now + timedelta(seconds=30)):
+        assert later.pk in available_now("course", "g1").owners  # its time came
+        assert soon_over.pk not in available_now("live", "g1").owners  # it ended
+    course = world.python_courses[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        course_unpublish(course=course)
+    assert course.pk in available_now("course", "g1").owners  # the same generation: kept
+    assert course.pk not in available_now("course", "g2").owners  # a new one: read again
