@@ -226,10 +226,18 @@ def _from_model(user, item_type: str, n: int, state: LearnerState, active, prefe
 
 
 def _reason_titles(keys: list[tuple[str, int] | None]) -> dict[tuple[str, int], str]:
-    """Titles of the learner's own items that explain recommendations (one query)."""
+    """Titles of the learner's own items that explain recommendations: from the available
+    items this process holds, the others in one query."""
+    now = timezone.now()
+    titles: dict[tuple[str, int], str] = {}
     by_type: dict[str, set[int]] = {}
     for key in keys:
-        if key:
+        if not key:
+            continue
+        held = _available.get(key[0])
+        if held is not None and now < held.until and key[1] in held.titles:
+            titles[key] = held.titles[key[1]]
+        else:
             by_type.setdefault(key[0], set()).add(key[1])
     queries = [
         ITEM_MODELS[item_type]
@@ -239,10 +247,10 @@ def _reason_titles(keys: list[tuple[str, int] | None]) -> dict[tuple[str, int], 
         .values_list("item_type", "pk", "title")
         for item_type, ids in by_type.items()
     ]
-    if not queries:
-        return {}
-    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-    return {(item_type, pk): title for item_type, pk, title in rows}
+    if queries:
+        rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+        titles.update(((item_type, pk), title) for item_type, pk, title in rows)
+    return titles
 
 
 # --- content and trending ------------------------------------------------------------------
@@ -315,12 +323,13 @@ def availability_changes_at(item_type: str, now: datetime) -> datetime | None:
 
 @dataclass
 class AvailableItems:
-    """The items of one type available now, with each one's instructor and tags."""
+    """The items of one type available now, with each one's instructor, tags and title."""
 
     generation: str | None
     until: datetime  # when this must be read again at the latest
     owners: dict[int, int]
     tags: dict[int, list[int]]
+    titles: dict[int, str]
 
 
 FACETS_SECONDS = 60  # the longest this process trusts its copy (a write that skipped the services)
@@ -338,17 +347,21 @@ def available_now(item_type: str, generation: str | None) -> AvailableItems:
         return held
     owners: dict[int, int] = {}
     tags: dict[int, list[int]] = {}
+    titles: dict[int, str] = {}
     # One row per (item, tag), or (item, None) for an item without tags.
-    rows = available_items(item_type).order_by().values_list("pk", "instructor_id", "tags")
-    for pk, owner, tag_id in rows:
+    rows = available_items(item_type).order_by()
+    for pk, owner, title, tag_id in rows.values_list("pk", "instructor_id", "title", "tags"):
         owners[pk] = owner
+        titles[pk] = title
         tags.setdefault(pk, [])
         if tag_id is not None:
             tags[pk].append(tag_id)
     seconds = FACETS_SECONDS if generation is not None else FACETS_SECONDS_WITHOUT_CACHE
     until = now + timedelta(seconds=seconds)
     changes = availability_changes_at(item_type, now)
-    held = AvailableItems(generation, min(until, changes) if changes else until, owners, tags)
+    held = AvailableItems(
+        generation, min(until, changes) if changes else until, owners, tags, titles
+    )
     _available[item_type] = held
     return held
 
