@@ -367,18 +367,21 @@ def available_now(item_type: str, generation: str | None) -> AvailableItems:
 
 
 def excluded_for(user, item_type: str) -> set[int]:
-    """Object ids this learner must not be shown: marked not interested, bought or enrolled
-    (one query)."""
+    """Object ids this learner must not be shown: marked not interested, bought or enrolled.
+    One query, written out like ``learner_state``: the ORM's union costs more to build than
+    to run."""
     kinds = ["not_interested", "purchase"] + (["enroll"] if item_type == "course" else [])
-    excluded = (
-        Event.objects.filter(user=user, object_type=item_type, event_type__in=kinds)
-        .order_by()
-        .values_list("object_id", flat=True)
+    sql = (
+        f"SELECT object_id FROM {Event._meta.db_table} WHERE user_id = %s "
+        f"AND object_type = %s AND event_type IN ({', '.join(['%s'] * len(kinds))})"
     )
+    params = [user.pk, item_type, *kinds]
     if item_type == "course":
-        enrolled = Enrollment.objects.filter(user=user).order_by().values_list("course_id")
-        excluded = excluded.union(enrolled)
-    return set(excluded)
+        sql += f" UNION SELECT course_id FROM {Enrollment._meta.db_table} WHERE user_id = %s"
+        params.append(user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {object_id for (object_id,) in cursor.fetchall() if object_id is not None}
 
 
 def _diversify(
