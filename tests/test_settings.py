@@ -78,9 +78,26 @@ def test_database_and_redis_urls_select_postgresql_and_redis():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "config.redis_cache.RedisCache",
         "redis://127.0.0.1:6379/3",
     ]
+
+
+def test_the_redis_cache_shares_one_client_between_commands_and_threads(redis_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from config.redis_cache import RedisCache
+
+    cache = RedisCache(redis_url, {"KEY_PREFIX": "client-test"})
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+
+    def roundtrip(n):
+        cache.set(f"k{n}", {"n": n}, 30)
+        return cache.get(f"k{n}")
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(roundtrip, range(200))) == [{"n": n} for n in range(200)]
+    cache.delete_many([f"k{n}" for n in range(200)])
 
 
 def test_postgresql_is_reached_through_psycopg_3():
