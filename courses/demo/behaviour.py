@@ -474,13 +474,17 @@ def build_behaviour(
 
 
 def _refresh_planner_statistics() -> None:
-    """After a bulk load, PostgreSQL's planner still believes the tables hold what they held
+    """After a bulk load PostgreSQL's planner still believes the tables hold what they held
     before, and picks plans for empty tables (ten items looked up through the index of every
     published course; a learner's exclusions read through the index of every course event)
-    until autovacuum gets round to them: analyse the database now."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    until autovacuum gets round to them — and then autovacuum competes with the first
+    requests. Vacuum and analyse the database now (only analyse inside a transaction, where
+    VACUUM cannot run): the visibility map it writes also lets index-only scans skip the
+    table."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
 
 
 def save_latent_interests(summary: BehaviourSummary, path: Path) -> Path:
