@@ -225,18 +225,19 @@ def _from_model(user, item_type: str, n: int, state: LearnerState, active, prefe
     return "fold_in", ids, scores, reasons
 
 
-def _reason_titles(keys: list[tuple[str, int] | None]) -> dict[tuple[str, int], str]:
-    """Titles of the learner's own items that explain recommendations: from the available
-    items this process holds, the others in one query."""
-    now = timezone.now()
+def _reason_titles(
+    keys: list[tuple[str, int] | None], generations: dict[str, str | None] | None = None
+) -> dict[tuple[str, int], str]:
+    """Titles of the learner's own items that explain recommendations: with the catalog
+    ``generations``, from the available items the process keeps; the others in one query."""
     titles: dict[tuple[str, int], str] = {}
     by_type: dict[str, set[int]] = {}
     for key in keys:
         if not key:
             continue
-        held = _available.get(key[0])
-        if held is not None and now < held.until and key[1] in held.titles:
-            titles[key] = held.titles[key[1]]
+        held = available_now(key[0], generations[key[0]]).titles if generations else {}
+        if key[1] in held:
+            titles[key] = held[key[1]]
         else:
             by_type.setdefault(key[0], set()).add(key[1])
     queries = [
@@ -470,15 +471,17 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
             get_language(),
         )
     )
-    # One round trip for the active version, the catalog generation, this list and (should
-    # the list be missing) the learner's precomputed list under the version seen last.
-    keys = [ACTIVE_KEY, generation_key(item_type), key]
+    # One round trip for the active version, the catalog generations (this type's for the
+    # list, every type's for the titles in reasons), this list and (should the list be
+    # missing) the learner's precomputed list under the version seen last.
+    keys = [ACTIVE_KEY, *(generation_key(t) for t in ITEM_TYPES), key]
     if personalised and _last_version[0]:
         keys.append(list_cache_key(_last_version[0], user.pk, item_type))
     cached = cache_get_many(keys)
     active = cached[ACTIVE_KEY] if ACTIVE_KEY in cached else active_model_summary(cached=False)
     version = _last_version[0] = active["pk"] if active else 0
-    generation = generation_from(cached, item_type)
+    generations = {t: generation_from(cached, t) for t in ITEM_TYPES}
+    generation = generations[item_type]
     entry = cached.get(key)
     if entry is not None and entry.version == version:
         result, reread = _from_cached(
@@ -496,8 +499,8 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         state=state,
         personalised=personalised,
         active=active,
-        generation=generation,
-        prefetched={key: cached.get(key) for key in keys[3:]},
+        generations=generations,
+        prefetched={key: cached.get(key) for key in keys[len(ITEM_TYPES) + 2 :]},
     )
     _store(key, version, generation, result)
     return result
@@ -600,7 +603,7 @@ def _from_cached(entry: _Entry, generation, *, item_type: str, slot: str, person
 
 
 def _compute(
-    user, *, item_type, slot, k, state, personalised, active, generation, prefetched
+    user, *, item_type, slot, k, state, personalised, active, generations, prefetched
 ) -> RecommendationList:
     result = RecommendationList(
         item_type=item_type,
@@ -610,7 +613,7 @@ def _compute(
         source="trending",
     )
     pool = k * POOL
-    available = available_now(item_type, generation)
+    available = available_now(item_type, generations[item_type])
     excluded = excluded_for(user, item_type) if personalised else set()
 
     # (object id, score, reason, the learner's own item that explains a model pick)
@@ -675,7 +678,8 @@ def _compute(
     )
     # Precomputed lists carry the explaining item's title; fold-in looks titles up.
     titles = _reason_titles(
-        [unique[i][3] for i in picked if unique[i][2] is None and len(unique[i][3] or ()) == 2]
+        [unique[i][3] for i in picked if unique[i][2] is None and len(unique[i][3] or ()) == 2],
+        generations,
     )
     for i in picked:
         pk, score, reason, why = unique[i]
