@@ -153,17 +153,20 @@ def _reason_items(items, columns) -> list[tuple[str, int] | None]:
 
 
 def _events_row(loaded: LoadedModel, user, since):
-    """The learner's recent events as a 1 x items row of weights (for fold-in)."""
-    events = Event.objects.filter(user=user, object_id__isnull=False).exclude(
-        event_type__in=["impression", "search", "not_interested"]
+    """The learner's recent events (after ``since``, if given) as a 1 x items row of weights
+    (for fold-in). The query is written out like ``learner_state``'s: it runs on every
+    folded-in list, and reads the (user, -id) index backwards."""
+    sql = (
+        f"SELECT event_type, object_type, object_id, value FROM {Event._meta.db_table} "
+        "WHERE user_id = %s AND object_id IS NOT NULL AND event_type NOT IN (%s, %s, %s)"
     )
+    params = [user.pk, "impression", "search", "not_interested"]
     if since is not None:
-        events = events.filter(server_ts__gt=since)
-    rows = list(
-        events.order_by("-id").values_list("event_type", "object_type", "object_id", "value")[
-            :FOLD_IN_EVENTS
-        ]
-    )
+        sql += " AND server_ts > %s"
+        params.append(connection.ops.adapt_datetimefield_value(since))
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY id DESC LIMIT %s", [*params, FOLD_IN_EVENTS])
+        rows = cursor.fetchall()
     lesson_ids = [r[2] for r in rows if r[1] == "lesson"]
     lesson_course = (
         dict(Lesson.objects.filter(pk__in=lesson_ids).values_list("pk", "course_id"))
@@ -539,10 +542,13 @@ def learner_state(user) -> LearnerState:
 
 
 def _datetime(value) -> datetime | None:
-    """A datetime column read without the ORM: SQLite answers text in UTC."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    """A datetime column read without the ORM: SQLite answers a naive datetime (or text) in
+    UTC, PostgreSQL an aware one."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Serving: the right learner gets the right list, filtered, explained, and never an error."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -132,6 +132,19 @@ def test_a_cleared_history_is_not_used_even_though_the_model_learnt_it(trained, 
     result = recommendations_for(user=fan, item_type="course", k=4)
     assert result.source != "model"
     assert all(item.reason.kind != "item" for item in result.items)
+
+
+def test_after_a_cleared_history_only_the_newer_events_are_folded_in(trained, world):
+    from recommendations.services.privacy import history_clear
+
+    fan = world.python_fans[0]
+    history_clear(user=fan)
+    for course in world.cooking_courses[:3]:
+        event_record(user=fan, event_type="click", object_type="course", object_id=course.pk)
+    result = recommendations_for(user=fan, item_type="course", k=4)
+    assert result.source == "fold_in"
+    assert topic_share(result, "烹饪") >= 0.75
+    assert all("Python" not in item.reason.text for item in result.items)
 
 
 def test_without_a_model_declared_interests_drive_the_list(world):
@@ -398,3 +411,19 @@ def test_the_available_items_kept_in_the_process_follow_the_clock_and_the_genera
         course_unpublish(course=course)
     assert course.pk in available_now("course", "g1").owners  # the same generation: kept
     assert course.pk not in available_now("course", "g2").owners  # a new one: read again
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-11-29 13:57:49.100078",  # SQLite, as text
+        datetime(2026, 11, 29, 13, 57, 49, 100078),  # SQLite, converted: naive, in UTC
+        datetime(2026, 11, 29, 13, 57, 49, 100078, tzinfo=UTC),  # PostgreSQL
+    ],
+)
+def test_datetimes_read_without_the_orm_are_aware_and_in_utc(raw):
+    from recommendations.services.serving import _datetime
+
+    assert _datetime(raw) == datetime(2026, 11, 29, 13, 57, 49, 100078, tzinfo=UTC)
+    assert _datetime(raw).tzinfo is not None
+    assert _datetime(None) is None
