@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_pipeline.py --scale 5      # about 1 million events
     .venv/bin/python bench/bench_pipeline.py --scale 50     # about 10 million events (long)
 
-Seeds a scratch PostgreSQL database (``zhibo_bench_pipeline``, dropped afterwards) with
+Seeds a scratch PostgreSQL database (``zhibo_bench_pipeline_<scale>``, dropped afterwards) with
 ``seed_demo --scale N`` (about 100 events per learner, 2,000 learners per unit of scale), then, in
 one fresh process with Redis as the cache: a retrain (matrix from the events, ALS with the
 default parameters, holdout evaluation, refit, artefacts, promotion), the precompute of every
@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from bench_api import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRATCH_DB = "zhibo_bench_pipeline"
+SCRATCH_DB = "zhibo_bench_pipeline_{scale}"  # one per scale: a kept one survives other runs
 
 MEASURE = r"""
 import multiprocessing, os, random, resource, statistics, time
@@ -136,10 +136,11 @@ def main() -> int:
     args = parser.parse_args()
     if args.scale <= 0:
         parser.error("--scale must be positive")
+    name = SCRATCH_DB.format(scale=f"{args.scale:g}".replace(".", "_"))
     if args.reuse:
-        database = urlsplit(args.server)._replace(path=f"/{SCRATCH_DB}").geturl()
+        database = urlsplit(args.server)._replace(path=f"/{name}").geturl()
     else:
-        database = scratch_database(args.server, SCRATCH_DB, create=True)
+        database = scratch_database(args.server, name, create=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             env = {
@@ -173,7 +174,7 @@ def main() -> int:
             subprocess.run([sys.executable, "-c", MEASURE], cwd=ROOT, env=env, check=True)
     finally:
         if not args.keep:
-            scratch_database(args.server, SCRATCH_DB, create=False)
+            scratch_database(args.server, name, create=False)
     return 0
 
 
