@@ -26,7 +26,7 @@ from recommendations.services.serving import (
     Recommendation,
     RecommendationList,
     active_model_summary,
-    available_items,
+    available_objects,
 )
 from recommendations.services.trending import trending_ids
 from recommendations.training.artefacts import model_cache
@@ -77,9 +77,7 @@ def _ranked_list(item_type, ranked, reason_for, k, slot) -> RecommendationList:
     result = RecommendationList(
         item_type=item_type, slot=slot, request_id=uuid.uuid4(), personalised=False, source=slot
     )
-    objects = (
-        available_items(item_type).select_related("instructor").in_bulk([pk for pk, _ in ranked])
-    )
+    objects = available_objects(item_type, [pk for pk, _ in ranked])
     for pk, score in ranked:
         if pk in objects and len(result.items) < k:
             result.items.append(Recommendation(item_type, objects[pk], score, reason_for(pk)))

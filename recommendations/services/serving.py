@@ -311,6 +311,12 @@ def available_items(item_type: str):
     return Product.objects.filter(is_active=True, stock__gt=0)
 
 
+def available_objects(item_type: str, ids: list[int]) -> dict:
+    """The items of ``ids`` still available, by id, with their instructors (for the cards).
+    Unordered: the catalog's ordering would make the planner walk its publication index."""
+    return available_items(item_type).select_related("instructor").order_by().in_bulk(ids)
+
+
 def availability_changes_at(item_type: str, now: datetime) -> datetime | None:
     """When the clock next changes what ``available_items`` holds (a course or video whose
     publication time comes, a live session that ends); None if only writes change it."""
@@ -587,12 +593,7 @@ def _from_cached(entry: _Entry, generation, *, item_type: str, slot: str, person
         or not all(_still_available(item_type, obj, now) for obj in objects.values())
     )
     if reread:
-        objects = (
-            available_items(item_type)
-            .select_related("instructor")
-            .order_by()
-            .in_bulk([pk for pk, _, _, _ in entry.rows])
-        )
+        objects = available_objects(item_type, [pk for pk, _, _, _ in entry.rows])
     if len(objects) < len(entry.rows):
         return None, reread
     return RecommendationList(
@@ -676,12 +677,8 @@ def _compute(
         [e[1] for e in unique],
         k,
     )
-    objects = (
-        available_items(item_type)  # exclusions held a moment ago: availability may not
-        .select_related("instructor")
-        .order_by()
-        .in_bulk([unique[i][0] for i in picked])
-    )
+    # Exclusions held a moment ago; availability is checked again as the items are read.
+    objects = available_objects(item_type, [unique[i][0] for i in picked])
     # Precomputed lists carry the explaining item's title; fold-in looks titles up.
     titles = _reason_titles(
         [unique[i][3] for i in picked if unique[i][2] is None and len(unique[i][3] or ()) == 2],
