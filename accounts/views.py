@@ -35,7 +35,7 @@ def sign_up(request):
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user)  # the one configured backend
         _merge_visitor(request, user)
         messages.success(request, _("Welcome to Zhibo! Pick a few topics to get started."))
         return redirect("accounts:onboarding")
