@@ -1,4 +1,4 @@
-"""The home page's sections, rendered once and served from the cache.
+"""The home page, rendered once and served from the cache.
 
 The recommender is never on the request path of a warm home page. Sections are rendered to HTML
 and cached:
@@ -14,11 +14,17 @@ and cached:
   switch, a deleted tag, cleared history, "not interested") call ``home_forget``, so the next
   home page shows the change at once.
 
+The whole page around them (header, footer) is cached too, one entry per learner (or one for
+signed-out visitors) and language, until the first of its sections goes stale or ``home_forget``
+drops it. The entry remembers what of the request it was rendered for (the account's name and
+staff flag, the number of items in the cart, the path), and a request that differs, or that has
+messages to show, renders the page again. A warm home page costs the session and account
+look-ups (both cached, ``accounts.backends``) and one cache read: no database query.
+
 Keys carry the active model version, so promoting a new model retires every cached list at once.
-A warm home page costs the session and user look-ups and two cache reads.
-Cache faults are logged and the sections are rendered directly (``recommendations.services.cache``).
-The cached HTML holds a placeholder where each visitor's CSRF token goes; ``home_sections``
-puts the request's token in.
+Cache faults are logged and the page is rendered directly (``recommendations.services.cache``).
+The cached HTML holds a placeholder where each visitor's CSRF token goes; ``home_page`` puts the
+request's token in.
 """
 
 import time
@@ -26,12 +32,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from courses import selectors
+from courses.cart import cart_count
 from courses.commerce_selectors import continue_learning_for
-from recommendations.services.cache import cache_delete_many, cache_get_many, cache_set_many
+from recommendations.services.cache import (
+    cache_delete_many,
+    cache_get,
+    cache_get_many,
+    cache_set,
+    cache_set_many,
+)
 from recommendations.services.serving import active_model_summary, recommendations_for
 
 SHARED_SECONDS = 120
@@ -46,10 +61,11 @@ SHORT_VIDEOS = 8
 
 @dataclass(frozen=True)
 class HomeSections:
-    """Rendered HTML of the cached sections."""
+    """Rendered HTML of the cached sections, and when the first of them goes stale."""
 
     personal: str
     shared: str
+    expires_at: float  # time.time()
 
 
 VERSION_MEMO_SECONDS = 5.0
@@ -66,16 +82,24 @@ def _version() -> int:
     return int(_version_memo[1])
 
 
+KEY_PREFIX = "home:2"  # the second form of the entries: (expiry, ...) tuples
+
+
 def _personal_key(user_id: int, version: int, language: str) -> str:
-    return f"home:v{version}:u{user_id}:{language}"
+    return f"{KEY_PREFIX}:v{version}:u{user_id}:{language}"
 
 
 def _shared_key(version: int, language: str) -> str:
-    return f"home:v{version}:shared:{language}"
+    return f"{KEY_PREFIX}:v{version}:shared:{language}"
 
 
 def _anonymous_key(version: int, language: str) -> str:
-    return f"home:v{version}:anonymous:{language}"
+    return f"{KEY_PREFIX}:v{version}:anonymous:{language}"
+
+
+def _page_key(user, version: int, language: str) -> str:
+    owner = f"u{user.pk}" if user.is_authenticated else "anonymous"
+    return f"{KEY_PREFIX}:v{version}:page:{owner}:{language}"
 
 
 def _render_personal(user) -> str:
@@ -111,33 +135,66 @@ def _render_shared() -> str:
     )
 
 
-def home_sections(*, user, csrf_token: str) -> HomeSections:
-    """The cached sections of the home page for ``user``, rendering what the cache lacks, with
-    ``csrf_token`` in their forms."""
+def home_sections(*, user) -> HomeSections:
+    """The cached sections of the home page for ``user``, rendering what the cache lacks; their
+    forms hold ``CSRF_PLACEHOLDER``."""
     version, language = _version(), get_language()
     if user.is_authenticated:
         rec_key, rec_seconds = _personal_key(user.pk, version, language), PERSONAL_SECONDS
     else:
         rec_key, rec_seconds = _anonymous_key(version, language), SHARED_SECONDS
     shared_key = _shared_key(version, language)
-    cached = cache_get_many([rec_key, shared_key])
+    now = time.time()
+    cached = {
+        key: entry
+        for key, entry in cache_get_many([rec_key, shared_key]).items()
+        if entry[0] > now  # the cache's own expiry counts whole seconds
+    }
     if rec_key not in cached:
-        cached[rec_key] = _render_personal(user)
+        cached[rec_key] = (now + rec_seconds, _render_personal(user))
         cache_set_many({rec_key: cached[rec_key]}, rec_seconds)
     if shared_key not in cached:
-        cached[shared_key] = _render_shared()
+        cached[shared_key] = (now + SHARED_SECONDS, _render_shared())
         cache_set_many({shared_key: cached[shared_key]}, SHARED_SECONDS)
-    return HomeSections(
-        personal=cached[rec_key].replace(CSRF_PLACEHOLDER, csrf_token),
-        shared=cached[shared_key].replace(CSRF_PLACEHOLDER, csrf_token),
+    (personal_expiry, personal), (shared_expiry, shared) = cached[rec_key], cached[shared_key]
+    return HomeSections(personal, shared, expires_at=min(personal_expiry, shared_expiry))
+
+
+def home_page(request) -> str:
+    """The home page's HTML for ``request``: from the cache when it was rendered for the same
+    learner, language, cart and path and is still fresh, else rendered (and cached)."""
+    user = request.user
+    key = _page_key(user, _version(), get_language())
+    seen = (
+        user.get_username(),
+        user.is_staff,
+        cart_count(request.session),
+        request.get_full_path(),
     )
+    cacheable = not get_messages(request)  # messages are shown once: never from the cache
+    cached = cache_get(key) if cacheable else None
+    if cached is not None and cached[1] == seen and cached[0] > time.time():
+        html = cached[2]
+    else:
+        sections = home_sections(user=user)
+        # The context's token overrides the context processor's.
+        context = {"sections": sections, "csrf_token": CSRF_PLACEHOLDER}
+        html = render_to_string("courses/home.html", context, request)
+        seconds = int(sections.expires_at - time.time())
+        if cacheable and seconds > 0:
+            cache_set(key, (sections.expires_at, seen, html), seconds)
+    return html.replace(CSRF_PLACEHOLDER, get_token(request))
 
 
 def home_forget(*, user) -> None:
-    """Drop the learner's cached sections (all languages), so the next home page shows the
-    effect of what they just did."""
+    """Drop the learner's cached sections and page (all languages), so the next home page shows
+    the effect of what they just did."""
     if user.is_authenticated:
         version = _version()
         cache_delete_many(
-            [_personal_key(user.pk, version, code) for code, _name in settings.LANGUAGES]
+            [
+                key
+                for code, _name in settings.LANGUAGES
+                for key in (_personal_key(user.pk, version, code), _page_key(user, version, code))
+            ]
         )

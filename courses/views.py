@@ -9,8 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
-from django.http import JsonResponse
-from django.middleware.csrf import get_token
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,7 +31,7 @@ from courses.commerce_selectors import (
     orders_for,
 )
 from courses.forms import BrowseForm, CartAddForm, CheckoutForm, ProgressForm
-from courses.home import home_forget, home_sections
+from courses.home import home_forget, home_page
 from courses.models import Order
 from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
@@ -66,11 +65,7 @@ def _with_instructors(*lists):
 
 
 def home(request):
-    return render(
-        request,
-        "courses/home.html",
-        {"sections": home_sections(user=request.user, csrf_token=get_token(request))},
-    )
+    return HttpResponse(home_page(request))
 
 
 def browse(request):

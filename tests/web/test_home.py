@@ -1,12 +1,19 @@
 """The home page: its sections, what signed-out and non-personalised learners see, and the cache."""
 
+import re
+import time
+from datetime import timedelta
+
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.commerce import lesson_progress_record
+from courses.home import SHARED_SECONDS
 from recommendations.models import LearnerProfile
 from recommendations.services.profiles import interests_declare
 from tests.commerce.factories import EnrollmentFactory
-from tests.factories import TagFactory
+from tests.factories import LiveSessionFactory, TagFactory
 from tests.web.conftest import make_catalog, make_course
 
 HOME = reverse("courses:home")
@@ -97,3 +104,69 @@ def test_what_changes_recommendations_refreshes_the_cached_sections(signed_in, l
     baking = make_course(title="家庭烘焙课", tags=[wanted])
     signed_in.post(reverse("accounts:onboarding"), {"tags": [wanted.pk]})
     assert baking.title in signed_in.get(HOME).content.decode()
+
+
+def test_a_warm_home_page_reads_nothing_from_the_database(
+    signed_in, learner, django_assert_num_queries
+):
+    make_catalog(2)
+    signed_in.get(HOME)
+    with django_assert_num_queries(0):
+        page = signed_in.get(HOME).content.decode()
+    assert "xiaoming" in page and "为你推荐" in page
+
+
+def test_every_browser_gets_its_own_working_csrf_token_from_the_cached_page(learner, monkeypatch):
+    make_catalog(2)
+    phone, laptop = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for browser in (phone, laptop):
+        browser.force_login(learner)
+    phone.get(HOME)  # renders and caches the page
+    monkeypatch.setattr("courses.home.render_to_string", None)  # rendering again would fail
+    page = laptop.get(HOME).content.decode()
+    assert "__csrf_token__" not in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert (
+        laptop.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+    )
+    assert "_auth_user_id" not in laptop.session
+
+
+def test_the_cart_count_and_a_message_are_current_on_a_cached_page(signed_in):
+    course = make_catalog(2)[0]
+    signed_in.get(HOME)
+    added = signed_in.post(
+        reverse("courses:cart_add"),
+        {"kind": "course", "object_id": course.pk, "quantity": 1, "next": HOME},
+    )
+    assert added.status_code == 302
+    page = signed_in.get(HOME).content.decode()
+    assert "已加入购物车" in page
+    assert 'data-testid="cart-count">1<' in page
+    again = signed_in.get(HOME).content.decode()  # a message is shown once
+    assert "已加入购物车" not in again
+    assert 'data-testid="cart-count">1<' in again
+
+
+def test_a_renamed_account_shows_its_new_name_at_once(signed_in, learner):
+    make_catalog(1)
+    assert "xiaoming" in signed_in.get(HOME).content.decode()
+    learner.username = "xiaohong"
+    learner.save()
+    page = signed_in.get(HOME).content.decode()
+    assert "xiaohong" in page and "xiaoming" not in page
+
+
+def test_the_cached_page_is_rendered_again_once_its_sections_are_stale(client, db, monkeypatch):
+    make_catalog(1)
+    client.get(HOME)
+    LiveSessionFactory(
+        title="刚刚开播的直播课",
+        status="live",
+        scheduled_start=timezone.now() - timedelta(minutes=5),
+        scheduled_end=timezone.now() + timedelta(hours=1),
+    )
+    assert "刚刚开播的直播课" not in client.get(HOME).content.decode()  # within SHARED_SECONDS
+    later = time.time() + SHARED_SECONDS + 1
+    monkeypatch.setattr("courses.home.time.time", lambda: later)
+    assert "刚刚开播的直播课" in client.get(HOME).content.decode()
