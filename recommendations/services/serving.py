@@ -333,13 +333,24 @@ def availability_changes_at(item_type: str, now: datetime) -> datetime | None:
 
 @dataclass
 class AvailableItems:
-    """The items of one type available now, with each one's instructor, tags and title."""
+    """The items of one type available now, with each one's instructor, tags and title, and
+    the model instances of those a list has shown (read on demand, kept with the rest)."""
 
+    item_type: str
     generation: str | None
     until: datetime  # when this must be read again at the latest
     owners: dict[int, int]
     tags: dict[int, list[int]]
     titles: dict[int, str]
+    objects: dict[int, object] = field(default_factory=dict)
+
+    def objects_for(self, ids: list[int]) -> dict:
+        """The available items among ``ids``, by id, with their instructors: those kept, and
+        the others read in one query. Shared by the requests of the process: read-only."""
+        missing = [pk for pk in ids if pk in self.owners and pk not in self.objects]
+        if missing:
+            self.objects.update(available_objects(self.item_type, missing))
+        return {pk: self.objects[pk] for pk in ids if pk in self.objects}
 
 
 FACETS_SECONDS = 60  # the longest this process trusts its copy (a write that skipped the services)
@@ -350,7 +361,7 @@ _available: dict[str, AvailableItems] = {}
 def available_now(item_type: str, generation: str | None) -> AvailableItems:
     """``available_items`` with instructors and tags, kept in the process while the catalog
     generation holds and until the clock changes what is available: a list's candidates are
-    filtered without a query."""
+    filtered, and its items mostly found, without a query."""
     now = timezone.now()
     held = _available.get(item_type)
     if held is not None and held.generation == generation and now < held.until:
@@ -370,7 +381,7 @@ def available_now(item_type: str, generation: str | None) -> AvailableItems:
     until = now + timedelta(seconds=seconds)
     changes = availability_changes_at(item_type, now)
     held = AvailableItems(
-        generation, min(until, changes) if changes else until, owners, tags, titles
+        item_type, generation, min(until, changes) if changes else until, owners, tags, titles
     )
     _available[item_type] = held
     return held
@@ -454,12 +465,12 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
 
     A computed list is cached briefly under everything it depends on — the learner's newest
     event, their profile's last change, the slot and the language in the key; the active model
-    version and the catalog generation of the item type in the entry — so any action of the
-    learner (a click, a "not interested", a purchase, a switch in the privacy center), a new
-    model or a change to the catalog gets a fresh list at once. The entry holds the items too:
-    while the catalog generation is unchanged (and, for live sessions, none has ended) a
-    repeated request costs one indexed query and one cache round trip; otherwise the items are
-    read again, and a list with an item no longer available is computed afresh.
+    version in the entry — so any action of the learner (a click, a "not interested", a
+    purchase, a switch in the privacy center) or a new model gets a fresh list at once. The
+    entry holds ids; the items come from those the process keeps for the catalog generation of
+    the type (``available_now``), so a repeated request costs one indexed query and one cache
+    round trip, a change to the catalog shows at once, and a list with an item no longer
+    available (withdrawn, sold out, a live session over) is computed afresh.
     """
     if item_type not in ITEM_MODELS:
         raise ValueError(f"Unknown item type {item_type!r}: use one of {list(ITEM_MODELS)}.")
@@ -493,11 +504,13 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     generation = generations[item_type]
     entry = cached.get(key)
     if entry is not None and entry.version == version:
-        result, reread = _from_cached(
-            entry, generation, item_type=item_type, slot=slot, personalised=personalised
+        result = _from_cached(
+            entry,
+            available_now(item_type, generation),
+            item_type=item_type,
+            slot=slot,
+            personalised=personalised,
         )
-        if reread and result is not None:  # keep the items read again for next time
-            _store(key, version, generation, result)
         if result is not None:
             return result
     result = _compute(
@@ -511,7 +524,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         generations=generations,
         prefetched={key: cached.get(key) for key in keys[len(ITEM_TYPES) + 2 :]},
     )
-    _store(key, version, generation, result)
+    _store(key, version, result)
     return result
 
 
@@ -559,43 +572,26 @@ def _datetime(value) -> datetime | None:
 
 @dataclass
 class _Entry:
-    """A cached list: the model version and catalog generation it was made under, where its
-    first candidates came from, and its items with their scores and reasons."""
+    """A cached list: the model version it was made under, where its first candidates came
+    from, and its items' ids with their scores and reasons."""
 
     version: int
-    generation: str | None
     source: str
     rows: list[tuple[int, float, str, str]]
-    objects: dict[int, object]
 
 
-def _store(key: str, version: int, generation: str | None, result: RecommendationList) -> None:
+def _store(key: str, version: int, result: RecommendationList) -> None:
     rows = [(r.object.pk, r.score, r.reason.kind, r.reason.text) for r in result.items]
-    objects = {r.object.pk: r.object for r in result.items} if generation else {}
-    cache_set(key, _Entry(version, generation, result.source, rows, objects), RESULT_CACHE_SECONDS)
+    cache_set(key, _Entry(version, result.source, rows), RESULT_CACHE_SECONDS)
 
 
-def _still_available(item_type: str, obj, now) -> bool:
-    """Whether a cached item is still available by the clock (the rest of availability changes
-    only by writes, which change the catalog generation)."""
-    return item_type != "live" or obj.scheduled_end > now
-
-
-def _from_cached(entry: _Entry, generation, *, item_type: str, slot: str, personalised: bool):
-    """(the cached list, whether its items were read again): with its cached items while the
-    catalog generation holds, else with the items read again; None if any item is no longer
-    available."""
-    now = timezone.now()
-    objects = entry.objects
-    reread = (
-        generation is None
-        or entry.generation != generation
-        or not all(_still_available(item_type, obj, now) for obj in objects.values())
-    )
-    if reread:
-        objects = available_objects(item_type, [pk for pk, _, _, _ in entry.rows])
+def _from_cached(
+    entry: _Entry, available: AvailableItems, *, item_type: str, slot: str, personalised: bool
+) -> RecommendationList | None:
+    """The cached list with its items as they are now; None if any is no longer available."""
+    objects = available.objects_for([pk for pk, _, _, _ in entry.rows])
     if len(objects) < len(entry.rows):
-        return None, reread
+        return None
     return RecommendationList(
         item_type=item_type,
         slot=slot,
@@ -606,7 +602,7 @@ def _from_cached(entry: _Entry, generation, *, item_type: str, slot: str, person
             Recommendation(item_type, objects[pk], score, Reason(kind, text))
             for pk, score, kind, text in entry.rows
         ],
-    ), reread
+    )
 
 
 def _compute(
@@ -677,8 +673,8 @@ def _compute(
         [e[1] for e in unique],
         k,
     )
-    # Exclusions held a moment ago; availability is checked again as the items are read.
-    objects = available_objects(item_type, [unique[i][0] for i in picked])
+    # Exclusions held a moment ago; availability is checked again as missing items are read.
+    objects = available.objects_for([unique[i][0] for i in picked])
     # Precomputed lists carry the explaining item's title; fold-in looks titles up.
     titles = _reason_titles(
         [unique[i][3] for i in picked if unique[i][2] is None and len(unique[i][3] or ()) == 2],
