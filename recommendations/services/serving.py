@@ -154,30 +154,28 @@ def _reason_items(items, columns) -> list[tuple[str, int] | None]:
 
 def _events_row(loaded: LoadedModel, user, since):
     """The learner's recent events (after ``since``, if given) as a 1 x items row of weights
-    (for fold-in). The query is written out like ``learner_state``'s: it runs on every
-    folded-in list, and reads the (user, -id) index backwards."""
+    (for fold-in); a lesson counts for its course, as in training. One query, written out like
+    ``learner_state``'s: it runs on every folded-in list, and reads the (user, -id) index
+    backwards."""
+    events, lessons = Event._meta.db_table, Lesson._meta.db_table
     sql = (
-        f"SELECT event_type, object_type, object_id, value FROM {Event._meta.db_table} "
-        "WHERE user_id = %s AND object_id IS NOT NULL AND event_type NOT IN (%s, %s, %s)"
+        "SELECT e.event_type, "
+        "CASE WHEN e.object_type = 'lesson' THEN 'course' ELSE e.object_type END, "
+        "CASE WHEN e.object_type = 'lesson' THEN l.course_id ELSE e.object_id END, e.value "
+        f"FROM {events} e LEFT JOIN {lessons} l "
+        "ON e.object_type = 'lesson' AND l.id = e.object_id "
+        "WHERE e.user_id = %s AND e.object_id IS NOT NULL AND e.event_type NOT IN (%s, %s, %s)"
     )
     params = [user.pk, "impression", "search", "not_interested"]
     if since is not None:
-        sql += " AND server_ts > %s"
+        sql += " AND e.server_ts > %s"
         params.append(connection.ops.adapt_datetimefield_value(since))
     with connection.cursor() as cursor:
-        cursor.execute(sql + " ORDER BY id DESC LIMIT %s", [*params, FOLD_IN_EVENTS])
+        cursor.execute(sql + " ORDER BY e.id DESC LIMIT %s", [*params, FOLD_IN_EVENTS])
         rows = cursor.fetchall()
-    lesson_ids = [r[2] for r in rows if r[1] == "lesson"]
-    lesson_course = (
-        dict(Lesson.objects.filter(pk__in=lesson_ids).values_list("pk", "course_id"))
-        if lesson_ids
-        else {}
-    )
     kinds = np.array([r[0] for r in rows], dtype=object)
-    types = np.array(["course" if r[1] == "lesson" else r[1] for r in rows], dtype=object)
-    ids = np.array(
-        [lesson_course.get(r[2], -1) if r[1] == "lesson" else r[2] for r in rows], dtype=np.int64
-    )
+    types = np.array([r[1] for r in rows], dtype=object)
+    ids = np.array([-1 if r[2] is None else r[2] for r in rows], dtype=np.int64)
     values = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=np.float64)
     columns = np.full(len(rows), -1, dtype=np.int64)
     for item_type in ITEM_TYPES:  # one look-up per type, not per event

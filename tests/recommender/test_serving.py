@@ -20,6 +20,7 @@ from recommendations.services.trending import trending_refresh
 from tests.factories import (
     CourseFactory,
     InstructorFactory,
+    LessonFactory,
     LiveSessionFactory,
     ProductFactory,
     UserFactory,
@@ -108,6 +109,19 @@ def test_a_new_learner_gets_personal_results_after_a_few_events_without_a_retrai
     result = recommendations_for(user=newcomer, item_type="course", k=4)
     assert result.source == "fold_in"
     assert topic_share(result, "烹饪") >= 0.75
+
+
+def test_watched_lessons_count_for_their_courses_when_folding_in(trained, world):
+    newcomer = UserFactory()
+    for course in world.cooking_courses[:2]:
+        lesson = LessonFactory(chapter__course=course)
+        event_record(
+            user=newcomer, event_type="watch", object_type="lesson", object_id=lesson.pk, value=1
+        )
+    result = recommendations_for(user=newcomer, item_type="course", k=4)
+    assert result.source == "fold_in"
+    assert titles(result)[0].startswith("烹饪")
+    assert "“烹饪课程" in result.items[0].reason.text  # explained by a watched lesson's course
 
 
 def test_a_learner_with_new_events_is_folded_in_again(trained, world):
