@@ -385,24 +385,6 @@ def available_now(item_type: str, generation: str | None) -> AvailableItems:
     return held
 
 
-def excluded_for(user, item_type: str) -> set[int]:
-    """Object ids this learner must not be shown: marked not interested, bought or enrolled.
-    One query, written out like ``learner_state``: the ORM's union costs more to build than
-    to run."""
-    kinds = ["not_interested", "purchase"] + (["enroll"] if item_type == "course" else [])
-    sql = (
-        f"SELECT object_id FROM {Event._meta.db_table} WHERE user_id = %s "
-        f"AND object_type = %s AND event_type IN ({', '.join(['%s'] * len(kinds))})"
-    )
-    params = [user.pk, item_type, *kinds]
-    if item_type == "course":
-        sql += f" UNION SELECT course_id FROM {Enrollment._meta.db_table} WHERE user_id = %s"
-        params.append(user.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {object_id for (object_id,) in cursor.fetchall() if object_id is not None}
-
-
 def _diversify(
     tag_lists: list[list[int]], owners: list[int], scores: list[float], k: int
 ) -> list[int]:
@@ -443,7 +425,9 @@ def _trending_candidates(item_type: str, ranked: list, pool: int) -> list:
     ]
 
 
-def _available_candidates(ranked: list, available: AvailableItems, excluded: set[int], pool: int):
+def _available_candidates(
+    ranked: list, available: AvailableItems, excluded: frozenset[int], pool: int
+):
     """The first ``pool`` ranked candidates, first occurrence of each, that are available and
     not excluded."""
     seen: set[int] = set()
@@ -474,7 +458,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         raise ValueError(f"Unknown item type {item_type!r}: use one of {list(ITEM_MODELS)}.")
     if not 1 <= k <= 50:
         raise ValueError("k must be between 1 and 50.")
-    state = learner_state(user) if user.is_authenticated else None
+    state = learner_state(user, item_type=item_type) if user.is_authenticated else None
     personalised = state is not None and state.personalization_enabled
     key = ":".join(
         str(part)
@@ -528,33 +512,58 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
 
 @dataclass(frozen=True)
 class LearnerState:
-    """What a learner's cached list depends on, read in one query."""
+    """What a learner's cached list depends on, and what it must leave out, read in one query."""
 
     personalization_enabled: bool = True
     history_cleared_at: datetime | None = None
     profile_changed: float = 0.0  # the profile's last change as a timestamp; 0 without one
     newest_event: int = 0  # the id of their newest event; 0 without any
+    excluded: frozenset[int] = frozenset()  # marked not interested, bought or enrolled in
 
 
-def learner_state(user) -> LearnerState:
-    """The learner's profile switches and newest event id: one indexed query (written out,
-    since it runs on every recommended section and its ORM form costs twice as much)."""
+def _excluded_sql(user, item_type: str) -> tuple[str, list]:
+    """The ids of items of ``item_type`` the learner must not be shown, as SQL and parameters."""
+    kinds = ["not_interested", "purchase"] + (["enroll"] if item_type == "course" else [])
+    sql = (
+        f"SELECT object_id FROM {Event._meta.db_table} WHERE user_id = %s "
+        f"AND object_type = %s AND event_type IN ({', '.join(['%s'] * len(kinds))})"
+    )
+    params = [user.pk, item_type, *kinds]
+    if item_type == "course":
+        sql += f" UNION SELECT course_id FROM {Enrollment._meta.db_table} WHERE user_id = %s"
+        params.append(user.pk)
+    return sql, params
+
+
+def learner_state(user, *, item_type: str) -> LearnerState:
+    """The learner's profile switches, newest event id and the items of ``item_type`` to leave
+    out: one query of indexed look-ups, written out since it runs on every recommended section
+    (its ORM form costs twice as much to build as to run)."""
     profiles, events = LearnerProfile._meta.db_table, Event._meta.db_table
+    joined = (  # the excluded ids as one text value
+        "string_agg(CAST(x.object_id AS TEXT), ',')"
+        if connection.vendor == "postgresql"
+        else "group_concat(x.object_id, ',')"
+    )
+    excluded_sql, excluded_params = _excluded_sql(user, item_type)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT p.personalization_enabled, p.history_cleared_at, p.updated_at, "
-            f"(SELECT e.id FROM {events} e WHERE e.user_id = %s ORDER BY e.id DESC LIMIT 1) "
+            f"(SELECT e.id FROM {events} e WHERE e.user_id = %s ORDER BY e.id DESC LIMIT 1), "
+            f"(SELECT {joined} FROM ({excluded_sql}) AS x) "
             f"FROM (SELECT 1 AS one) AS o LEFT JOIN {profiles} p ON p.user_id = %s",
-            [user.pk, user.pk],
+            [user.pk, *excluded_params, user.pk],
         )
-        enabled, cleared, changed, newest = cursor.fetchone()
+        enabled, cleared, changed, newest, excluded = cursor.fetchone()
+    excluded = frozenset(int(pk) for pk in excluded.split(",")) if excluded else frozenset()
     if enabled is None:  # no profile yet: the defaults
-        return LearnerState(newest_event=newest or 0)
+        return LearnerState(newest_event=newest or 0, excluded=excluded)
     return LearnerState(
         personalization_enabled=bool(enabled),
         history_cleared_at=_datetime(cleared),
         profile_changed=_datetime(changed).timestamp(),
         newest_event=newest or 0,
+        excluded=excluded,
     )
 
 
@@ -615,7 +624,7 @@ def _compute(
     )
     pool = k * POOL
     available = available_now(item_type, generations[item_type])
-    excluded = excluded_for(user, item_type) if personalised else set()
+    excluded = state.excluded if personalised else frozenset()
 
     # (object id, score, reason, the learner's own item that explains a model pick)
     ranked: list[tuple[int, float, Reason | None, tuple[str, int] | None]] = []
