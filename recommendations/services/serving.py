@@ -392,10 +392,10 @@ def _diversify(
     if not tag_lists:
         return []
     n = len(tag_lists)
-    vocabulary = {tag: j for j, tag in enumerate(sorted({t for tags in tag_lists for t in tags}))}
+    flat = [tag for tags in tag_lists for tag in tags]
+    vocabulary, columns = np.unique(np.asarray(flat, dtype=np.int64), return_inverse=True)
     has = np.zeros((n, max(len(vocabulary), 1)))
-    for i, tags in enumerate(tag_lists):
-        has[i, [vocabulary[t] for t in tags]] = 1.0
+    has[np.repeat(np.arange(n), [len(tags) for tags in tag_lists]), columns] = 1.0
     shared = has @ has.T
     sizes = has.sum(axis=1)
     union = sizes[:, None] + sizes[None, :] - shared
