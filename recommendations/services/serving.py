@@ -195,12 +195,8 @@ def _events_row(loaded: LoadedModel, user, since):
     return sp.csr_matrix((data, indices, indptr), shape=(1, len(loaded.items)))
 
 
-PRECOMPUTED = "precomputed"  # the model's answer, read from the precomputed lists
-
-
 def _from_model(user, item_type: str, n: int, state: LearnerState, active, prefetched: dict):
-    """(source, ids, scores, reason items) from the active model, or None; the source is
-    ``PRECOMPUTED``, ``model`` or ``fold_in``. ``prefetched`` holds
+    """(source, ids, scores, reason items) from the active model, or None. ``prefetched`` holds
     what the cache answered for keys already asked (a missing key there was not asked)."""
     if not active:
         return None
@@ -212,8 +208,7 @@ def _from_model(user, item_type: str, n: int, state: LearnerState, active, prefe
         cached = prefetched[key] if key in prefetched else cache_get(key)
         if cached is not None:
             ids, scores, reasons = cached
-            reasons = [tuple(r) if r else None for r in reasons[:n]]
-            return PRECOMPUTED, ids[:n], scores[:n], reasons
+            return "model", ids[:n], scores[:n], [tuple(r) if r else None for r in reasons[:n]]
     loaded = model_cache.get(active["pk"], active["artefact_path"])
     row = loaded.row_of(user.pk) if model_knows_history else None
     if fresh and row is not None:
@@ -449,16 +444,14 @@ def _available_candidates(
 def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10):
     """The list for one section; see the module docstring. Never raises for recommender faults.
 
-    A list computed by more than re-ranking a precomputed list (fold-in, the in-process model,
-    content, trending) is cached briefly under everything it depends on — the learner's newest
+    A computed list is cached briefly under everything it depends on — the learner's newest
     event, their profile's last change, the slot and the language in the key; the active model
     version in the entry — so any action of the learner (a click, a "not interested", a
     purchase, a switch in the privacy center) or a new model gets a fresh list at once. The
     entry holds ids; the items come from those the process keeps for the catalog generation of
     the type (``available_now``), so a repeated request costs one indexed query and one cache
     round trip, a change to the catalog shows at once, and a list with an item no longer
-    available (withdrawn, sold out, a live session over) is computed afresh. A precomputed list
-    comes in the same round trip, and re-ranking it again costs less than storing the result.
+    available (withdrawn, sold out, a live session over) is computed afresh.
     """
     if item_type not in ITEM_MODELS:
         raise ValueError(f"Unknown item type {item_type!r}: use one of {list(ITEM_MODELS)}.")
@@ -501,7 +494,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         )
         if result is not None:
             return result
-    result, precomputed = _compute(
+    result = _compute(
         user,
         item_type=item_type,
         slot=slot,
@@ -512,8 +505,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         generations=generations,
         prefetched={key: cached.get(key) for key in keys[len(ITEM_TYPES) + 2 :]},
     )
-    if not precomputed:  # re-ranking a precomputed list again costs less than storing it
-        _store(key, version, result)
+    _store(key, version, result)
     return result
 
 
@@ -621,9 +613,7 @@ def _from_cached(
 
 def _compute(
     user, *, item_type, slot, k, state, personalised, active, generations, prefetched
-) -> tuple[RecommendationList, bool]:
-    """The list, and whether it came from a precomputed list alone (cheap to compute again)."""
-    precomputed = False
+) -> RecommendationList:
     result = RecommendationList(
         item_type=item_type,
         slot=slot,
@@ -645,13 +635,10 @@ def _compute(
             found = None
         if found:
             result.source, ids, scores, reason_items = found
-            if result.source == PRECOMPUTED:
-                result.source, precomputed = "model", True
             ranked += [
                 (pk, s, None, why) for pk, s, why in zip(ids, scores, reason_items, strict=True)
             ]
         if len(ranked) < pool:  # the model alone does not fill the pool: add interests
-            precomputed = False
             ids, scores, tags = _from_content(user, item_type, pool)
             if ids and not ranked:
                 result.source = "content"
@@ -673,7 +660,6 @@ def _compute(
     ):
         ranked += _trending_candidates(item_type, ranked, pool)  # filters left too few
         unique = _available_candidates(ranked, available, excluded, pool)
-        precomputed = False
     if not unique:
         fallback = list(
             available_items(item_type)
@@ -686,7 +672,7 @@ def _compute(
             Recommendation(item_type, obj, 0.0, Reason("trending", _("New on Zhibo")))
             for obj in fallback
         ]
-        return result, precomputed
+        return result
     picked = _diversify(
         [available.tags[e[0]] for e in unique],
         [available.owners[e[0]] for e in unique],
@@ -712,7 +698,7 @@ def _compute(
                 else Reason("item", _("Picked for you from what you have watched and bought"))
             )
         result.items.append(Recommendation(item_type, objects[pk], score, reason))
-    return result, precomputed
+    return result
 
 
 def precompute_for_users(*, version_id: int, user_rows: range) -> int:

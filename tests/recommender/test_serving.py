@@ -270,21 +270,6 @@ def test_a_repeated_request_reuses_the_list_and_its_items_with_a_new_request_id(
     assert again.request_id != first.request_id
 
 
-def test_a_list_re_ranked_from_the_precomputed_list_alone_is_not_stored_but_costs_as_little(
-    trained, world, monkeypatch, django_assert_num_queries
-):
-    def fail(*args):
-        raise AssertionError("a list the precomputed list filled was stored")
-
-    monkeypatch.setattr("recommendations.services.serving._store", fail)
-    fan = world.python_fans[0]
-    first = recommendations_for(user=fan, item_type="course", k=2)  # a pool of 8: filled
-    assert first.source == "model"
-    with django_assert_num_queries(1):  # the learner's state, as for a stored list
-        again = recommendations_for(user=fan, item_type="course", k=2)
-    assert titles(again) == titles(first)
-
-
 def test_any_action_of_the_learner_gets_a_fresh_list_at_once(trained, world):
     fan = world.python_fans[0]
     first = recommendations_for(user=fan, item_type="course", k=4).items[0].object
