@@ -106,3 +106,14 @@ def test_postgresql_is_reached_through_psycopg_3():
 
     if connections["default"].vendor == "postgresql":
         assert connections["default"].Database is psycopg
+
+
+def test_postgresql_plans_repeated_statements_once_unless_turned_off():
+    url = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}
+    options = settings_value('settings.DATABASES["default"].get("OPTIONS")', env=url)
+    assert options.stdout.strip() == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    off = settings_value(
+        'settings.DATABASES["default"].get("OPTIONS")',
+        env={**url, "DATABASE_PREPARED_STATEMENTS": "false"},
+    )
+    assert off.stdout.strip() in {"None", "{}"}
