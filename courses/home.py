@@ -23,8 +23,8 @@ look-ups (both cached, ``accounts.backends``) and one cache read: no database qu
 
 Keys carry the active model version, so promoting a new model retires every cached list at once.
 Cache faults are logged and the page is rendered directly (``recommendations.services.cache``).
-The cached HTML holds a placeholder where each visitor's CSRF token goes; ``home_page`` puts the
-request's token in.
+The page is cached encoded, in pieces cut at the placeholder where each visitor's CSRF token goes;
+``home_page`` joins them with the request's token.
 """
 
 import time
@@ -82,7 +82,7 @@ def _version() -> int:
     return int(_version_memo[1])
 
 
-KEY_PREFIX = "home:2"  # the second form of the entries: (expiry, ...) tuples
+KEY_PREFIX = "home:3"  # the third form of the entries: pages as encoded pieces
 
 
 def _personal_key(user_id: int, version: int, language: str) -> str:
@@ -160,8 +160,8 @@ def home_sections(*, user) -> HomeSections:
     return HomeSections(personal, shared, expires_at=min(personal_expiry, shared_expiry))
 
 
-def home_page(request) -> str:
-    """The home page's HTML for ``request``: from the cache when it was rendered for the same
+def home_page(request) -> bytes:
+    """The home page for ``request``, encoded: from the cache when it was rendered for the same
     learner, language, cart and path and is still fresh, else rendered (and cached)."""
     user = request.user
     key = _page_key(user, _version(), get_language())
@@ -174,16 +174,17 @@ def home_page(request) -> str:
     cacheable = not get_messages(request)  # messages are shown once: never from the cache
     cached = cache_get(key) if cacheable else None
     if cached is not None and cached[1] == seen and cached[0] > time.time():
-        html = cached[2]
+        pieces = cached[2]
     else:
         sections = home_sections(user=user)
         # The context's token overrides the context processor's.
         context = {"sections": sections, "csrf_token": CSRF_PLACEHOLDER}
         html = render_to_string("courses/home.html", context, request)
+        pieces = html.encode(settings.DEFAULT_CHARSET).split(CSRF_PLACEHOLDER.encode())
         seconds = int(sections.expires_at - time.time())
         if cacheable and seconds > 0:
-            cache_set(key, (sections.expires_at, seen, html), seconds)
-    return html.replace(CSRF_PLACEHOLDER, get_token(request))
+            cache_set(key, (sections.expires_at, seen, pieces), seconds)
+    return get_token(request).encode().join(pieces)
 
 
 def home_forget(*, user) -> None:
