@@ -18,8 +18,9 @@ The whole page around them (header, footer) is cached too, one entry per learner
 signed-out visitors) and language, until the first of its sections goes stale or ``home_forget``
 drops it. The entry remembers what of the request it was rendered for (the account's name and
 staff flag, the number of items in the cart, the path), and a request that differs, or that has
-messages to show, renders the page again. A warm home page costs the session and account
-look-ups (both cached, ``accounts.backends``) and one cache read: no database query.
+messages to show, renders the page again. A warm home page costs two cache round trips, the
+session's and one for the signed-in account with the page (``accounts.backends``), and no
+database query.
 
 Keys carry the active model version, so promoting a new model retires every cached list at once.
 Cache faults are logged and the page is rendered directly (``recommendations.services.cache``).
@@ -37,12 +38,12 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from accounts.backends import request_user_and
 from courses import selectors
 from courses.cart import cart_count
 from courses.commerce_selectors import continue_learning_for
 from recommendations.services.cache import (
     cache_delete_many,
-    cache_get,
     cache_get_many,
     cache_set,
     cache_set_many,
@@ -97,8 +98,8 @@ def _anonymous_key(version: int, language: str) -> str:
     return f"{KEY_PREFIX}:v{version}:anonymous:{language}"
 
 
-def _page_key(user, version: int, language: str) -> str:
-    owner = f"u{user.pk}" if user.is_authenticated else "anonymous"
+def _page_key(user_id: int | None, version: int, language: str) -> str:
+    owner = "anonymous" if user_id is None else f"u{user_id}"
     return f"{KEY_PREFIX}:v{version}:page:{owner}:{language}"
 
 
@@ -163,16 +164,20 @@ def home_sections(*, user) -> HomeSections:
 def home_page(request) -> bytes:
     """The home page for ``request``, encoded: from the cache when it was rendered for the same
     learner, language, cart and path and is still fresh, else rendered (and cached)."""
-    user = request.user
-    key = _page_key(user, _version(), get_language())
+    version, language = _version(), get_language()
+    cacheable = not get_messages(request)  # messages are shown once: never from the cache
+    # The page's entry comes in the round trip that reads the signed-in account.
+    user, found = request_user_and(
+        request, lambda user_id: [_page_key(user_id, version, language)] if cacheable else []
+    )
+    key = _page_key(user.pk, version, language)
+    cached = found.get(key)
     seen = (
         user.get_username(),
         user.is_staff,
         cart_count(request.session),
         request.get_full_path(),
     )
-    cacheable = not get_messages(request)  # messages are shown once: never from the cache
-    cached = cache_get(key) if cacheable else None
     if cached is not None and cached[1] == seen and cached[0] > time.time():
         pieces = cached[2]
     else:
@@ -196,6 +201,9 @@ def home_forget(*, user) -> None:
             [
                 key
                 for code, _name in settings.LANGUAGES
-                for key in (_personal_key(user.pk, version, code), _page_key(user, version, code))
+                for key in (
+                    _personal_key(user.pk, version, code),
+                    _page_key(user.pk, version, code),
+                )
             ]
         )

@@ -2,11 +2,16 @@
 account takes effect on the next request."""
 
 import pytest
+from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.core.cache import cache
 from django.db import transaction
+from django.test import RequestFactory
 from django.urls import reverse
 
-from accounts.backends import user_cache_key
+from accounts import backends
+from accounts.backends import request_user_and, user_cache_key
+from accounts.sessions import SessionStore
 
 PAGE = reverse("recommendations:how_it_works")  # shows the account's name, reads nothing else
 PRIVACY = reverse("recommendations:privacy")  # for signed-in learners only
@@ -72,3 +77,85 @@ def test_signed_in_pages_work_without_the_cache(signed_in, settings):
     response = signed_in.get(PRIVACY)
     assert response.status_code == 200
     assert "xiaoming" in response.content.decode()
+
+
+def _request(client):
+    """A request carrying ``client``'s session, through the authentication middleware."""
+    request = RequestFactory().get("/")
+    request.session = SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    AuthenticationMiddleware(lambda request: None).process_request(request)
+    return request
+
+
+def _entries(user_id):
+    return [f"page:{user_id}"]
+
+
+def test_request_user_and_reads_the_account_and_the_entries_in_one_round_trip(
+    signed_in, learner, monkeypatch, django_assert_num_queries
+):
+    signed_in.get(PAGE)  # the account is cached
+    cache.set(f"page:{learner.pk}", "the learner's page")
+    reads = []
+    monkeypatch.setattr(
+        backends,
+        "cache_get_many",
+        lambda keys: (
+            reads.append(keys) or {key: value for key, value in cache.get_many(keys).items()}
+        ),
+    )
+    monkeypatch.setattr(backends, "cache_get", lambda *args: pytest.fail("a second read"))
+    request = _request(signed_in)
+    request.session.load()  # the session's own read, not counted here
+    with django_assert_num_queries(0):
+        user, found = request_user_and(request, _entries)
+    assert user == learner and user.is_authenticated
+    assert found == {f"page:{learner.pk}": "the learner's page"}
+    assert reads == [[user_cache_key(learner.pk), f"page:{learner.pk}"]]
+
+
+def test_request_user_and_reads_an_uncached_account_from_the_database(
+    signed_in, learner, django_assert_num_queries
+):
+    cache.set(f"page:{learner.pk}", "the learner's page")
+    request = _request(signed_in)
+    request.session.load()
+    with django_assert_num_queries(1):
+        user, found = request_user_and(request, _entries)
+    assert user == learner
+    assert found == {f"page:{learner.pk}": "the learner's page"}
+    assert cache.get(user_cache_key(learner.pk)) == learner  # and cached for the next request
+
+
+def test_request_user_and_reads_the_entries_of_whom_the_session_authenticates(signed_in, learner):
+    request = _request(signed_in)
+    learner.set_password("another-long-passphrase")
+    learner.save()  # the session's password hash no longer matches
+    cache.set_many({f"page:{learner.pk}": "the learner's page", "page:None": "everyone's page"})
+    user, found = request_user_and(request, _entries)
+    assert not user.is_authenticated
+    assert found == {"page:None": "everyone's page"}
+
+
+def test_request_user_and_for_a_signed_out_visitor(db):
+    request = RequestFactory().get("/")
+    request.session = SessionStore()
+    AuthenticationMiddleware(lambda request: None).process_request(request)
+    cache.set("page:None", "everyone's page")
+    user, found = request_user_and(request, _entries)
+    assert not user.is_authenticated
+    assert found == {"page:None": "everyone's page"}
+
+
+def test_request_user_and_without_the_cache(signed_in, learner, settings):
+    request = _request(signed_in)
+    request.session.load()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    user, found = request_user_and(request, _entries)
+    assert user == learner
+    assert found == {}

@@ -4,6 +4,7 @@ import re
 import time
 from datetime import timedelta
 
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -114,6 +115,29 @@ def test_a_warm_home_page_reads_nothing_from_the_database(
     with django_assert_num_queries(0):
         page = signed_in.get(HOME).content.decode()
     assert "xiaoming" in page and "为你推荐" in page
+
+
+def test_a_warm_home_page_costs_two_cache_round_trips(signed_in, learner, monkeypatch):
+    make_catalog(2)
+    signed_in.get(HOME)
+    backend, calls, depth = type(caches["default"]), [], [0]
+
+    def counted(name, original):
+        def method(self, *args, **kwargs):
+            if not depth[0]:  # not a call made by another method of the backend
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return method
+
+    for name in ("get", "get_many", "set", "set_many", "add", "delete", "delete_many", "has_key"):
+        monkeypatch.setattr(backend, name, counted(name, getattr(backend, name)))
+    assert "xiaoming" in signed_in.get(HOME).content.decode()
+    assert calls == ["get", "get_many"]  # the session; the account with the page
 
 
 def test_every_browser_gets_its_own_working_csrf_token_from_the_cached_page(learner, monkeypatch):
