@@ -24,8 +24,29 @@ class SessionStore(cached_db.SessionStore):
         except CACHE_ERRORS:
             logger.warning("Cache unavailable reading a session", exc_info=True)
             data = None
-        if data is not None:
-            return data
+        return data if data is not None else self._load_from_db()
+
+    def load_with(self, keys: list[str]) -> dict:
+        """Load the session and read ``keys`` from its cache in the same round trip (for a page
+        that needs both on every request); the values found, by key."""
+        if hasattr(self, "_session_cache") or self.session_key is None:
+            self._get_session()  # loaded already, or nothing to load
+            return self._get_many(keys)
+        found = self._get_many([self.cache_key, *keys])
+        data = found.pop(self.cache_key, None)
+        self._session_cache = data if data is not None else self._load_from_db()
+        self.accessed = True
+        return found
+
+    def _get_many(self, keys: list[str]) -> dict:
+        try:
+            return self._cache.get_many(keys)
+        except CACHE_ERRORS:
+            logger.warning("Cache unavailable reading a session", exc_info=True)
+            return {}
+
+    def _load_from_db(self) -> dict:
+        """The session from the database, put back in the cache; {} if there is none."""
         stored = self._get_session_from_db()
         if not stored:
             return {}

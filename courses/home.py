@@ -18,9 +18,10 @@ The whole page around them (header, footer) is cached too, one entry per learner
 signed-out visitors) and language, until the first of its sections goes stale or ``home_forget``
 drops it. The entry remembers what of the request it was rendered for (the account's name and
 staff flag, the number of items in the cart, the path), and a request that differs, or that has
-messages to show, renders the page again. A warm home page costs two cache round trips, the
-session's and one for the signed-in account with the page (``accounts.backends``), and no
-database query.
+messages to show, renders the page again. A warm home page costs one cache round trip for the
+session, the signed-in account and the page together (``accounts.backends.request_user_and``;
+two when the browser does not hold the account hint cookie the home page sets), and no database
+query.
 
 Keys carry the active model version, so promoting a new model retires every cached list at once.
 Cache faults are logged and the page is rendered directly (``recommendations.services.cache``).
@@ -166,7 +167,7 @@ def home_page(request) -> bytes:
     learner, language, cart and path and is still fresh, else rendered (and cached)."""
     version, language = _version(), get_language()
     cacheable = not get_messages(request)  # messages are shown once: never from the cache
-    # The page's entry comes in the round trip that reads the signed-in account.
+    # The page's entry comes in the round trip that reads the session and the account.
     user, found = request_user_and(
         request, lambda user_id: [_page_key(user_id, version, language)] if cacheable else []
     )

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.backends import account_hint_keep
 from courses import cart, selectors
 from courses.commerce import (
     course_enroll_free,
@@ -65,7 +66,9 @@ def _with_instructors(*lists):
 
 
 def home(request):
-    return HttpResponse(home_page(request))
+    response = HttpResponse(home_page(request))
+    account_hint_keep(request, response)  # the next home page reads ahead for this account
+    return response
 
 
 def browse(request):

@@ -4,17 +4,19 @@ import re
 import time
 from datetime import timedelta
 
+import pytest
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.backends import ACCOUNT_HINT_COOKIE
 from courses.commerce import lesson_progress_record
 from courses.home import SHARED_SECONDS
 from recommendations.models import LearnerProfile
 from recommendations.services.profiles import interests_declare
 from tests.commerce.factories import EnrollmentFactory
-from tests.factories import LiveSessionFactory, TagFactory
+from tests.factories import LiveSessionFactory, TagFactory, UserFactory
 from tests.web.conftest import make_catalog, make_course
 
 HOME = reverse("courses:home")
@@ -117,9 +119,9 @@ def test_a_warm_home_page_reads_nothing_from_the_database(
     assert "xiaoming" in page and "为你推荐" in page
 
 
-def test_a_warm_home_page_costs_two_cache_round_trips(signed_in, learner, monkeypatch):
-    make_catalog(2)
-    signed_in.get(HOME)
+@pytest.fixture
+def cache_calls(monkeypatch):
+    """The names of the cache backend's methods called from outside it, in order."""
     backend, calls, depth = type(caches["default"]), [], [0]
 
     def counted(name, original):
@@ -136,8 +138,70 @@ def test_a_warm_home_page_costs_two_cache_round_trips(signed_in, learner, monkey
 
     for name in ("get", "get_many", "set", "set_many", "add", "delete", "delete_many", "has_key"):
         monkeypatch.setattr(backend, name, counted(name, getattr(backend, name)))
+    return calls
+
+
+def test_a_warm_home_page_costs_one_cache_round_trip(signed_in, learner, cache_calls):
+    make_catalog(2)
+    signed_in.get(HOME)  # renders the page, and the browser keeps the account hint
+    assert signed_in.cookies[ACCOUNT_HINT_COOKIE].value == str(learner.pk)
+    cache_calls.clear()
     assert "xiaoming" in signed_in.get(HOME).content.decode()
-    assert calls == ["get", "get_many"]  # the session; the account with the page
+    assert cache_calls == ["get_many"]  # the session, the account and the page
+
+
+def test_without_the_account_hint_a_warm_home_page_costs_two(signed_in, learner, cache_calls):
+    make_catalog(2)
+    signed_in.get(HOME)
+    del signed_in.cookies[ACCOUNT_HINT_COOKIE]
+    cache_calls.clear()
+    assert "xiaoming" in signed_in.get(HOME).content.decode()
+    assert cache_calls[:2] == ["get", "get_many"]  # the session; the account with the page
+
+
+def test_signing_out_drops_the_account_hint(signed_in, learner):
+    make_catalog(2)
+    signed_in.get(HOME)
+    signed_in.post(reverse("accounts:logout"))
+    signed_in.get(HOME)
+    assert signed_in.cookies[ACCOUNT_HINT_COOKIE].value == ""
+    assert signed_in.cookies[ACCOUNT_HINT_COOKIE]["max-age"] == 0
+
+
+def test_a_hint_naming_another_account_reads_ones_own_page(signed_in, learner):
+    make_catalog(2)
+    other = Client()
+    other.force_login(UserFactory(username="xiaohong"))
+    other.get(HOME)  # xiaohong's page is cached
+    signed_in.cookies[ACCOUNT_HINT_COOKIE] = str(other.session["_auth_user_id"])
+    page = signed_in.get(HOME).content.decode()
+    assert "xiaoming" in page and "xiaohong" not in page
+
+
+@pytest.mark.parametrize("hint", ["", "abc", "-1", "1.5", "9" * 40])
+def test_a_hint_that_is_no_account_id_is_left_aside(signed_in, learner, hint):
+    make_catalog(2)
+    signed_in.cookies[ACCOUNT_HINT_COOKIE] = hint
+    assert "xiaoming" in signed_in.get(HOME).content.decode()
+    assert signed_in.cookies[ACCOUNT_HINT_COOKIE].value == str(learner.pk)
+
+
+def test_a_hint_without_a_signed_in_session_shows_the_signed_out_page(client, learner):
+    make_catalog(2)
+    signed_in = Client()
+    signed_in.force_login(learner)
+    signed_in.get(HOME)  # xiaoming's page is cached
+    client.cookies[ACCOUNT_HINT_COOKIE] = str(learner.pk)
+    page = client.get(HOME).content.decode()
+    assert "xiaoming" not in page and "热门推荐（未个性化）" in page
+
+
+def test_a_hinted_home_page_with_the_session_gone_from_the_cache(signed_in, learner):
+    make_catalog(2)
+    signed_in.get(HOME)
+    caches["default"].delete(signed_in.session.cache_key)  # evicted: the database has it
+    assert "xiaoming" in signed_in.get(HOME).content.decode()
+    assert caches["default"].get(signed_in.session.cache_key) is not None  # and back
 
 
 def test_every_browser_gets_its_own_working_csrf_token_from_the_cached_page(learner, monkeypatch):
@@ -194,3 +258,17 @@ def test_the_cached_page_is_rendered_again_once_its_sections_are_stale(client, d
     later = time.time() + SHARED_SECONDS + 1
     monkeypatch.setattr("courses.home.time.time", lambda: later)
     assert "刚刚开播的直播课" in client.get(HOME).content.decode()
+
+
+def test_a_hinted_home_page_without_the_cache(signed_in, learner, settings):
+    make_catalog(2)
+    signed_in.get(HOME)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    response = signed_in.get(HOME)
+    assert response.status_code == 200
+    assert "xiaoming" in response.content.decode()
