@@ -55,6 +55,21 @@ def fresh_caches():
 
 
 @pytest.fixture
+def cache_away(settings):
+    """Call it to point the cache at a port where nothing listens, as when Redis is down."""
+
+    def away():
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+            }
+        }
+
+    return away
+
+
+@pytest.fixture
 def postgres(db):
     """Marks a test that needs PostgreSQL (row locks, real concurrency)."""
     if connection.vendor != "postgresql":

@@ -67,13 +67,8 @@ def test_an_account_read_by_another_request_during_the_change_is_dropped_at_comm
     assert "xiaohong" in signed_in.get(PAGE).content.decode()
 
 
-def test_signed_in_pages_work_without_the_cache(signed_in, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-        }
-    }
+def test_signed_in_pages_work_without_the_cache(signed_in, cache_away):
+    cache_away()
     response = signed_in.get(PRIVACY)
     assert response.status_code == 200
     assert "xiaoming" in response.content.decode()
@@ -147,15 +142,10 @@ def test_request_user_and_for_a_signed_out_visitor(db):
     assert found == {"page:None": "everyone's page"}
 
 
-def test_request_user_and_without_the_cache(signed_in, learner, settings):
+def test_request_user_and_without_the_cache(signed_in, learner, cache_away):
     request = _request(signed_in)
     request.session.load()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-        }
-    }
+    cache_away()
     user, found = request_user_and(request, _entries)
     assert user == learner
     assert found == {}

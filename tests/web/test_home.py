@@ -260,15 +260,10 @@ def test_the_cached_page_is_rendered_again_once_its_sections_are_stale(client, d
     assert "刚刚开播的直播课" in client.get(HOME).content.decode()
 
 
-def test_a_hinted_home_page_without_the_cache(signed_in, learner, settings):
+def test_a_hinted_home_page_without_the_cache(signed_in, learner, cache_away):
     make_catalog(2)
     signed_in.get(HOME)
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-        }
-    }
+    cache_away()
     response = signed_in.get(HOME)
     assert response.status_code == 200
     assert "xiaoming" in response.content.decode()
