@@ -7,10 +7,13 @@ installs it). Each test saves screenshots to ``var/screenshots/``.
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 
 from tests.conftest import IN_CI
 
@@ -54,10 +57,49 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class RequestsInFlight:
+    """Counts the live server's requests in flight, by Django's request signals.
+
+    The pages send events every few seconds and as they close; the tables are emptied after
+    each test, and a request still writing then deadlocks that. ``wait_idle`` returns once no
+    request has run for a moment."""
+
+    def __init__(self):
+        self.changed = threading.Condition()
+        self.running = 0
+        self.last = time.monotonic()
+        request_started.connect(self.started, dispatch_uid=id(self))
+        request_finished.connect(self.finished, dispatch_uid=id(self))
+
+    def started(self, **kwargs):
+        with self.changed:
+            self.running += 1
+            self.last = time.monotonic()
+
+    def finished(self, **kwargs):
+        with self.changed:
+            self.running -= 1
+            self.last = time.monotonic()
+            self.changed.notify_all()
+
+    def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while time.monotonic() < deadline:
+                if self.running <= 0 and time.monotonic() - self.last >= quiet:
+                    return
+                self.changed.wait(0.05)
+
+    def close(self) -> None:
+        request_started.disconnect(dispatch_uid=id(self))
+        request_finished.disconnect(dispatch_uid=id(self))
+
+
 @pytest.fixture
 def page(browser, live_server, transactional_db):
     """A fresh Chinese-speaking desktop browser tab on the live server."""
     cache.clear()
+    requests = RequestsInFlight()
     context = browser.new_context(
         viewport=DESKTOP, locale="zh-CN", base_url=live_server.url, timezone_id="Asia/Shanghai"
     )
@@ -65,6 +107,8 @@ def page(browser, live_server, transactional_db):
     page = context.new_page()
     yield page
     context.close()
+    requests.wait_idle()  # the last events, sent as the page closed, are stored
+    requests.close()
     cache.clear()
 
 
