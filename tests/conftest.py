@@ -42,8 +42,9 @@ def english_messages():
 def fresh_caches():
     """Each test starts with nothing cached: database ids are reused between tests (rolled-back
     rows on SQLite, flushed tables), so anything remembered by id could be another test's.
-    This covers the cache (Redis in CI), loaded models, the catalog ids ingestion trusts and
-    the available items serving keeps."""
+    This covers the cache (Redis in CI), loaded models, the catalog ids ingestion trusts, the
+    available items serving keeps and the active model version the home page remembers."""
+    from courses import home
     from recommendations.services import events, serving
     from recommendations.training.artefacts import model_cache
 
@@ -52,6 +53,7 @@ def fresh_caches():
     model_cache.clear()
     events._KNOWN_OBJECTS.clear()
     serving._available.clear()
+    home._version_memo[:] = [0.0, 0.0]  # read again at the first home page
 
 
 @pytest.fixture
