@@ -46,7 +46,7 @@ browser:
 
 test: setup-dev browser
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL-$(TEST_REDIS_URL)} \
-		$(BIN)/pytest $(PYTEST_ARGS)
+		$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from recommendations.services.cache import (
+from config.cache import (
     cache_delete_many,
     cache_get,
     cache_get_many,

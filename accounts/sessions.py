@@ -12,7 +12,7 @@ import logging
 
 from django.contrib.sessions.backends import cached_db
 
-from recommendations.services.cache import CACHE_ERRORS
+from config.cache import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 

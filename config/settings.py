@@ -49,10 +49,16 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Domain apps, each depending only on those above it.
     "accounts",
     "courses",
+    "commerce",
     "recommendations",
+    "privacy",
+    # The doors: server-rendered pages and the REST API; and the demo data.
+    "web",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -83,7 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "courses.context_processors.cart_summary",
+                "web.context_processors.cart_summary",
             ],
         },
     },
@@ -131,9 +137,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "courses:home"
-LOGOUT_REDIRECT_URL = "courses:home"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -237,7 +243,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "LiveStatusEnum": "courses.models.LiveSession.Status",
-        "OrderStatusEnum": "courses.models.Order.Status",
+        "OrderStatusEnum": "commerce.models.Order.Status",
         "EventTypeEnum": "recommendations.models.Event.Type",
         "OrderItemTypeEnum": ["course", "product"],
     },
@@ -356,12 +362,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3600},
     },
     "courses-live-reminders": {
-        "task": "courses.tasks.live_reminders_send_due",
+        "task": "commerce.tasks.live_reminders_send_due",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
     "courses-orders-cancel-expired": {
-        "task": "courses.tasks.orders_cancel_expired",
+        "task": "commerce.tasks.orders_cancel_expired",
         "schedule": 300.0,
         "options": {"expires": 290},
     },

@@ -12,9 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("api.urls")),
-    path("accounts/", include("accounts.urls")),
-    path("", include("recommendations.urls")),
-    path("", include("courses.urls")),
+    path("", include("web.urls")),
 ]
 
 if settings.DEBUG:

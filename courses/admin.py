@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from courses import selectors, services
-from courses.generations import catalog_changed, item_types_of
 from courses.models import (
     Category,
     Chapter,
@@ -122,19 +121,15 @@ class InstructorScopedAdmin(_OwnedRows, admin.ModelAdmin):
     def get_list_filter(self, request):
         return self._without_owner(request, super().get_list_filter(request))
 
+    # Writes go through the catalog's services, like every other door's.
     def save_model(self, request, obj, form, change):
-        if not change and self._hides_owner(request):
-            setattr(obj, self.owner_field, selectors.instructor_for(request.user))
-        super().save_model(request, obj, form, change)
-        catalog_changed(*item_types_of(self.model))  # cached cards show the change at once
+        services.catalog_item_save(user=request.user, item=obj, is_new=not change)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        catalog_changed(*item_types_of(self.model))
+        services.catalog_items_delete(user=request.user, items=[obj])
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        catalog_changed(*item_types_of(self.model))
+        services.catalog_items_delete(user=request.user, items=queryset)
 
     def apply_to_selected(self, request, queryset, service, *, done, message):
         """Run ``service`` on each selected row (only the user's own: the changelist's queryset
@@ -470,11 +465,6 @@ class InstructorAdmin(InstructorScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # An instructor edits their profile, never which account it belongs to.
         return [] if request.user.is_superuser else ["user"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.instructor_grant_admin_access(instructor=obj)
 
 
 @admin.register(Category)

@@ -12,12 +12,12 @@ stored under an older one can never match again. With the cache away there is no
 nothing cached is trusted.
 """
 
-import uuid
+from functools import partial
 
 from django.db import transaction
 
+from config.cache import cache_token, cache_token_renew
 from courses.models import Course, Instructor, LiveSession, Product, ShortVideo
-from recommendations.services.cache import cache_add, cache_get_many, cache_set_many
 
 ITEM_TYPE_OF_MODEL = {
     Course: "course",
@@ -48,18 +48,10 @@ def catalog_changed(*item_types: str) -> None:
     if not keys:
         return
 
-    def bump() -> None:
-        cache_set_many({key: uuid.uuid4().hex for key in keys}, None)
-
-    transaction.on_commit(bump)
+    transaction.on_commit(partial(cache_token_renew, *keys))
 
 
 def generation_from(cached: dict, item_type: str) -> str | None:
     """The generation of ``item_type`` from a ``cache_get_many`` answer that asked for its key,
     starting a new one if there is none; None when the cache is away."""
-    key = generation_key(item_type)
-    token = cached.get(key)
-    if token is None:
-        cache_add(key, uuid.uuid4().hex, None)
-        token = cache_get_many([key]).get(key)
-    return token
+    return cache_token(cached, generation_key(item_type))

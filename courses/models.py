@@ -3,7 +3,10 @@ with their product shelf, short videos and products.
 
 Every row an instructor owns is reachable through ``owner_path`` on its model, and every
 "may this user see or change it" question goes through ``<Model>.objects.owned_by(user)``
-(see ``courses.selectors``), which the admin, the pages and the API all use.
+(see ``courses.selectors``), which the admin, the pages and the API all use. What learners may
+see (published, visible, on sale) is a method of each model's queryset, defined once.
+
+Orders, enrollments, progress and reservations are in ``commerce``.
 """
 
 from decimal import Decimal
@@ -37,6 +40,51 @@ class OwnedQuerySet(models.QuerySet):
             return self.all()
         path = self.model.owner_path
         return self.filter(**{f"{path}__user" if path else "user": user})
+
+
+# What learners may see is defined once per model, here; every page, the API, the cart, the
+# orders and the recommender ask these.
+
+
+class CourseQuerySet(OwnedQuerySet):
+    def published(self, at=None):
+        """Published courses whose publication time has come."""
+        return self.filter(status=Course.Status.PUBLISHED, published_at__lte=at or timezone.now())
+
+    def publishing_after(self, at):
+        """Courses set to be published at a time after ``at``."""
+        return self.filter(status=Course.Status.PUBLISHED, published_at__gt=at)
+
+
+class LiveSessionQuerySet(OwnedQuerySet):
+    def visible(self):
+        """Live sessions learners may open: scheduled, live or ended (for replays)."""
+        return self.exclude(status=LiveSession.Status.CANCELLED)
+
+    def open(self, at=None):
+        """Scheduled or live and not over: what may be reserved, watched and recommended."""
+        return self.filter(
+            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
+            scheduled_end__gt=at or timezone.now(),
+        )
+
+
+class ShortVideoQuerySet(OwnedQuerySet):
+    def published(self, at=None):
+        return self.filter(is_published=True, published_at__lte=at or timezone.now())
+
+    def publishing_after(self, at):
+        return self.filter(is_published=True, published_at__gt=at)
+
+
+class ProductQuerySet(OwnedQuerySet):
+    def on_sale(self):
+        """Products on sale, also when sold out (they show as sold out)."""
+        return self.filter(is_active=True)
+
+    def purchasable(self):
+        """On sale and in stock."""
+        return self.filter(is_active=True, stock__gt=0)
 
 
 def check_course_is_instructors(row) -> None:
@@ -175,7 +223,7 @@ class Course(TimeStamped):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     owner_path = "instructor"
-    objects = OwnedQuerySet.as_manager()
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("course")
@@ -287,7 +335,7 @@ class Product(TimeStamped):
     is_active = models.BooleanField(_("on sale"), default=True)
 
     owner_path = "instructor"
-    objects = OwnedQuerySet.as_manager()
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("product")
@@ -360,7 +408,7 @@ class LiveSession(TimeStamped):
     )
 
     owner_path = "instructor"
-    objects = OwnedQuerySet.as_manager()
+    objects = LiveSessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("live session")
@@ -503,7 +551,7 @@ class ShortVideo(TimeStamped):
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
 
     owner_path = "instructor"
-    objects = OwnedQuerySet.as_manager()
+    objects = ShortVideoQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("short video")
@@ -524,6 +572,3 @@ class ShortVideo(TimeStamped):
 
     def clean(self):
         check_course_is_instructors(self)
-
-
-from courses.commerce_models import *  # noqa: E402,F403

@@ -9,21 +9,19 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from courses.commerce import price_in_force
 from courses.models import (
     Category,
     Chapter,
     Course,
-    Enrollment,
     Instructor,
     Lesson,
-    LiveReservation,
     LiveSession,
     LiveShelfItem,
     Product,
     ShortVideo,
     Tag,
 )
+from courses.pricing import shelf_price
 
 
 def instructor_for(user) -> Instructor | None:
@@ -38,7 +36,7 @@ def instructor_for(user) -> Instructor | None:
 
 def course_list_published() -> QuerySet[Course]:
     return (
-        Course.objects.filter(status=Course.Status.PUBLISHED, published_at__lte=timezone.now())
+        Course.objects.published()
         .select_related("instructor", "category")
         .order_by("-published_at", "-id")
     )
@@ -65,10 +63,6 @@ CATALOG_TYPES = ("course", "live", "video", "product")
 PRICE_FILTERS = ("free", "paid")
 
 
-def _published_courses() -> QuerySet[Course]:
-    return Course.objects.filter(status=Course.Status.PUBLISHED, published_at__lte=timezone.now())
-
-
 def catalog_search(
     *,
     item_type: str = "course",
@@ -86,15 +80,15 @@ def catalog_search(
     """
     now = timezone.now()
     if item_type == "live":
-        items = LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED).filter(
+        items = LiveSession.objects.visible().filter(
             Q(scheduled_end__gt=now) | (Q(status=LiveSession.Status.ENDED) & ~Q(replay_url=""))
         )
     elif item_type == "video":
-        items = ShortVideo.objects.filter(is_published=True, published_at__lte=now)
+        items = ShortVideo.objects.published(now)
     elif item_type == "product":
-        items = Product.objects.filter(is_active=True)
+        items = Product.objects.on_sale()
     else:
-        items = _published_courses()
+        items = Course.objects.published()
         if category:
             items = items.filter(Q(category__slug=category) | Q(category__parent__slug=category))
         if level:
@@ -130,7 +124,7 @@ def course_page(*, slug: str) -> Course:
     )
     try:
         return (
-            _published_courses()
+            Course.objects.published()
             .select_related("instructor", "category", "category__parent")
             .prefetch_related("tags", Prefetch("chapters", queryset=chapters))
             .get(slug=slug)
@@ -144,7 +138,7 @@ def products_for_course(*, course: Course, limit: int = 6):
     videos, on sale. One query."""
 
     return list(
-        Product.objects.filter(is_active=True)
+        Product.objects.on_sale()
         .filter(Q(live_sessions__course=course) | Q(short_videos__course=course))
         .select_related("instructor")
         .distinct()
@@ -157,7 +151,7 @@ def lesson_for_player(*, lesson_id: int):
 
     try:
         return (
-            Lesson.objects.filter(course__in=_published_courses())
+            Lesson.objects.filter(course__in=Course.objects.published())
             .select_related("course", "course__instructor", "chapter")
             .prefetch_related(
                 Prefetch(
@@ -169,56 +163,6 @@ def lesson_for_player(*, lesson_id: int):
         )
     except Lesson.DoesNotExist:
         raise Http404("No such lesson.") from None
-
-
-def lesson_access_for(*, user, lesson) -> bool:
-    """Whether ``user`` may watch ``lesson``: free previews for everyone, the rest for enrolled
-    learners."""
-
-    if lesson.is_free_preview:
-        return True
-    if not user.is_authenticated:
-        return False
-    return Enrollment.objects.filter(user=user, course_id=lesson.course_id).exists()
-
-
-def course_owned_by(*, user, course: Course) -> bool:
-    """Whether the learner is enrolled in ``course`` (bought or free)."""
-
-    if not user.is_authenticated:
-        return False
-    return Enrollment.objects.filter(user=user, course=course).exists()
-
-
-def live_page(*, slug: str):
-    """A live session (not cancelled) with its instructor, course and product shelf."""
-
-    try:
-        return (
-            LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED)
-            .select_related("instructor", "course")
-            .prefetch_related(
-                "tags",
-                Prefetch(
-                    "shelf_items",
-                    queryset=LiveShelfItem.objects.select_related("product").order_by(
-                        "-is_pinned", "position", "id"
-                    ),
-                ),
-            )
-            .get(slug=slug)
-        )
-    except LiveSession.DoesNotExist:
-        raise Http404("No such live session.") from None
-
-
-def live_reserved_by(*, user, live_session) -> bool:
-
-    if not user.is_authenticated:
-        return False
-    return LiveReservation.objects.filter(
-        user=user, live_session=live_session, cancelled_at__isnull=True
-    ).exists()
 
 
 def live_now_and_upcoming(*, limit: int = 8) -> tuple[list, list]:
@@ -240,11 +184,9 @@ def short_video_feed(*, limit: int = 20, start_slug: str = "") -> list:
     instructor, linked course and linked products. Three queries."""
 
     videos = (
-        ShortVideo.objects.filter(is_published=True, published_at__lte=timezone.now())
+        ShortVideo.objects.published()
         .select_related("instructor", "course")
-        .prefetch_related(
-            Prefetch("products", queryset=Product.objects.filter(is_active=True).order_by("id"))
-        )
+        .prefetch_related(Prefetch("products", queryset=Product.objects.on_sale().order_by("id")))
         .order_by("-published_at", "-id")
     )
     feed = list(videos[:limit])
@@ -260,7 +202,7 @@ def product_page(*, slug: str):
 
     try:
         return (
-            Product.objects.filter(is_active=True)
+            Product.objects.on_sale()
             .select_related("instructor")
             .prefetch_related("tags")
             .get(slug=slug)
@@ -277,28 +219,19 @@ def instructor_page(*, slug: str) -> tuple[Instructor, list, list, list]:
         instructor = Instructor.objects.get(slug=slug)
     except Instructor.DoesNotExist:
         raise Http404("No such instructor.") from None
-    courses = list(_published_courses().filter(instructor=instructor).select_related("instructor"))
+    courses = list(
+        Course.objects.published().filter(instructor=instructor).select_related("instructor")
+    )
     products = list(
-        Product.objects.filter(instructor=instructor, is_active=True).select_related("instructor")
+        Product.objects.on_sale().filter(instructor=instructor).select_related("instructor")
     )
     lives = list(
-        LiveSession.objects.filter(
-            instructor=instructor,
-            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
-            scheduled_end__gt=timezone.now(),
-        )
+        LiveSession.objects.open()
+        .filter(instructor=instructor)
         .select_related("instructor")
         .order_by("scheduled_start")
     )
     return instructor, courses, products, lives
-
-
-def cart_items(*, course_ids, product_ids) -> tuple[list[Course], list]:
-    """The courses and products of a cart, in one query each (missing ones left out)."""
-
-    courses = list(Course.objects.filter(pk__in=list(course_ids)).select_related("instructor"))
-    products = list(Product.objects.filter(pk__in=list(product_ids)).select_related("instructor"))
-    return courses, products
 
 
 def tags_for_onboarding() -> list:
@@ -309,9 +242,7 @@ def tags_for_onboarding() -> list:
 
 def live_session_get(*, live_id: int) -> LiveSession | None:
     """A live session that is not cancelled, by id (None when there is none)."""
-    return (
-        LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED).filter(pk=live_id).first()
-    )
+    return LiveSession.objects.visible().filter(pk=live_id).first()
 
 
 # Reads for the public catalog (the REST API's lists and details) ------------------------------
@@ -322,45 +253,10 @@ def course_list_for_catalog() -> QuerySet[Course]:
     return course_list_published().prefetch_related("tags")
 
 
-@dataclass(frozen=True)
-class CourseDetail:
-    """A published course with its syllabus, and which lessons this user may play."""
-
-    course: Course
-    enrolled: bool
-    playable_lesson_ids: frozenset[int]
-
-
-def course_detail_for(*, user, course_id) -> CourseDetail:
-    """The published course with chapters and lessons in order; 404 for any other id.
-
-    A lesson's video may be played by learners enrolled in the course, and by everyone for free
-    previews.
-    """
-    lessons = Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
-    chapters = Prefetch(
-        "chapters", queryset=Chapter.objects.order_by("position", "id").prefetch_related(lessons)
-    )
-    try:
-        course = course_list_for_catalog().prefetch_related(chapters).get(pk=course_id)
-    except Course.DoesNotExist:
-        raise Http404("No such course.") from None
-    enrolled = (
-        user.is_authenticated and Enrollment.objects.filter(user=user, course=course).exists()
-    )
-    playable = frozenset(
-        lesson.pk
-        for chapter in course.chapters.all()
-        for lesson in chapter.lessons.all()
-        if enrolled or lesson.is_free_preview
-    )
-    return CourseDetail(course=course, enrolled=enrolled, playable_lesson_ids=playable)
-
-
 def live_session_list_visible() -> QuerySet[LiveSession]:
     """Live sessions learners may see: scheduled, live and ended (for replays), not cancelled."""
     return (
-        LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED)
+        LiveSession.objects.visible()
         .select_related("instructor", "course")
         .prefetch_related("tags")
         .order_by("-scheduled_start", "-id")
@@ -382,39 +278,39 @@ class LiveSessionDetail:
     shelf: list[ShelfOffer]
 
 
-def live_session_detail(*, live_session_id, at: datetime | None = None) -> LiveSessionDetail:
-    """A visible live session and its current shelf (products on sale, pinned first, then by
-    position), each at ``price_in_force`` bought from this session: the flash price inside its
-    window, the product's price outside it. 404 for cancelled sessions and unknown ids."""
+def live_session_detail(
+    *, live_session_id: int | None = None, slug: str = "", at: datetime | None = None
+) -> LiveSessionDetail:
+    """A visible live session (by id or slug) and its current shelf: products on sale, pinned
+    first, then by position, each at the price in force bought from this session (the flash
+    price inside its window, the product's price outside it). 404 for cancelled sessions and
+    unknown ids. The live page and the API both show this shelf. Two queries."""
     at = at or timezone.now()
+    lookup = {"pk": live_session_id} if live_session_id is not None else {"slug": slug}
     try:
-        live = live_session_list_visible().get(pk=live_session_id)
+        live = live_session_list_visible().get(**lookup)
     except LiveSession.DoesNotExist:
         raise Http404("No such live session.") from None
     items = (
-        LiveShelfItem.objects.filter(live_session=live, product__is_active=True)
+        LiveShelfItem.objects.filter(live_session=live, product__in=Product.objects.on_sale())
         .select_related("product")
         .order_by("-is_pinned", "position", "id")
     )
-    shelf = [
-        ShelfOffer(
-            item=item,
-            price=price_in_force(product=item.product, live_session=live, at=at),
-            is_flash_price=item.flash_active(at),
-        )
-        for item in items
-    ]
+    shelf = []
+    for item in items:
+        price, is_flash = shelf_price(item=item, live_session=live, at=at)
+        shelf.append(ShelfOffer(item=item, price=price, is_flash_price=is_flash))
     return LiveSessionDetail(live_session=live, shelf=shelf)
 
 
 def short_video_list_published() -> QuerySet[ShortVideo]:
     """Published short videos with their instructor, linked course, products on sale and tags."""
     return (
-        ShortVideo.objects.filter(is_published=True, published_at__lte=timezone.now())
+        ShortVideo.objects.published()
         .select_related("instructor", "course")
         .prefetch_related(
             "tags",
-            Prefetch("products", queryset=Product.objects.filter(is_active=True).order_by("id")),
+            Prefetch("products", queryset=Product.objects.on_sale().order_by("id")),
         )
         .order_by("-published_at", "-id")
     )
@@ -423,7 +319,7 @@ def short_video_list_published() -> QuerySet[ShortVideo]:
 def product_list_on_sale() -> QuerySet[Product]:
     """Products on sale (also when out of stock: they show as sold out), newest first."""
     return (
-        Product.objects.filter(is_active=True)
+        Product.objects.on_sale()
         .select_related("instructor")
         .prefetch_related("tags")
         .order_by("-created_at", "-id")

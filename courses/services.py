@@ -1,11 +1,14 @@
-"""Writes to the catalog. Views, admin actions and commands call these; nothing else writes."""
+"""Writes to the catalog. The admin (edits, deletions, actions), commands and the demo call these;
+nothing else writes. Each write changes the catalog generation of what it touched once it
+commits, so cached cards and lists show it at once (``courses.generations``)."""
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from courses.generations import catalog_changed
+from courses.generations import catalog_changed, item_types_of
 from courses.models import Course, Instructor, LiveSession, Product
 
 INSTRUCTORS_GROUP = "Instructors"
@@ -96,3 +99,54 @@ def instructor_grant_admin_access(*, instructor: Instructor) -> Instructor:
     group, _ = Group.objects.get_or_create(name=INSTRUCTORS_GROUP)
     user.groups.add(group)
     return instructor
+
+
+def _owner_field(model) -> str | None:
+    path = getattr(model, "owner_path", None)
+    return path if path and "__" not in path else None
+
+
+def _may_change(user, item) -> bool:
+    return type(item).objects.owned_by(user).filter(pk=item.pk).exists()
+
+
+@transaction.atomic
+def catalog_item_save(*, user, item, is_new: bool):
+    """Save a catalog row (a course, chapter, lesson, live session, shelf item, short video,
+    product or instructor profile) that ``user`` edited, after validation by the caller's form.
+
+    A new row of an instructor belongs to the instructor who adds it (staff may choose);
+    changing a row needs ownership (``owned_by``). A new instructor profile gets admin access.
+    """
+    owner_field = _owner_field(type(item))
+    if is_new and owner_field and not user.is_superuser:
+        setattr(item, owner_field, user.instructor)
+    if not is_new and hasattr(type(item), "owner_path") and not _may_change(user, item):
+        raise PermissionDenied("Not yours to change.")
+    item.save()
+    if is_new and isinstance(item, Instructor):
+        instructor_grant_admin_access(instructor=item)
+    catalog_changed(*item_types_of(type(item)))
+    return item
+
+
+@transaction.atomic
+def catalog_items_delete(*, user, items) -> int:
+    """Delete catalog rows ``user`` owns (a queryset or a list of rows of one model); returns how
+    many rows were asked for. Rows of others are refused as a whole."""
+    rows = list(items)
+    if not rows:
+        return 0
+    model = type(rows[0])
+    if hasattr(model, "owner_path"):
+        owned = set(
+            model.objects.owned_by(user)
+            .filter(pk__in=[r.pk for r in rows])
+            .values_list("pk", flat=True)
+        )
+        if len(owned) != len({r.pk for r in rows}):
+            raise PermissionDenied("Not yours to delete.")
+    for row in rows:
+        row.delete()
+    catalog_changed(*item_types_of(model))
+    return len(rows)

@@ -44,9 +44,9 @@ def fresh_caches():
     rows on SQLite, flushed tables), so anything remembered by id could be another test's.
     This covers the cache (Redis in CI), loaded models, the catalog ids ingestion trusts, the
     available items serving keeps and the active model version the home page remembers."""
-    from courses import home
     from recommendations.services import events, serving
     from recommendations.training.artefacts import model_cache
+    from web import home
 
     with contextlib.suppress(Exception):  # a test may point the cache at a dead server
         cache.clear()

@@ -9,10 +9,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from courses.demo.behaviour import build_behaviour, simulate
-from courses.demo.catalog import build_catalog
-from courses.demo.vocabulary import TOPICS
-from courses.models import Course, Enrollment, LessonProgress
+from commerce.models import Enrollment, LessonProgress
+from courses.models import Course
+from demo.behaviour import build_behaviour, simulate
+from demo.catalog import build_catalog
+from demo.vocabulary import TOPICS
 from recommendations.engine import ALS, Popularity
 from recommendations.engine.evaluation import evaluate
 from recommendations.models import Event, InterestTag

@@ -10,8 +10,6 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max
 
-from courses.demo.catalog import build_catalog, delete_demo_data
-from courses.demo.vocabulary import ALL_TAGS, TOPICS, topic_for_tag
 from courses.models import (
     Category,
     Chapter,
@@ -25,6 +23,8 @@ from courses.models import (
     Tag,
 )
 from courses.services import INSTRUCTORS_GROUP
+from demo.catalog import build_catalog, delete_demo_data
+from demo.vocabulary import ALL_TAGS, TOPICS, topic_for_tag
 from tests.factories import UserFactory
 
 SCALE = 0.05

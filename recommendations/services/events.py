@@ -20,6 +20,7 @@ from numbers import Real
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.versions import learner_changed
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
 from recommendations.models import Event
 
@@ -235,6 +236,10 @@ def event_ingest_batch(
             result.duplicates.append(index)
     result.duplicates.sort()
     result.rejected.sort(key=lambda r: r.index)
+    if user is not None and any(
+        parsed_row["event_type"] == Event.Type.NOT_INTERESTED for _, parsed_row in fresh
+    ):
+        learner_changed(user)  # cached pages drop what they no longer may show
     return result
 
 
@@ -371,11 +376,21 @@ def event_record(
     return event
 
 
+def commerce_feedback_record(*, user, event_type: str, targets: list[tuple[str, int]]) -> None:
+    """Record what commerce announced (``commerce.signals.learner_acted``): a purchase, a free
+    enrollment or a reservation, one server event per (object type, id)."""
+    for object_type, object_id in targets:
+        event_record(user=user, event_type=event_type, object_type=object_type, object_id=object_id)
+
+
 @transaction.atomic
 def events_merge_visitor(*, visitor_id: str, user) -> int:
     """At sign-in, the anonymous visitor's events become the account's."""
     if not visitor_id:
         return 0
-    return Event.objects.filter(user__isnull=True, visitor_id=visitor_id).update(
+    merged = Event.objects.filter(user__isnull=True, visitor_id=visitor_id).update(
         user=user, visitor_id=""
     )
+    if merged:
+        learner_changed(user)
+    return merged

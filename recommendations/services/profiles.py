@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import account_sign_up
+from accounts.versions import learner_changed
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo, Tag
 from recommendations.models import Event, InterestTag, LearnerProfile
 from recommendations.training.dataset import interaction_weights
@@ -48,11 +50,30 @@ def personalization_enabled_for(user) -> bool:
 
 
 def personalization_set(*, user, enabled: bool) -> LearnerProfile:
+    """Switch personalised recommendations on or off; it takes effect on the next request of
+    every door (the learner's version changes)."""
     profile = learner_profile_for(user=user)
     if profile.personalization_enabled != enabled:
         profile.personalization_enabled = enabled
         profile.save(update_fields=["personalization_enabled", "updated_at"])
+        learner_changed(user)
     return profile
+
+
+@transaction.atomic
+def learner_sign_up(
+    *, username: str, password: str, email: str, interest_tag_ids: Iterable[int] = ()
+):
+    """Create a learner account (``accounts.services.account_sign_up``: every rule of a
+    sign-up) with the interest tags they picked, all or nothing."""
+    user = account_sign_up(username=username, password=password, email=email)
+    tag_ids = list(interest_tag_ids)
+    if tag_ids:
+        try:
+            interests_declare(user=user, tags=tag_ids)
+        except ValidationError as error:
+            raise ValidationError({"interest_tag_ids": error.messages}) from None
+    return user
 
 
 @transaction.atomic
@@ -73,9 +94,11 @@ def interests_declare(*, user, tags: Iterable[Tag | int]) -> list[InterestTag]:
 
 
 def _profile_changed(user) -> None:
-    """Mark the profile as changed now, so recommendations computed before are not reused."""
+    """Mark the profile as changed now, so recommendations computed before are not reused, and
+    change the learner's version, so cached pages are not either."""
     profile = learner_profile_for(user=user)
     profile.save(update_fields=["updated_at"])
+    learner_changed(user)
 
 
 def interest_tag_delete(*, user, tag_id: int) -> bool:

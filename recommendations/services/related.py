@@ -17,9 +17,9 @@ import numpy as np
 import scipy.sparse as sp
 from django.utils.translation import gettext as _
 
+from config.cache import cache_get, cache_set
 from recommendations.engine import bought_together
 from recommendations.models import Event
-from recommendations.services.cache import cache_get, cache_set
 from recommendations.services.serving import (
     ITEM_MODELS,
     Reason,

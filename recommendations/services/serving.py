@@ -35,17 +35,18 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from courses.generations import generation_from, generation_key
-from courses.models import Course, Enrollment, Lesson, LiveSession, Product, ShortVideo
-from recommendations.engine import mmr_rerank
-from recommendations.models import Event, InterestTag, LearnerProfile, ModelVersion
-from recommendations.services.cache import (
+from commerce.models import Enrollment
+from config.cache import (
     cache_delete_many,
     cache_get,
     cache_get_many,
     cache_set,
     cache_set_many,
 )
+from courses.generations import generation_from, generation_key
+from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
+from recommendations.engine import mmr_rerank
+from recommendations.models import Event, InterestTag, LearnerProfile, ModelVersion
 from recommendations.services.trending import trending_ids
 from recommendations.training.artefacts import LoadedModel, model_cache
 from recommendations.training.dataset import ITEM_MODELS, ITEM_TYPES, interaction_weights
@@ -297,15 +298,12 @@ def available_items(item_type: str):
     """What may be recommended at all, for everyone, right now."""
     now = timezone.now()
     if item_type == "course":
-        return Course.objects.filter(status=Course.Status.PUBLISHED, published_at__lte=now)
+        return Course.objects.published(now)
     if item_type == "live":
-        return LiveSession.objects.filter(
-            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
-            scheduled_end__gt=now,
-        )
+        return LiveSession.objects.open(now)
     if item_type == "video":
-        return ShortVideo.objects.filter(is_published=True, published_at__lte=now)
-    return Product.objects.filter(is_active=True, stock__gt=0)
+        return ShortVideo.objects.published(now)
+    return Product.objects.purchasable()
 
 
 def available_objects(item_type: str, ids: list[int]) -> dict:
@@ -318,12 +316,12 @@ def availability_changes_at(item_type: str, now: datetime) -> datetime | None:
     """When the clock next changes what ``available_items`` holds (a course or video whose
     publication time comes, a live session that ends); None if only writes change it."""
     if item_type == "course":
-        upcoming = Course.objects.filter(status=Course.Status.PUBLISHED, published_at__gt=now)
+        upcoming = Course.objects.publishing_after(now)
         return upcoming.aggregate(at=Min("published_at"))["at"]
     if item_type == "live":
         return available_items("live").aggregate(at=Min("scheduled_end"))["at"]
     if item_type == "video":
-        upcoming = ShortVideo.objects.filter(is_published=True, published_at__gt=now)
+        upcoming = ShortVideo.objects.publishing_after(now)
         return upcoming.aggregate(at=Min("published_at"))["at"]
     return None
 

@@ -24,8 +24,10 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import numpy as np
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +40,8 @@ from recommendations.services.serving import forget_active_version
 from recommendations.training.artefacts import artefacts_delete, artefacts_save, model_cache
 from recommendations.training.dataset import latest_event_id, training_data_build
 from recommendations.training.lock import training_lock
+
+PRECOMPUTE_TASK = "recommendations.tasks.precompute_recommendations"
 
 logger = logging.getLogger(__name__)
 
@@ -247,11 +251,15 @@ def model_promote(*, version: ModelVersion) -> ModelVersion:
     version.status = Status.ACTIVE
     version.activated_at = timezone.now()
     version.save(update_fields=["status", "activated_at"])
-    from recommendations import tasks  # the task module imports this one
-
     transaction.on_commit(forget_active_version)  # serve it at once, not after the cache expires
-    transaction.on_commit(lambda: tasks.precompute_recommendations.delay(version.pk))
+    transaction.on_commit(partial(_queue_precompute, version.pk))
     return version
+
+
+def _queue_precompute(version_id: int) -> None:
+    """Queue ``recommendations.tasks.precompute_recommendations`` by name: the task module calls
+    this one, so this one does not import it back."""
+    current_app.signature(PRECOMPUTE_TASK, args=(version_id,)).delay()
 
 
 def model_rollback(*, to_version_id: int | None = None) -> ModelVersion:

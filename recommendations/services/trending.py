@@ -14,9 +14,9 @@ import numpy as np
 import scipy.sparse as sp
 from django.utils import timezone
 
+from config.cache import cache_get, cache_set
 from recommendations.engine import Popularity
 from recommendations.models import Event, TrendingSnapshot
-from recommendations.services.cache import cache_get, cache_set
 from recommendations.training.dataset import ITEM_TYPES
 
 WINDOW = timedelta(days=14)

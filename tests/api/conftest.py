@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from courses.commerce import (
+from commerce.services import (
     course_enroll_free,
     lesson_progress_record,
     live_reservation_create,

@@ -11,13 +11,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from courses.commerce import (
+from commerce.models import LessonProgress, LiveReservation, Order
+from commerce.services import (
     course_enroll_free,
     lesson_progress_record,
     live_reservation_create,
     order_create,
 )
-from courses.models import LessonProgress, LiveReservation, Order
 from recommendations.models import Event
 from recommendations.services.profiles import interests_declare
 from tests.api.conftest import client_for

@@ -43,14 +43,19 @@ def test_sign_up_returns_a_token_pair_and_declares_the_chosen_interests(anon):
 
 
 def test_sign_up_applies_djangos_password_validators(anon):
-    response = anon.post(SIGN_UP, {"username": "weak", "password": "12345678"})
+    response = anon.post(
+        SIGN_UP, {"username": "weak", "password": "12345678", "email": "weak@example.com"}
+    )
     assert response.status_code == 400
     assert "password" in response.json()["errors"]
 
 
 def test_sign_up_refuses_a_taken_username(anon):
     UserFactory(username="taken")
-    response = anon.post(SIGN_UP, {"username": "taken", "password": "a-long-unusual-passphrase"})
+    response = anon.post(
+        SIGN_UP,
+        {"username": "taken", "password": "a-long-unusual-passphrase", "email": "t@example.com"},
+    )
     assert response.status_code == 400
     assert "username" in response.json()["errors"]
 
@@ -58,7 +63,12 @@ def test_sign_up_refuses_a_taken_username(anon):
 def test_sign_up_refuses_unknown_interest_tags_and_creates_no_account(anon):
     response = anon.post(
         SIGN_UP,
-        {"username": "hopeful", "password": "a-long-unusual-passphrase", "interest_tag_ids": [999]},
+        {
+            "username": "hopeful",
+            "password": "a-long-unusual-passphrase",
+            "email": "hopeful@example.com",
+            "interest_tag_ids": [999],
+        },
     )
     assert response.status_code == 400
     assert "interest_tag_ids" in response.json()["errors"]

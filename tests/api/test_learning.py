@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from courses.models import LiveReservation, LiveSession
+from commerce.models import LiveReservation
+from courses.models import LiveSession
 from tests.api.conftest import client_for
 from tests.commerce.factories import EnrollmentFactory
 from tests.factories import CourseFactory, LessonFactory, LiveSessionFactory, UserFactory

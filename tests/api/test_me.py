@@ -5,7 +5,7 @@ recommendation provisions)."""
 import pytest
 
 from accounts.models import User
-from courses.models import Order
+from commerce.models import Order
 from recommendations.models import Event, InterestTag
 from recommendations.services.events import event_record
 from recommendations.services.profiles import interests_declare

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from courses.models import Enrollment, LiveSession, Order
+from commerce.models import Enrollment, Order
+from courses.models import LiveSession
 from tests.api.conftest import client_for
 from tests.factories import (
     CourseFactory,

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from courses.models import Enrollment, LessonProgress
+from commerce.models import Enrollment, LessonProgress
 from recommendations.models import Event
 from recommendations.services.profiles import interests_declare
 from tests.browser.conftest import PHONE

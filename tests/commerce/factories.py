@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import factory
 
-from courses.models import Enrollment, LessonProgress, LiveReservation, Order, OrderLine
+from commerce.models import Enrollment, LessonProgress, LiveReservation, Order, OrderLine
 from tests.factories import (
     CourseFactory,
     LessonFactory,

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from courses.commerce import live_reminders_send_due, order_create, order_pay
-from courses.models import LiveReservation, Order, Product
+from commerce.models import LiveReservation, Order
+from commerce.services import live_reminders_send_due, order_create, order_pay
+from courses.models import Product
 from tests.factories import LiveSessionFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

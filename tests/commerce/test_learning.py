@@ -7,13 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from courses.commerce import (
+from commerce.models import Enrollment, LessonProgress
+from commerce.selectors import continue_learning_for, enrollments_for
+from commerce.services import (
     LESSON_COMPLETE_PERCENT,
     course_enroll_free,
     lesson_progress_record,
 )
-from courses.commerce_selectors import continue_learning_for, enrollments_for
-from courses.models import Course, Enrollment, LessonProgress
+from courses.models import Course
 from recommendations.models import Event
 from tests.commerce.factories import EnrollmentFactory, LessonProgressFactory
 from tests.factories import ChapterFactory, CourseFactory, LessonFactory, UserFactory

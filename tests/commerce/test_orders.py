@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from courses.commerce import (
+from commerce.models import Enrollment, Order
+from commerce.selectors import order_get_for_user, orders_for
+from commerce.services import (
     order_cancel,
     order_create,
     order_mark_paid,
@@ -17,8 +19,7 @@ from courses.commerce import (
     orders_cancel_expired,
     payment_window,
 )
-from courses.commerce_selectors import order_get_for_user, orders_for
-from courses.models import Course, Enrollment, LiveSession, Order, Product
+from courses.models import Course, LiveSession, Product
 from recommendations.models import Event
 from tests.commerce.factories import EnrollmentFactory
 from tests.factories import (

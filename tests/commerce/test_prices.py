@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from courses.commerce import order_create, price_in_force
+from commerce.services import order_create
 from courses.models import LiveSession
+from courses.pricing import price_in_force
 from tests.factories import (
     CourseFactory,
     LiveSessionFactory,

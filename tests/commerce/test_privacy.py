@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from courses.commerce import (
+from commerce.models import Order
+from commerce.services import (
     commerce_export_for,
     lesson_progress_record,
     live_reservation_create,
@@ -13,7 +14,6 @@ from courses.commerce import (
     order_pay,
     orders_anonymise_for,
 )
-from courses.models import Order
 from tests.factories import CourseFactory, LessonFactory, LiveSessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

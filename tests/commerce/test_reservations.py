@@ -7,13 +7,14 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from courses import tasks
-from courses.commerce import (
+from commerce import tasks
+from commerce.models import LiveReservation
+from commerce.services import (
     live_reminders_send_due,
     live_reservation_cancel,
     live_reservation_create,
 )
-from courses.models import LiveReservation, LiveSession
+from courses.models import LiveSession
 from recommendations.models import Event
 from tests.commerce.factories import LiveReservationFactory
 from tests.factories import LiveSessionFactory, UserFactory
@@ -130,7 +131,7 @@ def test_a_failed_send_is_retried_by_the_next_run(learner, mailoutbox, monkeypat
         raise ConnectionError("SMTP server unreachable")
 
     with monkeypatch.context() as patched:
-        patched.setattr("courses.commerce.send_mail", smtp_down)
+        patched.setattr("commerce.services.send_mail", smtp_down)
         assert live_reminders_send_due() == 0
 
     assert live_reminders_send_due() == 1

@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
-from courses.commerce import course_enroll_free, order_create, order_pay
-from courses.models import Order
+from commerce.models import Order
+from commerce.services import course_enroll_free, order_create, order_pay
+from privacy.services import account_delete, data_export, history_clear
 from recommendations.models import Event, InterestTag, LearnerProfile
 from recommendations.services.events import event_record
-from recommendations.services.privacy import account_delete, data_export, history_clear
 from recommendations.services.profiles import interests_declare, interests_derive
 from tests.factories import CourseFactory, InstructorFactory, TagFactory, UserFactory
 

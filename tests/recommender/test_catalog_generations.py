@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from commerce.services import order_create, order_pay
 from courses import services
-from courses.commerce import order_create, order_pay
 from courses.generations import generation_key
 from courses.models import Course, LiveSession, Product
 from recommendations.services.serving import recommendations_for

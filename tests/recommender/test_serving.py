@@ -8,8 +8,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.utils import timezone
 
+from commerce.models import Enrollment
 from courses.generations import catalog_changed
-from courses.models import Course, Enrollment, LiveSession, Product, ShortVideo
+from courses.models import Course, LiveSession, Product, ShortVideo
 from courses.services import course_unpublish
 from recommendations.models import ModelVersion
 from recommendations.services import training
@@ -142,7 +143,7 @@ def test_personalisation_off_gives_only_the_non_personal_list_at_once(trained, w
 
 
 def test_a_cleared_history_is_not_used_even_though_the_model_learnt_it(trained, world):
-    from recommendations.services.privacy import history_clear
+    from privacy.services import history_clear
 
     fan = world.python_fans[0]
     history_clear(user=fan)
@@ -152,7 +153,7 @@ def test_a_cleared_history_is_not_used_even_though_the_model_learnt_it(trained, 
 
 
 def test_after_a_cleared_history_only_the_newer_events_are_folded_in(trained, world):
-    from recommendations.services.privacy import history_clear
+    from privacy.services import history_clear
 
     fan = world.python_fans[0]
     history_clear(user=fan)

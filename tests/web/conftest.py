@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from recommendations.services.cache import CACHE_ERRORS
+from config.cache import CACHE_ERRORS
 from tests.factories import (
     ChapterFactory,
     CourseFactory,

@@ -13,8 +13,8 @@ from accounts import backends
 from accounts.backends import request_user_and, user_cache_key
 from accounts.sessions import SessionStore
 
-PAGE = reverse("recommendations:how_it_works")  # shows the account's name, reads nothing else
-PRIVACY = reverse("recommendations:privacy")  # for signed-in learners only
+PAGE = reverse("web:how_it_works")  # shows the account's name, reads nothing else
+PRIVACY = reverse("web:privacy")  # for signed-in learners only
 
 
 def test_a_signed_in_page_does_not_read_the_account_from_the_database_twice(

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_sign_up_signs_in_and_leads_to_onboarding(client):
     response = client.post(
-        reverse("accounts:signup"),
+        reverse("web:signup"),
         {
             "username": "newbie",
             "email": "newbie@example.com",
@@ -22,15 +22,15 @@ def test_sign_up_signs_in_and_leads_to_onboarding(client):
             "password2": "a-long-pass-phrase-9",
         },
     )
-    assert response["Location"] == reverse("accounts:onboarding")
-    assert client.get(reverse("accounts:onboarding")).status_code == 200
+    assert response["Location"] == reverse("web:onboarding")
+    assert client.get(reverse("web:onboarding")).status_code == 200
     assert User.objects.filter(username="newbie").exists()
 
 
 def test_sign_up_explains_bad_input(client):
     UserFactory(username="taken", email="taken@example.com")
     page = client.post(
-        reverse("accounts:signup"),
+        reverse("web:signup"),
         {"username": "taken", "email": "taken@example.com", "password1": "abc", "password2": "abd"},
     ).content.decode()
     assert "已存在一位使用该名字的用户" in page
@@ -44,10 +44,10 @@ def test_onboarding_declares_interests_and_the_next_home_page_follows_them(clien
     wanted = TagFactory(name="咖啡")
     make_course(title="其他课程")
     coffee = make_course(title="手冲咖啡入门", tags=[wanted])
-    response = client.post(reverse("accounts:onboarding"), {"tags": [wanted.pk]})
-    assert response["Location"] == reverse("courses:home")
+    response = client.post(reverse("web:onboarding"), {"tags": [wanted.pk]})
+    assert response["Location"] == reverse("web:home")
     assert InterestTag.objects.filter(user=user, tag=wanted, declared=True).exists()
-    page = client.get(reverse("courses:home")).content.decode()
+    page = client.get(reverse("web:home")).content.decode()
     recommended = page.split('data-section="recommended-courses"')[1].split("</section>")[0]
     assert coffee.title in recommended
 
@@ -55,19 +55,17 @@ def test_onboarding_declares_interests_and_the_next_home_page_follows_them(clien
 def test_onboarding_asks_for_at_least_one_topic(client):
     client.force_login(UserFactory())
     TagFactory()
-    page = client.post(reverse("accounts:onboarding"), {}).content.decode()
+    page = client.post(reverse("web:onboarding"), {}).content.decode()
     assert "请至少选择一个主题" in page
 
 
 def test_sign_in_keeps_what_the_visitor_did_before(client):
     user = UserFactory()
     course = make_course()
-    client.get(reverse("courses:course", args=[course.slug]))  # sets the visitor cookie
+    client.get(reverse("web:course", args=[course.slug]))  # sets the visitor cookie
     assert client.cookies[VISITOR_COOKIE].value
     assert Event.objects.filter(user=None, object_id=course.pk).exists()
-    response = client.post(
-        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}
-    )
+    response = client.post(reverse("web:login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     assert Event.objects.filter(user=user, object_id=course.pk, event_type="view").exists()
 
@@ -75,19 +73,19 @@ def test_sign_in_keeps_what_the_visitor_did_before(client):
 def test_sign_in_explains_a_wrong_password(client):
     user = UserFactory()
     page = client.post(
-        reverse("accounts:login"), {"username": user.username, "password": "wrong"}
+        reverse("web:login"), {"username": user.username, "password": "wrong"}
     ).content.decode()
     assert "请输入一个正确的" in page
 
 
 def test_sign_out(client):
     client.force_login(UserFactory())
-    client.post(reverse("accounts:logout"))
-    assert client.get(reverse("courses:learning")).status_code == 302
+    client.post(reverse("web:logout"))
+    assert client.get(reverse("web:learning")).status_code == 302
 
 
 def test_the_interface_is_chinese_by_default_and_the_switch_changes_it(client):
-    assert "登录" in client.get(reverse("courses:home")).content.decode()
+    assert "登录" in client.get(reverse("web:home")).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    page = client.get(reverse("courses:home")).content.decode()
+    page = client.get(reverse("web:home")).content.decode()
     assert "Sign in" in page and 'lang="en"' in page

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Course, LessonProgress, LiveReservation
+from commerce.models import LessonProgress, LiveReservation
+from courses.models import Course
 from recommendations.models import Event
 from tests.commerce.factories import EnrollmentFactory
 from tests.factories import (
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 def browse(client, **params):
-    return client.get(reverse("courses:browse"), params).content.decode()
+    return client.get(reverse("web:browse"), params).content.decode()
 
 
 def test_browse_filters_by_category_including_sub_categories(client):
@@ -81,7 +82,7 @@ def test_browse_paginates(client):
 def test_unpublished_courses_are_not_listed_or_shown(client):
     draft = CourseFactory(title="草稿课", status=Course.Status.DRAFT, published_at=None)
     assert "草稿课" not in browse(client)
-    assert client.get(reverse("courses:course", args=[draft.slug])).status_code == 404
+    assert client.get(reverse("web:course", args=[draft.slug])).status_code == 404
 
 
 # Course ------------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def test_course_page_shows_syllabus_with_free_previews_instructor_and_price(clie
     course = make_course(
         title="产品经理实战", price=Decimal("299"), list_price=Decimal("399"), description="从0到1"
     )
-    page = client.get(reverse("courses:course", args=[course.slug])).content.decode()
+    page = client.get(reverse("web:course", args=[course.slug])).content.decode()
     assert "产品经理实战" in page and "从0到1" in page
     assert "第一章 入门" in page and "免费试看" in page
     assert course.instructor.display_name in page
@@ -101,7 +102,7 @@ def test_course_page_shows_syllabus_with_free_previews_instructor_and_price(clie
 
 def test_course_page_records_a_detail_view(client):
     course = make_course()
-    client.get(reverse("courses:course", args=[course.slug]))
+    client.get(reverse("web:course", args=[course.slug]))
     assert Event.objects.filter(
         event_type="view", object_type="course", object_id=course.pk
     ).exists()
@@ -113,14 +114,14 @@ def test_course_page_shows_similar_courses_and_linked_products(client):
     similar = make_course(title="相似的课", tags=[tag])
     product = ProductFactory(title="配套教材", instructor=course.instructor)
     ShortVideoFactory(instructor=course.instructor, course=course).products.add(product)
-    page = client.get(reverse("courses:course", args=[course.slug])).content.decode()
+    page = client.get(reverse("web:course", args=[course.slug])).content.decode()
     assert similar.title in page and "相似课程" in page
     assert "配套教材" in page and "课程用到的好物" in page
 
 
 def test_free_course_can_be_enrolled_in(signed_in, learner):
     course = make_course(price=Decimal("0"))
-    response = signed_in.post(reverse("courses:enroll", args=[course.slug]))
+    response = signed_in.post(reverse("web:enroll", args=[course.slug]))
     assert response.status_code == 302
     assert learner.enrollments.filter(course=course).exists()
 
@@ -130,27 +131,25 @@ def test_free_course_can_be_enrolled_in(signed_in, learner):
 
 def test_free_preview_plays_for_everyone(client):
     lesson = make_course().lessons.get(is_free_preview=True)
-    page = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
+    page = client.get(reverse("web:lesson", args=[lesson.pk])).content.decode()
     assert "<video" in page and lesson.video_url in page
 
 
 def test_paid_lesson_is_locked_until_enrolled(client, learner):
     course = make_course()
     lesson = course.lessons.get(is_free_preview=False)
-    page = client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
+    page = client.get(reverse("web:lesson", args=[lesson.pk])).content.decode()
     assert lesson.video_url not in page and "完整课程" in page
     EnrollmentFactory(user=learner, course=course)
     client.force_login(learner)
-    assert (
-        lesson.video_url in client.get(reverse("courses:lesson", args=[lesson.pk])).content.decode()
-    )
+    assert lesson.video_url in client.get(reverse("web:lesson", args=[lesson.pk])).content.decode()
 
 
 def test_player_saves_progress(signed_in, learner):
     course = make_course()
     EnrollmentFactory(user=learner, course=course)
     lesson = course.lessons.get(is_free_preview=False)
-    url = reverse("courses:lesson_progress", args=[lesson.pk])
+    url = reverse("web:lesson_progress", args=[lesson.pk])
     response = signed_in.post(url, {"position_seconds": 300, "duration_seconds": 600})
     assert response.status_code == 200
     assert response.json()["percent_watched"] == 50
@@ -159,7 +158,7 @@ def test_player_saves_progress(signed_in, learner):
 
 def test_progress_needs_sign_in_valid_numbers_and_enrollment(client, learner):
     lesson = make_course().lessons.get(is_free_preview=False)
-    url = reverse("courses:lesson_progress", args=[lesson.pk])
+    url = reverse("web:lesson_progress", args=[lesson.pk])
     assert client.post(url, {"position_seconds": 10}).status_code == 401
     client.force_login(learner)
     bad = client.post(url, {"position_seconds": -5})
@@ -187,7 +186,7 @@ def test_live_page_shows_status_shelf_pinned_product_and_flash_price(client):
         flash_starts_at=now - timedelta(minutes=1),
         flash_ends_at=now + timedelta(minutes=30),
     )
-    page = client.get(reverse("courses:live", args=[live.slug])).content.decode()
+    page = client.get(reverse("web:live", args=[live.slug])).content.decode()
     assert "直播中" in page and "live.zhibo.local/stream.m3u8" in page
     assert "置顶好物" in page and "置顶" in page
     assert "秒杀价" in page and "59" in page and "data-countdown" in page
@@ -195,17 +194,17 @@ def test_live_page_shows_status_shelf_pinned_product_and_flash_price(client):
 
 def test_upcoming_live_counts_down_and_can_be_reserved(signed_in, learner):
     live = LiveSessionFactory()
-    page = signed_in.get(reverse("courses:live", args=[live.slug])).content.decode()
+    page = signed_in.get(reverse("web:live", args=[live.slug])).content.decode()
     assert "data-countdown" in page and "开播提醒" in page
-    signed_in.post(reverse("courses:live_reserve", args=[live.slug]))
+    signed_in.post(reverse("web:live_reserve", args=[live.slug]))
     assert LiveReservation.objects.filter(user=learner, live_session=live).exists()
-    assert "已预约" in signed_in.get(reverse("courses:live", args=[live.slug])).content.decode()
+    assert "已预约" in signed_in.get(reverse("web:live", args=[live.slug])).content.decode()
 
 
 def test_reserving_needs_sign_in(client):
     live = LiveSessionFactory()
-    response = client.post(reverse("courses:live_reserve", args=[live.slug]))
-    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+    response = client.post(reverse("web:live_reserve", args=[live.slug]))
+    assert response.status_code == 302 and reverse("web:login") in response["Location"]
 
 
 # Short videos, products, instructors -------------------------------------------------------
@@ -215,14 +214,14 @@ def test_short_video_feed_shows_linked_course_and_product(client):
     course = make_course(title="剪辑大师课")
     video = ShortVideoFactory(title="三秒转场", instructor=course.instructor, course=course)
     video.products.add(ProductFactory(title="手机稳定器"))
-    page = client.get(reverse("courses:videos")).content.decode()
+    page = client.get(reverse("web:videos")).content.decode()
     assert "三秒转场" in page and "剪辑大师课" in page and "手机稳定器" in page
     assert "data-feed-item" in page
 
 
 def test_product_page_shows_price_and_records_a_view(client):
     product = ProductFactory(title="人体工学椅", price=Decimal("899"), list_price=Decimal("1299"))
-    page = client.get(reverse("courses:product", args=[product.slug])).content.decode()
+    page = client.get(reverse("web:product", args=[product.slug])).content.decode()
     assert "人体工学椅" in page and "899" in page and "1299" in page
     assert Event.objects.filter(event_type="view", object_type="product").exists()
 
@@ -231,7 +230,7 @@ def test_instructor_page_lists_courses_and_products(client):
     instructor = InstructorFactory(display_name="王老师", headline="十年产品经验")
     CourseFactory(instructor=instructor, title="王老师的课")
     ProductFactory(instructor=instructor, title="王老师的书")
-    page = client.get(reverse("courses:instructor", args=[instructor.slug])).content.decode()
+    page = client.get(reverse("web:instructor", args=[instructor.slug])).content.decode()
     assert "十年产品经验" in page and "王老师的课" in page and "王老师的书" in page
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from courses.models import Order
+from commerce.models import Order
 from tests.commerce.factories import OrderFactory
 from tests.factories import ProductFactory, UserFactory
 from tests.web.conftest import make_course
@@ -24,30 +24,30 @@ def checkout_data(*items, key=None):
 def test_cart_adds_and_removes_items(client):
     product = ProductFactory(title="机械键盘", price=Decimal("399"))
     client.post(
-        reverse("courses:cart_add"), {"kind": "product", "object_id": product.pk, "quantity": 2}
+        reverse("web:cart_add"), {"kind": "product", "object_id": product.pk, "quantity": 2}
     )
-    page = client.get(reverse("courses:cart")).content.decode()
+    page = client.get(reverse("web:cart")).content.decode()
     assert "机械键盘" in page and "798" in page
     client.post(
-        reverse("courses:cart_remove"), {"kind": "product", "object_id": product.pk, "quantity": 1}
+        reverse("web:cart_remove"), {"kind": "product", "object_id": product.pk, "quantity": 1}
     )
-    assert "购物车是空的" in client.get(reverse("courses:cart")).content.decode()
+    assert "购物车是空的" in client.get(reverse("web:cart")).content.decode()
 
 
 def test_buying_a_course_enrolls_the_learner_and_shows_it_in_my_learning(signed_in, learner):
     course = make_course(title="高效写作课", price=Decimal("99"))
-    response = signed_in.post(reverse("courses:checkout"), checkout_data(f"course:{course.pk}:1"))
+    response = signed_in.post(reverse("web:checkout"), checkout_data(f"course:{course.pk}:1"))
     order = Order.objects.get(user=learner)
-    assert response["Location"] == reverse("courses:order", args=[order.pk])
+    assert response["Location"] == reverse("web:order", args=[order.pk])
     assert order.status == Order.Status.PAID
-    assert "高效写作课" in signed_in.get(reverse("courses:learning")).content.decode()
+    assert "高效写作课" in signed_in.get(reverse("web:learning")).content.decode()
 
 
 def test_a_double_submitted_checkout_makes_one_order(signed_in, learner):
     course = make_course(price=Decimal("99"))
     data = checkout_data(f"course:{course.pk}:1")
-    first = signed_in.post(reverse("courses:checkout"), data)
-    second = signed_in.post(reverse("courses:checkout"), data)
+    first = signed_in.post(reverse("web:checkout"), data)
+    second = signed_in.post(reverse("web:checkout"), data)
     assert Order.objects.filter(user=learner).count() == 1
     assert first["Location"] == second["Location"]
 
@@ -55,40 +55,40 @@ def test_a_double_submitted_checkout_makes_one_order(signed_in, learner):
 def test_checkout_from_the_cart_empties_the_cart(signed_in):
     product = ProductFactory()
     signed_in.post(
-        reverse("courses:cart_add"), {"kind": "product", "object_id": product.pk, "quantity": 1}
+        reverse("web:cart_add"), {"kind": "product", "object_id": product.pk, "quantity": 1}
     )
     data = checkout_data(f"product:{product.pk}:1") | {"from_cart": "True"}
-    signed_in.post(reverse("courses:checkout"), data)
-    assert "购物车是空的" in signed_in.get(reverse("courses:cart")).content.decode()
+    signed_in.post(reverse("web:checkout"), data)
+    assert "购物车是空的" in signed_in.get(reverse("web:cart")).content.decode()
 
 
 def test_checkout_explains_what_went_wrong(signed_in, learner):
     product = ProductFactory(title="限量手办", stock=1)
     response = signed_in.post(
-        reverse("courses:checkout"), checkout_data(f"product:{product.pk}:5"), follow=True
+        reverse("web:checkout"), checkout_data(f"product:{product.pk}:5"), follow=True
     )
     assert "“限量手办”仅剩 1 件" in response.content.decode()
-    bad = signed_in.post(reverse("courses:checkout"), {"items": "course:x"}, follow=True)
+    bad = signed_in.post(reverse("web:checkout"), {"items": "course:x"}, follow=True)
     assert "此字段是必填项" in bad.content.decode() or "该字段是必填项" in bad.content.decode()
     assert not Order.objects.filter(user=learner).exists()
 
 
 def test_checkout_needs_sign_in(client):
     course = make_course()
-    response = client.post(reverse("courses:checkout"), checkout_data(f"course:{course.pk}:1"))
-    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+    response = client.post(reverse("web:checkout"), checkout_data(f"course:{course.pk}:1"))
+    assert response.status_code == 302 and reverse("web:login") in response["Location"]
 
 
-@pytest.mark.parametrize("name", ["courses:learning", "courses:orders"])
+@pytest.mark.parametrize("name", ["web:learning", "web:orders"])
 def test_my_pages_need_sign_in(client, name):
     response = client.get(reverse(name))
-    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+    assert response.status_code == 302 and reverse("web:login") in response["Location"]
 
 
 def test_my_orders_lists_only_my_orders_and_others_are_404(signed_in, learner):
     mine = OrderFactory(user=learner, number="ZBMINE0000001")
     theirs = OrderFactory(user=UserFactory(), number="ZBTHEIRS00001")
-    page = signed_in.get(reverse("courses:orders")).content.decode()
+    page = signed_in.get(reverse("web:orders")).content.decode()
     assert mine.number in page and theirs.number not in page
-    assert signed_in.get(reverse("courses:order", args=[mine.pk])).status_code == 200
-    assert signed_in.get(reverse("courses:order", args=[theirs.pk])).status_code == 404
+    assert signed_in.get(reverse("web:order", args=[mine.pk])).status_code == 200
+    assert signed_in.get(reverse("web:order", args=[theirs.pk])).status_code == 404

@@ -11,15 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.backends import ACCOUNT_HINT_COOKIE
-from courses.commerce import lesson_progress_record
-from courses.home import SHARED_SECONDS
+from commerce.services import lesson_progress_record
 from recommendations.models import LearnerProfile
 from recommendations.services.profiles import interests_declare
 from tests.commerce.factories import EnrollmentFactory
 from tests.factories import LiveSessionFactory, TagFactory, UserFactory
 from tests.web.conftest import make_catalog, make_course
+from web.home import SHARED_SECONDS
 
-HOME = reverse("courses:home")
+HOME = reverse("web:home")
 
 
 def test_signed_out_visitors_see_sections_labelled_not_personalised(client, db):
@@ -88,14 +88,14 @@ def test_the_home_page_is_served_from_the_cache_without_the_recommender(
     def fail(**kwargs):
         raise AssertionError("the recommender ran on a warm home page")
 
-    monkeypatch.setattr("courses.home.recommendations_for", fail)
+    monkeypatch.setattr("web.home.recommendations_for", fail)
     assert signed_in.get(HOME).status_code == 200
 
 
 def test_signed_out_visitors_share_one_cached_page(client, db, monkeypatch):
     make_catalog(2)
     client.get(HOME)
-    monkeypatch.setattr("courses.home.recommendations_for", None)  # calling it would fail
+    monkeypatch.setattr("web.home.recommendations_for", None)  # calling it would fail
     other_visitor = client.__class__()
     assert other_visitor.get(HOME).status_code == 200
 
@@ -105,7 +105,7 @@ def test_what_changes_recommendations_refreshes_the_cached_sections(signed_in, l
     signed_in.get(HOME)
     wanted = TagFactory(name="烘焙")
     baking = make_course(title="家庭烘焙课", tags=[wanted])
-    signed_in.post(reverse("accounts:onboarding"), {"tags": [wanted.pk]})
+    signed_in.post(reverse("web:onboarding"), {"tags": [wanted.pk]})
     assert baking.title in signed_in.get(HOME).content.decode()
 
 
@@ -162,7 +162,7 @@ def test_without_the_account_hint_a_warm_home_page_costs_two(signed_in, learner,
 def test_signing_out_drops_the_account_hint(signed_in, learner):
     make_catalog(2)
     signed_in.get(HOME)
-    signed_in.post(reverse("accounts:logout"))
+    signed_in.post(reverse("web:logout"))
     signed_in.get(HOME)
     assert signed_in.cookies[ACCOUNT_HINT_COOKIE].value == ""
     assert signed_in.cookies[ACCOUNT_HINT_COOKIE]["max-age"] == 0
@@ -210,13 +210,11 @@ def test_every_browser_gets_its_own_working_csrf_token_from_the_cached_page(lear
     for browser in (phone, laptop):
         browser.force_login(learner)
     phone.get(HOME)  # renders and caches the page
-    monkeypatch.setattr("courses.home.render_to_string", None)  # rendering again would fail
+    monkeypatch.setattr("web.home.render_to_string", None)  # rendering again would fail
     page = laptop.get(HOME).content.decode()
     assert "__csrf_token__" not in page
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    assert (
-        laptop.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token}).status_code == 302
-    )
+    assert laptop.post(reverse("web:logout"), {"csrfmiddlewaretoken": token}).status_code == 302
     assert "_auth_user_id" not in laptop.session
 
 
@@ -224,7 +222,7 @@ def test_the_cart_count_and_a_message_are_current_on_a_cached_page(signed_in):
     course = make_catalog(2)[0]
     signed_in.get(HOME)
     added = signed_in.post(
-        reverse("courses:cart_add"),
+        reverse("web:cart_add"),
         {"kind": "course", "object_id": course.pk, "quantity": 1, "next": HOME},
     )
     assert added.status_code == 302
@@ -256,7 +254,7 @@ def test_the_cached_page_is_rendered_again_once_its_sections_are_stale(client, d
     )
     assert "刚刚开播的直播课" not in client.get(HOME).content.decode()  # within SHARED_SECONDS
     later = time.time() + SHARED_SECONDS + 1
-    monkeypatch.setattr("courses.home.time.time", lambda: later)
+    monkeypatch.setattr("web.home.time.time", lambda: later)
     assert "刚刚开播的直播课" in client.get(HOME).content.decode()
 
 

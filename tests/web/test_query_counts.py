@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from courses.commerce import lesson_progress_record
+from commerce.services import lesson_progress_record
 from courses.models import Course, LiveSession
 from recommendations.services.profiles import interests_declare
 from tests.commerce.factories import EnrollmentFactory
@@ -41,7 +41,7 @@ def test_home_query_count_does_not_grow_with_the_catalog(
     for course in courses[:3]:
         EnrollmentFactory(user=learner, course=course)
         lesson_progress_record(user=learner, lesson=course.lessons.last(), position_seconds=60)
-    home = reverse("courses:home")
+    home = reverse("web:home")
     small = queries(signed_in, home, HOME_COLD_MAX, django_assert_max_num_queries)
     make_catalog(40, tags=[tag])
     # Never more; it may be fewer, when a fuller catalog fills a section before trending is read.
@@ -55,7 +55,7 @@ def test_course_page_query_count_does_not_grow_with_the_catalog(
 ):
     tag = TagFactory()
     make_catalog(8, tags=[tag])
-    url = reverse("courses:course", args=[Course.objects.order_by("pk").first().slug])
+    url = reverse("web:course", args=[Course.objects.order_by("pk").first().slug])
     small = queries(signed_in, url, COURSE_MAX, django_assert_max_num_queries)
     make_catalog(40, tags=[tag])
     assert queries(signed_in, url, COURSE_MAX, django_assert_max_num_queries) == small
@@ -65,7 +65,7 @@ def test_live_page_query_count_does_not_grow_with_the_catalog(
     signed_in, django_assert_max_num_queries
 ):
     make_catalog(8)
-    url = reverse("courses:live", args=[LiveSession.objects.order_by("pk").first().slug])
+    url = reverse("web:live", args=[LiveSession.objects.order_by("pk").first().slug])
     small = queries(signed_in, url, LIVE_MAX, django_assert_max_num_queries)
     make_catalog(40)
     assert queries(signed_in, url, LIVE_MAX, django_assert_max_num_queries) == small

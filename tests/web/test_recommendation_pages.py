@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from courses.models import Order
+from commerce.models import Order
 from recommendations.models import Event, InterestTag, LearnerProfile
 from recommendations.services.profiles import interests_declare
 from tests.commerce.factories import OrderFactory
@@ -18,7 +18,7 @@ from tests.factories import PASSWORD, TagFactory
 from tests.web.conftest import make_catalog, make_course
 
 pytestmark = pytest.mark.django_db
-BEACON = reverse("recommendations:beacon")
+BEACON = reverse("web:beacon")
 
 
 def event(**fields):
@@ -54,7 +54,7 @@ def test_beacon_stores_a_valid_batch_with_the_request_id(signed_in, learner):
 
 def test_beacon_records_anonymous_visitors_by_their_visitor_id(client):
     course = make_course()
-    client.get(reverse("courses:home"))
+    client.get(reverse("web:home"))
     assert send(client, [event(object_type="course", object_id=course.pk)]).status_code == 200
     assert Event.objects.get(user=None).visitor_id == client.cookies["zb_vid"].value
 
@@ -87,15 +87,15 @@ def test_not_interested_hides_the_course_for_good(signed_in, learner):
     tag = TagFactory()
     courses = [make_course(tags=[tag]) for _ in range(3)]
     interests_declare(user=learner, tags=[tag])
-    assert courses[0].title in signed_in.get(reverse("courses:home")).content.decode()
+    assert courses[0].title in signed_in.get(reverse("web:home")).content.decode()
     response = signed_in.post(
-        reverse("recommendations:not_interested"),
+        reverse("web:not_interested"),
         {"object_type": "course", "object_id": courses[0].pk, "request_id": str(uuid.uuid4())},
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 200
     assert Event.objects.filter(user=learner, event_type="not_interested").count() == 1
-    page = signed_in.get(reverse("courses:home")).content.decode()
+    page = signed_in.get(reverse("web:home")).content.decode()
     recommended = page.split('data-section="recommended-courses"')[1].split("</section>")[0]
     assert f'data-id="{courses[0].pk}"' not in recommended
 
@@ -103,7 +103,7 @@ def test_not_interested_hides_the_course_for_good(signed_in, learner):
 def test_not_interested_without_script_redirects_back(signed_in):
     course = make_course()
     response = signed_in.post(
-        reverse("recommendations:not_interested"),
+        reverse("web:not_interested"),
         {"object_type": "course", "object_id": course.pk, "next": "/browse/"},
     )
     assert response["Location"] == "/browse/"
@@ -111,7 +111,7 @@ def test_not_interested_without_script_redirects_back(signed_in):
 
 def test_not_interested_rejects_unknown_items(signed_in):
     response = signed_in.post(
-        reverse("recommendations:not_interested"),
+        reverse("web:not_interested"),
         {"object_type": "course", "object_id": 999999},
         HTTP_ACCEPT="application/json",
     )
@@ -123,62 +123,60 @@ def test_not_interested_rejects_unknown_items(signed_in):
 
 def test_privacy_pages_need_sign_in(client):
     for name in ("privacy", "export", "account_delete"):
-        response = client.get(reverse(f"recommendations:{name}"))
-        assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+        response = client.get(reverse(f"web:{name}"))
+        assert response.status_code == 302 and reverse("web:login") in response["Location"]
 
 
 def test_personalisation_switch_takes_effect_immediately(signed_in, learner):
     make_catalog(2)
-    assert "为你推荐" in signed_in.get(reverse("courses:home")).content.decode()
-    signed_in.post(reverse("recommendations:personalisation"), {})
+    assert "为你推荐" in signed_in.get(reverse("web:home")).content.decode()
+    signed_in.post(reverse("web:personalisation"), {})
     assert LearnerProfile.objects.get(user=learner).personalization_enabled is False
-    page = signed_in.get(reverse("courses:home")).content.decode()
+    page = signed_in.get(reverse("web:home")).content.decode()
     assert "热门推荐（未个性化）" in page and "为你推荐" not in page
-    signed_in.post(reverse("recommendations:personalisation"), {"enabled": "on"})
+    signed_in.post(reverse("web:personalisation"), {"enabled": "on"})
     assert LearnerProfile.objects.get(user=learner).personalization_enabled is True
 
 
 def test_learners_see_and_delete_their_interest_tags(signed_in, learner):
     tag = TagFactory(name="健身")
     interests_declare(user=learner, tags=[tag])
-    assert "#健身" in signed_in.get(reverse("recommendations:privacy")).content.decode()
-    signed_in.post(reverse("recommendations:tag_delete", args=[tag.pk]))
+    assert "#健身" in signed_in.get(reverse("web:privacy")).content.decode()
+    signed_in.post(reverse("web:tag_delete", args=[tag.pk]))
     assert InterestTag.objects.get(user=learner, tag=tag).dismissed
-    assert "#健身" not in signed_in.get(reverse("recommendations:privacy")).content.decode()
+    assert "#健身" not in signed_in.get(reverse("web:privacy")).content.decode()
 
 
 def test_clear_history_deletes_the_learners_events(signed_in, learner):
     course = make_course()
-    signed_in.get(reverse("courses:course", args=[course.slug]))
+    signed_in.get(reverse("web:course", args=[course.slug]))
     assert Event.objects.filter(user=learner).exists()
-    response = signed_in.post(reverse("recommendations:history_clear"), follow=True)
+    response = signed_in.post(reverse("web:history_clear"), follow=True)
     assert not Event.objects.filter(user=learner).exists()
     assert "已清除你的历史记录" in response.content.decode()
 
 
 def test_export_downloads_my_data_as_json(signed_in, learner):
-    response = signed_in.get(reverse("recommendations:export"))
+    response = signed_in.get(reverse("web:export"))
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"].startswith("attachment;")
     assert json.loads(response.content)["account"]["username"] == learner.username
 
 
 def test_deleting_the_account_asks_for_the_password(signed_in, learner):
-    page = signed_in.post(
-        reverse("recommendations:account_delete"), {"password": "wrong"}
-    ).content.decode()
+    page = signed_in.post(reverse("web:account_delete"), {"password": "wrong"}).content.decode()
     assert "密码不正确" in page
     assert User.objects.filter(pk=learner.pk).exists()
 
 
 def test_deleting_the_account_keeps_orders_anonymised(signed_in, learner):
     order = OrderFactory(user=learner, total=Decimal("99"))
-    response = signed_in.post(reverse("recommendations:account_delete"), {"password": PASSWORD})
-    assert response["Location"] == reverse("courses:home")
+    response = signed_in.post(reverse("web:account_delete"), {"password": PASSWORD})
+    assert response["Location"] == reverse("web:home")
     assert not User.objects.filter(pk=learner.pk).exists()
     assert Order.objects.get(pk=order.pk).user is None
 
 
 def test_how_recommendations_work_is_public_and_plain(client):
-    page = client.get(reverse("recommendations:how_it_works")).content.decode()
+    page = client.get(reverse("web:how_it_works")).content.decode()
     assert "推荐是如何产生的" in page and "关闭个性化推荐" in page

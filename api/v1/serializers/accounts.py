@@ -33,7 +33,11 @@ class SignUpSerializer(serializers.Serializer):
     password = serializers.CharField(
         write_only=True, max_length=128, style={"input_type": "password"}
     )
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(
+        max_length=254,
+        allow_blank=True,
+        help_text="Required: receipts and live reminders go there.",
+    )
     interest_tag_ids = serializers.ListField(
         child=IdField(),
         required=False,

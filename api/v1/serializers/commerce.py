@@ -9,15 +9,8 @@ from api.v1.serializers.catalog import (
     LiveSessionBriefSerializer,
     SelectorPrimaryKeyField,
 )
-from courses.models import (
-    Enrollment,
-    Lesson,
-    LessonProgress,
-    LiveReservation,
-    Order,
-    OrderLine,
-    Product,
-)
+from commerce.models import Enrollment, LessonProgress, LiveReservation, Order, OrderLine
+from courses.models import Lesson, Product
 from courses.selectors import (
     course_list_published,
     lesson_list_published,

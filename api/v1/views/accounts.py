@@ -19,7 +19,7 @@ from rest_framework_simplejwt.serializers import TokenBlacklistSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts.services import account_sign_up, account_update
+from accounts.services import account_update
 from api.v1.serializers.accounts import (
     AccountDeleteSerializer,
     HistoryClearedSerializer,
@@ -32,11 +32,12 @@ from api.v1.serializers.accounts import (
     SignOutSerializer,
     SignUpSerializer,
 )
-from recommendations.services.privacy import account_delete, data_export, history_clear
+from privacy.services import account_delete, data_export, history_clear
 from recommendations.services.profiles import (
     interest_tag_delete,
     interest_tags_for,
     interests_declare,
+    learner_sign_up,
     personalization_enabled_for,
     personalization_set,
 )
@@ -56,7 +57,7 @@ class SignUpView(APIView):
     def post(self, request: Request) -> Response:
         data = SignUpSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = account_sign_up(**data.validated_data)
+        user = learner_sign_up(**data.validated_data)
         refresh = RefreshToken.for_user(user)
         body = {"user": user, "access": str(refresh.access_token), "refresh": str(refresh)}
         return Response(SignedUpSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -25,10 +25,10 @@ from api.v1.serializers.recommendations import (
     RecommendationListSerializer,
     RelatedQuerySerializer,
 )
+from commerce.selectors import course_detail_for
 from courses.selectors import (
     catalog_item_get,
     category_tree,
-    course_detail_for,
     course_list_for_catalog,
     instructor_list_public,
     live_session_detail,

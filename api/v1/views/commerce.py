@@ -27,16 +27,7 @@ from api.v1.serializers.commerce import (
     ReservationCreateSerializer,
     ReservationSerializer,
 )
-from courses.commerce import (
-    course_enroll_free,
-    lesson_progress_record,
-    live_reservation_cancel,
-    live_reservation_create,
-    order_cancel,
-    order_create,
-    order_pay,
-)
-from courses.commerce_selectors import (
+from commerce.selectors import (
     continue_learning_for,
     enrollments_for,
     live_reservation_get_for_user,
@@ -44,6 +35,15 @@ from courses.commerce_selectors import (
     order_get_by_idempotency_key,
     order_get_for_user,
     orders_for,
+)
+from commerce.services import (
+    course_enroll_free,
+    lesson_progress_record,
+    live_reservation_cancel,
+    live_reservation_create,
+    order_cancel,
+    order_create,
+    order_pay,
 )
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"

@@ -1,0 +1,111 @@
+"""The shopping cart, kept in the visitor's session until checkout.
+
+Lines are keyed ``"course:<id>"`` or ``"product:<id>"`` with a quantity (always 1 for a course,
+at most ``MAX_QUANTITY`` of a product). Only what is for sale goes in: a published course or a
+product on sale; anything else is refused with the same message as an id that does not exist,
+so a cart never reveals a draft. Prices are never stored here: ``cart_contents`` reads the price
+in force, and the order copies it at checkout.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from courses.models import Course, Product
+from courses.pricing import price_in_force
+
+SESSION_KEY = "cart"
+KINDS = ("course", "product")
+MAX_QUANTITY = 99
+
+
+def _lines(session) -> dict[str, int]:
+    return dict(session.get(SESSION_KEY, {}))
+
+
+def cart_count(session) -> int:
+    return sum(_lines(session).values())
+
+
+def purchasable_items(*, wanted: list[tuple[str, int]]) -> dict[tuple[str, int], Course | Product]:
+    """The published courses and products on sale among ``wanted`` (kind, id) pairs, by pair;
+    one query per kind."""
+    ids = {kind: [pk for k, pk in wanted if k == kind] for kind in KINDS}
+    found: dict[tuple[str, int], Course | Product] = {}
+    if ids["course"]:
+        courses = Course.objects.published().filter(pk__in=ids["course"])
+        found |= {("course", c.pk): c for c in courses.select_related("instructor")}
+    if ids["product"]:
+        products = Product.objects.on_sale().filter(pk__in=ids["product"])
+        found |= {("product", p.pk): p for p in products.select_related("instructor")}
+    return found
+
+
+def cart_add(*, session, kind: str, object_id: int, quantity: int = 1) -> Course | Product:
+    """Put a course (once) or ``quantity`` of a product (up to ``MAX_QUANTITY`` in all) in the
+    cart; refuses anything that is not for sale."""
+    if kind not in KINDS or quantity < 1:
+        raise ValidationError(_("That item could not be added to your cart."), code="invalid")
+    item = purchasable_items(wanted=[(kind, object_id)]).get((kind, object_id))
+    if item is None:
+        raise ValidationError(_("That item is not for sale."), code="not_on_sale")
+    lines = _lines(session)
+    key = f"{kind}:{object_id}"
+    lines[key] = 1 if kind == "course" else min(MAX_QUANTITY, lines.get(key, 0) + quantity)
+    session[SESSION_KEY] = lines
+    return item
+
+
+def cart_remove(*, session, kind: str, object_id: int) -> None:
+    lines = _lines(session)
+    lines.pop(f"{kind}:{object_id}", None)
+    session[SESSION_KEY] = lines
+
+
+def cart_clear(*, session) -> None:
+    session.pop(SESSION_KEY, None)
+
+
+@dataclass(frozen=True)
+class CartLine:
+    kind: str
+    item: Course | Product
+    quantity: int
+    unit_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class CartContents:
+    lines: list[CartLine]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def items(self) -> list[tuple[str, int, int]]:
+        """(kind, id, quantity) of each line, for the checkout."""
+        return [(line.kind, line.item.pk, line.quantity) for line in self.lines]
+
+
+def cart_contents(*, session) -> CartContents:
+    """The cart's lines that are still for sale, at the price in force now."""
+    wanted = []
+    for key, quantity in _lines(session).items():
+        kind, _sep, raw_id = key.partition(":")
+        if kind in KINDS and raw_id.isdigit():
+            wanted.append((kind, int(raw_id), quantity))
+    found = purchasable_items(wanted=[(kind, pk) for kind, pk, _q in wanted])
+    lines = []
+    for kind, pk, quantity in wanted:
+        item = found.get((kind, pk))
+        if item is not None:
+            price = price_in_force(**{kind: item})
+            lines.append(CartLine(kind=kind, item=item, quantity=quantity, unit_price=price))
+    return CartContents(lines=lines)

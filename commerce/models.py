@@ -1,0 +1,262 @@
+"""Commerce: orders and their lines, enrollments, lesson progress and live reservations.
+
+The writes live in ``commerce.services`` and the reads in ``commerce.selectors``. The tables
+were created in the ``courses`` app and moved here with their rows (``commerce/migrations``).
+
+The rules that must hold whatever code writes the rows are database constraints: positive
+quantities, amounts that are never negative, exactly one of course or product per order line,
+one order per (buyer, idempotency key), one enrollment per (learner, course), one progress row per
+(learner, lesson) and one reservation per (learner, live session).
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Course, Lesson, LiveSession, Product, TimeStamped, money_field
+
+
+class Order(TimeStamped):
+    """A purchase of courses and products, with the prices of the moment it was placed.
+
+    pending → paid → refunded, or pending → cancelled; nothing else. After the buyer's account is
+    deleted the order stays for the accounts with ``user`` empty (see ``orders_anonymise_for``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    number = models.CharField(_("order number"), max_length=24, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=64,
+        blank=True,
+        help_text=_("Chosen by the client per checkout, so a retried request places one order."),
+    )
+    live_session = models.ForeignKey(
+        LiveSession,
+        verbose_name=_("bought during live session"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total = money_field(_("total (CNY)"))
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"], name="order_idempotency_key_once_per_user"
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "paid", "cancelled", "refunded"]),
+                name="order_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["paid", "refunded"]) | Q(paid_at__isnull=False),
+                name="order_paid_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="order_user_created")]
+
+    def __str__(self):
+        return self.number
+
+
+class OrderLine(models.Model):
+    """One course or product in an order, its title and unit price copied at purchase."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="order_lines",
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="order_lines",
+    )
+    title = models.CharField(_("title at purchase"), max_length=120)
+    unit_price = money_field(_("unit price at purchase (CNY)"))
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    is_flash_price = models.BooleanField(_("live flash price"), default=False)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(course__isnull=False, product__isnull=True)
+                    | Q(course__isnull=True, product__isnull=False)
+                ),
+                name="order_line_course_xor_product",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_min_1"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="order_line_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(course__isnull=True) | Q(quantity=1), name="order_line_course_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} × {self.quantity}"
+
+    @property
+    def amount(self):
+        return self.unit_price * self.quantity
+
+
+class Enrollment(models.Model):
+    """A learner's access to a course: bought (``order`` set) or free (``order`` empty)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("order"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments",
+    )
+    created_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="enrollment_once_per_course")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.course}"
+
+
+class LessonProgress(models.Model):
+    """How far a learner got in a lesson.
+
+    ``position_seconds`` is where they last were (to resume); ``percent_watched`` is the furthest
+    share reached and never goes down; ``completed_at`` is set once it reaches
+    ``commerce.services.LESSON_COMPLETE_PERCENT``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="lesson_progress",
+    )
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="progress"
+    )
+    position_seconds = models.PositiveIntegerField(_("last position (seconds)"), default=0)
+    percent_watched = models.PositiveSmallIntegerField(
+        _("furthest share watched (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last watched"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="progress_once_per_lesson"),
+            models.CheckConstraint(
+                condition=Q(percent_watched__lte=100), name="progress_percent_at_most_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-updated_at"], name="progress_user_recent")]
+
+    def __str__(self):
+        return f"{self.user} · {self.lesson} · {self.percent_watched}%"
+
+
+class LiveReservation(models.Model):
+    """A learner's "remind me" for an upcoming live session.
+
+    Cancelling keeps the row (``cancelled_at``), so reserving again never resets
+    ``reminder_sent_at``: the reminder goes out at most once per learner and session.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="live_reservations",
+    )
+    live_session = models.ForeignKey(
+        LiveSession,
+        verbose_name=_("live session"),
+        on_delete=models.CASCADE,
+        related_name="reservations",
+    )
+    created_at = models.DateTimeField(_("reserved at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("live reservation")
+        verbose_name_plural = _("live reservations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "live_session"], name="reservation_once_per_live"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["live_session"],
+                name="reservation_reminder_pending",
+                condition=Q(reminder_sent_at__isnull=True, cancelled_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.live_session}"

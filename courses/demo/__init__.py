@@ -1,1 +1,0 @@
-"""The demo catalog generator behind ``manage.py seed_demo``; see ``courses.demo.catalog``."""

@@ -1,0 +1,1 @@
+"""The demo catalog generator behind ``manage.py seed_demo``; see ``demo.catalog``."""

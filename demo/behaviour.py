@@ -1,0 +1,486 @@
+"""Simulated learner behaviour for the demo: about 90 days of feedback events.
+
+The generative model (documented so tests and benchmarks can rely on it):
+
+* **Topics.** Every item (course, live session, short video, product) has one topic: the topic
+  owning most of its tags (``vocabulary.topic_for_tag``; a course falls back to its category's
+  parent).
+* **Learners** have a few latent interests: 1 to 3 topics (probabilities 0.45 / 0.35 / 0.20) with
+  Dirichlet weights, plus a small background interest in every topic; and an activity level drawn
+  from a log-normal distribution, so a few learners do most of the browsing.
+* **Items** have power-law appeal: within the catalog, the item of popularity rank ``r`` has appeal
+  proportional to ``r ** -POPULARITY_EXPONENT`` (ranks shuffled by the seed).
+* **Sessions.** Each learner has a Poisson number of sessions in proportion to their activity,
+  spread over the window with more recent days slightly busier. A session shows
+  ``IMPRESSIONS_PER_SESSION`` items: from the popular feed (in proportion to appeal) or, more
+  often, from one of the learner's topics (again in proportion to appeal within the topic).
+* **The funnel.** An impression becomes a click with a probability rising steeply with the
+  learner's interest in the item's topic and mildly with its appeal; a click is a detail view;
+  then, by type: a course is previewed (a lesson watched, completion drawn from a Beta
+  distribution that favours interested learners), added to the cart and bought (free courses are
+  enrolled in), sometimes favourited and rated; a short video is watched and maybe liked or
+  shared; a product is carted and maybe bought; an upcoming live session is reserved, a past one's
+  replay watched. Impressions of items far from the learner's interests are sometimes marked
+  "not interested"; some sessions start with a search for one of the learner's topics.
+
+The learners' latent topic weights are returned (and saved as JSON by the command) so tests can
+check that a trained model recovers them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+
+from commerce.models import Enrollment, LessonProgress
+from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
+from demo.catalog import DEMO_EMAIL_DOMAIN
+from demo.vocabulary import TOPICS, topic_for_tag
+from recommendations.models import Event
+from recommendations.services.profiles import interests_derive
+from recommendations.services.trending import trending_refresh
+
+DAYS = 90
+EVENTS_PER_LEARNER = 100  # the default scale gives 2,000 learners x 100 = 200,000 events
+EVENTS_PER_IMPRESSION = 1.62  # all events per impression in this model, measured
+IMPRESSIONS_PER_SESSION = 8
+TOPIC_BROWSE_SHARE = 0.65
+POPULARITY_EXPONENT = 0.9
+INSERT_BATCH = 5000
+
+ITEM_TYPES = ("course", "live", "video", "product")
+COURSE, LIVE, VIDEO, PRODUCT = range(4)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Catalog:
+    item_type: np.ndarray  # int8, index into ITEM_TYPES
+    object_id: np.ndarray  # int64
+    topic: np.ndarray  # int16, index into TOPICS
+    appeal: np.ndarray  # float64, sums to 1
+    price: np.ndarray  # float64, CNY
+    live_state: np.ndarray  # int8: 0 not a live, 1 upcoming, 2 live now, 3 ended
+    preview_lesson: np.ndarray  # int64 lesson id for courses, 0 otherwise
+
+
+@dataclass
+class BehaviourSummary:
+    events: int
+    learners: int
+    by_type: dict[str, int]
+    latent_interests: dict[str, dict[str, float]]  # username -> {topic key: weight}
+
+
+def _topic_index() -> dict[str, int]:
+    return {topic.key: index for index, topic in enumerate(TOPICS)}
+
+
+def _majority_topic(tag_names: list[str], fallback: int | None) -> int | None:
+    topics = Counter(t for t in map(topic_for_tag, tag_names) if t is not None)
+    if topics:
+        return _topic_index()[topics.most_common(1)[0][0]]
+    return fallback
+
+
+def load_catalog(rng: np.random.Generator) -> Catalog:
+    """The demo catalog's items with their topics, and a power-law appeal drawn from ``rng``."""
+    topic_names = {topic.name: index for index, topic in enumerate(TOPICS)}
+    rows: list[tuple[int, int, int, float, int, int]] = []
+
+    def tags_of(model) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        through = model.tags.through
+        column = f"{model._meta.model_name}_id"
+        for object_id, name in through.objects.values_list(column, "tag__name"):
+            out.setdefault(object_id, []).append(name)
+        return out
+
+    course_tags = tags_of(Course)
+    previews = {}
+    for lesson_id, course_id in Lesson.objects.order_by(
+        "course_id", "chapter__position", "position"
+    ).values_list("pk", "course_id"):
+        previews.setdefault(course_id, lesson_id)
+    published = Course.objects.filter(status=Course.Status.PUBLISHED)
+    for pk, price, parent_name in published.values_list("pk", "price", "category__parent__name"):
+        topic = _majority_topic(course_tags.get(pk, []), topic_names.get(parent_name))
+        if topic is not None:
+            rows.append((COURSE, pk, topic, float(price), 0, previews.get(pk, 0)))
+    state = {
+        LiveSession.Status.SCHEDULED: 1,
+        LiveSession.Status.LIVE: 2,
+        LiveSession.Status.ENDED: 3,
+    }
+    for model, kind, queryset in (
+        (LiveSession, LIVE, LiveSession.objects.exclude(status=LiveSession.Status.CANCELLED)),
+        (ShortVideo, VIDEO, ShortVideo.objects.filter(is_published=True)),
+        (Product, PRODUCT, Product.objects.filter(is_active=True)),
+    ):
+        tags = tags_of(model)
+        fields = ["pk", "status"] if kind == LIVE else ["pk"]
+        if kind == PRODUCT:
+            fields.append("price")
+        for values in queryset.values_list(*fields):
+            pk = values[0]
+            topic = _majority_topic(tags.get(pk, []), None)
+            if topic is None:
+                continue
+            live_state = state.get(values[1], 0) if kind == LIVE else 0
+            price = float(values[1]) if kind == PRODUCT else 0.0
+            rows.append((kind, pk, topic, price, live_state, 0))
+    if not rows:
+        raise ValueError("The catalog is empty: run the catalog step of seed_demo first.")
+    rows.sort(key=lambda r: (r[0], r[1]))
+    data = np.array(rows, dtype=np.float64)
+    ranks = rng.permutation(len(rows)) + 1
+    appeal = ranks.astype(np.float64) ** -POPULARITY_EXPONENT
+    return Catalog(
+        item_type=data[:, 0].astype(np.int8),
+        object_id=data[:, 1].astype(np.int64),
+        topic=data[:, 2].astype(np.int16),
+        appeal=appeal / appeal.sum(),
+        price=data[:, 3],
+        live_state=data[:, 4].astype(np.int8),
+        preview_lesson=data[:, 5].astype(np.int64),
+    )
+
+
+def latent_interests(
+    rng: np.random.Generator, n_learners: int, n_topics: int, present: np.ndarray
+) -> np.ndarray:
+    """Rows of topic weights summing to 1: a few strong topics (among those the catalog has)
+    over a faint background."""
+    theta = np.full((n_learners, n_topics), 0.02 / n_topics)
+    counts = rng.choice([1, 2, 3], size=n_learners, p=[0.45, 0.35, 0.20])
+    counts = np.minimum(counts, len(present))
+    for u, count in enumerate(counts):
+        topics = rng.choice(present, size=count, replace=False)
+        theta[u, topics] += 0.98 * rng.dirichlet(np.full(count, 2.0))
+    return theta / theta.sum(axis=1, keepdims=True)
+
+
+def _sample_rows(rng, cdf_rows: np.ndarray) -> np.ndarray:
+    """One index per row of a matrix of cumulative distributions."""
+    draws = rng.random(cdf_rows.shape[0])[:, None]
+    return np.minimum((cdf_rows < draws).sum(axis=1), cdf_rows.shape[1] - 1)
+
+
+def simulate(
+    *,
+    seed: int,
+    now: datetime,
+    events_per_learner: float = EVENTS_PER_LEARNER,
+    learners: list[tuple[int, str]] | None = None,
+    progress: Progress | None = None,
+) -> BehaviourSummary:
+    """Simulate ``DAYS`` days of behaviour of the demo learners and store the events."""
+    say = progress or (lambda message: None)
+    rng = np.random.default_rng(seed)
+    catalog = load_catalog(rng)
+    if learners is None:
+        learners = list(
+            get_user_model()
+            .objects.filter(
+                email__endswith=f"@{DEMO_EMAIL_DOMAIN}", is_staff=False, instructor__isnull=True
+            )
+            .order_by("pk")
+            .values_list("pk", "username")
+        )
+    if not learners:
+        raise ValueError("There are no demo learners: run the catalog step of seed_demo first.")
+    n_users, n_topics = len(learners), len(TOPICS)
+    theta = latent_interests(rng, n_users, n_topics, np.unique(catalog.topic))
+    activity = rng.lognormal(0.0, 0.9, size=n_users)
+    activity /= activity.mean()
+
+    sessions_per_user = events_per_learner / EVENTS_PER_IMPRESSION / IMPRESSIONS_PER_SESSION
+    sessions = rng.poisson(activity * sessions_per_user)
+    session_user = np.repeat(np.arange(n_users), sessions)
+    n_sessions = len(session_user)
+    # More recent days are busier (the platform grows).
+    age_days = np.clip(DAYS * (1 - rng.power(1.4, n_sessions)), 0, DAYS - 0.01)
+    session_start = age_days * 86400.0
+    say(f"  {n_sessions:,} sessions of {n_users:,} learners")
+
+    # Impressions: from the learner's topics, or from the popular feed.
+    imp_user = np.repeat(session_user, IMPRESSIONS_PER_SESSION)
+    imp_session = np.repeat(np.arange(n_sessions), IMPRESSIONS_PER_SESSION)
+    n_imp = len(imp_user)
+    items = np.empty(n_imp, dtype=np.int64)
+    browse = rng.random(n_imp) < TOPIC_BROWSE_SHARE
+    global_cdf = np.cumsum(catalog.appeal)
+    items[~browse] = np.searchsorted(global_cdf, rng.random((~browse).sum()) * global_cdf[-1])
+    chosen_topic = _sample_rows(rng, np.cumsum(theta[imp_user[browse]], axis=1))
+    browse_items = np.empty(browse.sum(), dtype=np.int64)
+    for topic in range(n_topics):
+        members = np.flatnonzero(catalog.topic == topic)
+        where = np.flatnonzero(chosen_topic == topic)
+        if len(where) == 0:
+            continue
+        if len(members) == 0:
+            browse_items[where] = np.searchsorted(global_cdf, rng.random(len(where)))
+            continue
+        cdf = np.cumsum(catalog.appeal[members])
+        browse_items[where] = members[np.searchsorted(cdf, rng.random(len(where)) * cdf[-1])]
+    items[browse] = np.minimum(browse_items, len(catalog.appeal) - 1)
+    items = np.minimum(items, len(catalog.appeal) - 1)
+
+    interest = theta[imp_user, catalog.topic[items]]  # 0..1
+    rel_appeal = np.log(catalog.appeal[items] * len(catalog.appeal))
+    click_logit = -4.5 + 4.2 * np.sqrt(interest) + 0.35 * rel_appeal
+    clicked = rng.random(n_imp) < 1 / (1 + np.exp(-click_logit))
+
+    events: list[tuple[int, int, str, int, float | None, int | None, float]] = []
+    # (user index, item index, event type, object type marker, value, lesson id, seconds offset)
+
+    def add(mask, kind: str, offset: float, value=None, lesson=None):
+        idx = np.flatnonzero(mask)
+        for j, i in enumerate(idx):
+            v = None if value is None else float(value[j] if np.ndim(value) else value)
+            events.append(
+                (
+                    imp_user[i],
+                    items[i],
+                    kind,
+                    int(lesson[i]) if lesson is not None else 0,
+                    v,
+                    imp_session[i],
+                    offset + i % IMPRESSIONS_PER_SESSION * 20,
+                )
+            )
+
+    add(np.ones(n_imp, dtype=bool), "impression", 0)
+    not_interested = ~clicked & (interest < 0.05) & (rng.random(n_imp) < 0.02)
+    add(not_interested, "not_interested", 5)
+    add(clicked, "click", 8)
+    add(clicked, "view", 9)
+
+    kind = catalog.item_type[items]
+    u = rng.random((n_imp, 6))
+    engaged = np.sqrt(interest)
+    # Courses: preview a lesson, cart, buy or enroll, favourite, rate.
+    course = clicked & (kind == COURSE)
+    free = catalog.price[items] == 0
+    lessons = catalog.preview_lesson[items]
+    watch_course = course & (lessons > 0) & (u[:, 0] < 0.35 + 0.5 * engaged)
+    share = rng.beta(1 + 5 * engaged, 2.0)
+    add(watch_course, "watch", 60, share[watch_course], lesson=lessons)
+    price_factor = np.exp(-catalog.price[items] / 600.0)
+    buy_course = course & ~free & (u[:, 1] < 0.25 * engaged * price_factor + 0.01)
+    cart_course = course & ~free & (buy_course | (u[:, 2] < 0.06 * engaged))
+    add(cart_course, "cart", 120)
+    add(buy_course, "purchase", 180)
+    enroll = (course & free & (u[:, 1] < 0.45 * engaged + 0.02)) | buy_course
+    add(enroll, "enroll", 181)
+    add(course & (u[:, 3] < 0.10 * engaged), "favourite", 100)
+    rate = enroll & (u[:, 4] < 0.25)
+    rating = np.clip(np.round(2.5 + 2.5 * engaged + rng.normal(0, 0.7, n_imp)), 1, 5)
+    add(rate, "rating", 3600, rating[rate])
+    # Short videos: watch, like, share.
+    video = clicked & (kind == VIDEO)
+    add(video, "watch", 30, share[video])
+    add(video & (u[:, 1] < 0.35 * engaged), "like", 45)
+    add(video & (u[:, 2] < 0.04 * engaged), "share", 50)
+    # Products: cart, buy.
+    product = clicked & (kind == PRODUCT)
+    cart_product = product & (u[:, 1] < 0.30 * engaged + 0.02)
+    add(cart_product, "cart", 60)
+    add(cart_product & (u[:, 2] < 0.45), "purchase", 120)
+    # Live sessions: reserve upcoming, watch live or replay.
+    live = clicked & (kind == LIVE)
+    state = catalog.live_state[items]
+    add(live & (state == 1) & (u[:, 1] < 0.5 * engaged + 0.05), "reserve", 30)
+    add(
+        live & (state >= 2) & (u[:, 1] < 0.6 * engaged + 0.05),
+        "watch",
+        30,
+        share[live & (state >= 2)],
+    )
+
+    searches = rng.random(n_sessions) < 0.12
+    say(f"  {len(events):,} events planned; writing")
+    written, by_type = _write(
+        events=events,
+        searches=np.flatnonzero(searches),
+        session_user=session_user,
+        session_start=session_start,
+        theta=theta,
+        learners=learners,
+        catalog=catalog,
+        now=now,
+        rng=rng,
+        progress=say,
+    )
+    latent = {
+        username: {
+            TOPICS[t].key: round(float(theta[u_index, t]), 4)
+            for t in np.argsort(-theta[u_index])[:3]
+            if theta[u_index, t] >= 0.05
+        }
+        for u_index, (_, username) in enumerate(learners)
+    }
+    return BehaviourSummary(
+        events=written, learners=n_users, by_type=by_type, latent_interests=latent
+    )
+
+
+def _write(
+    *, events, searches, session_user, session_start, theta, learners, catalog, now, rng, progress
+) -> tuple[int, dict[str, int]]:
+    start = now - timedelta(days=DAYS)
+    user_pk = np.array([pk for pk, _ in learners], dtype=np.int64)
+    type_name = {COURSE: "course", LIVE: "live", VIDEO: "video", PRODUCT: "product"}
+    ids = rng.integers(0, 2**63, size=(len(events) + len(searches), 2), dtype=np.int64)
+    by_type: Counter[str] = Counter()
+    rows: list[Event] = []
+    written = 0
+
+    def flush():
+        nonlocal written, rows
+        with transaction.atomic():
+            Event.objects.bulk_create(rows, batch_size=INSERT_BATCH, ignore_conflicts=True)
+        written += len(rows)
+        progress(f"  {written:,} events written")
+        rows = []
+
+    for n, (u_index, item, kind, lesson, value, session, offset) in enumerate(events):
+        ts = start + timedelta(seconds=float(session_start[session]) + offset)
+        object_type, object_id = (
+            type_name[int(catalog.item_type[item])],
+            int(catalog.object_id[item]),
+        )
+        if lesson and kind == "watch":
+            object_type, object_id = "lesson", lesson
+        rows.append(
+            Event(
+                user_id=int(user_pk[u_index]),
+                event_type=kind,
+                object_type=object_type,
+                object_id=object_id,
+                value=value,
+                page="demo",
+                client="web",
+                client_ts=ts,
+                server_ts=ts,
+                client_event_id=uuid.UUID(int=(int(ids[n, 0]) << 64) | int(ids[n, 1])),
+            )
+        )
+        by_type[kind] += 1
+        if len(rows) >= INSERT_BATCH * 4:
+            flush()
+    for m, session in enumerate(searches):
+        u_index = int(session_user[session])
+        topic = TOPICS[int(np.argmax(theta[u_index]))]
+        n = len(events) + m
+        ts = start + timedelta(seconds=float(session_start[session]))
+        rows.append(
+            Event(
+                user_id=int(user_pk[u_index]),
+                event_type="search",
+                query=topic.name,
+                page="demo",
+                client="web",
+                client_ts=ts,
+                server_ts=ts,
+                client_event_id=uuid.UUID(int=(int(ids[n, 0]) << 64) | int(ids[n, 1])),
+            )
+        )
+        by_type["search"] += 1
+    flush()
+    _learning_rows(events, user_pk=user_pk, catalog=catalog)
+    return written, dict(by_type)
+
+
+def _learning_rows(events, *, user_pk: np.ndarray, catalog: Catalog) -> None:
+    """Enrollments for the courses learners bought or joined, and progress in watched lessons,
+    so "my learning" and "continue learning" show the simulated past."""
+    enrolled, progress = set(), {}
+    for u_index, item, kind, lesson, value, _, _ in events:
+        user_id = int(user_pk[u_index])
+        if kind == "enroll":
+            enrolled.add((user_id, int(catalog.object_id[item])))
+        elif kind == "watch" and lesson:
+            key = (user_id, lesson)
+            progress[key] = max(progress.get(key, 0.0), value or 0.0)
+    durations = dict(
+        Lesson.objects.filter(pk__in={lesson for _, lesson in progress}).values_list(
+            "pk", "duration_seconds"
+        )
+    )
+    with transaction.atomic():
+        Enrollment.objects.bulk_create(
+            [Enrollment(user_id=u, course_id=c) for u, c in sorted(enrolled)],
+            batch_size=INSERT_BATCH,
+            ignore_conflicts=True,
+        )
+        LessonProgress.objects.bulk_create(
+            [
+                LessonProgress(
+                    user_id=u,
+                    lesson_id=lesson,
+                    position_seconds=int(share * durations.get(lesson, 0)),
+                    percent_watched=round(share * 100),
+                )
+                for (u, lesson), share in sorted(progress.items())
+            ],
+            batch_size=INSERT_BATCH,
+            ignore_conflicts=True,
+        )
+
+
+def demo_behaviour_exists() -> bool:
+    return Event.objects.filter(page="demo", user__email__endswith=f"@{DEMO_EMAIL_DOMAIN}").exists()
+
+
+def build_behaviour(
+    *,
+    seed: int,
+    now: datetime,
+    events_per_learner: float = EVENTS_PER_LEARNER,
+    latent_path: Path | None = None,
+    progress: Progress | None = None,
+) -> BehaviourSummary | None:
+    """Simulate the demo learners' past once (None if it is already there), then derive their
+    interest tags and the trending lists from it."""
+    say = progress or (lambda message: None)
+    if demo_behaviour_exists():
+        return None
+    summary = simulate(seed=seed, now=now, events_per_learner=events_per_learner, progress=say)
+    _refresh_planner_statistics()
+    if latent_path is not None:
+        save_latent_interests(summary, latent_path)
+    say(f"interest tags derived for {interests_derive(now=now):,} learners")
+    sizes = trending_refresh(now=now)
+    say("trending lists: " + ", ".join(f"{t} {n}" for t, n in sizes.items()))
+    return summary
+
+
+def _refresh_planner_statistics() -> None:
+    """After a bulk load PostgreSQL's planner still believes the tables hold what they held
+    before, and picks plans for empty tables (ten items looked up through the index of every
+    published course; a learner's exclusions read through the index of every course event)
+    until autovacuum gets round to them — and then autovacuum competes with the first
+    requests. Vacuum and analyse the database now (only analyse inside a transaction, where
+    VACUUM cannot run): the visibility map it writes also lets index-only scans skip the
+    table."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
+
+
+def save_latent_interests(summary: BehaviourSummary, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary.latent_interests, ensure_ascii=False, indent=1))
+    return path

@@ -1,0 +1,201 @@
+"""Forms of the site's pages: they parse and validate input, nothing more; the rules are in the
+services the forms' data goes to."""
+
+import uuid
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts.services import account_sign_up, account_sign_up_problems
+from commerce.cart import MAX_QUANTITY
+from courses.models import Course, Tag
+from courses.selectors import CATALOG_TYPES
+
+TYPE_CHOICES = [
+    ("course", _("Courses")),
+    ("live", _("Live sessions")),
+    ("video", _("Short videos")),
+    ("product", _("Products")),
+]
+PRICE_CHOICES = [
+    ("", _("Any price")),
+    ("free", _("Free")),
+    ("paid", pgettext_lazy("price filter", "Paid")),
+]
+
+
+class BrowseForm(forms.Form):
+    """The browse page's search box and filters (all optional; bad values are ignored)."""
+
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    type = forms.ChoiceField(label=_("Type"), choices=TYPE_CHOICES, required=False)
+    category = forms.SlugField(label=_("Category"), required=False, allow_unicode=True)
+    tag = forms.SlugField(label=_("Tag"), required=False, allow_unicode=True)
+    price = forms.ChoiceField(label=_("Price"), choices=PRICE_CHOICES, required=False)
+    level = forms.ChoiceField(
+        label=_("Level"), choices=[("", _("Any level")), *Course.Level.choices], required=False
+    )
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        item_type = data.get("type") or "course"
+        return {
+            "item_type": item_type if item_type in CATALOG_TYPES else "course",
+            "query": (data.get("q") or "").strip(),
+            "category": data.get("category") or "",
+            "tag": data.get("tag") or "",
+            "price": data.get("price") or "",
+            "level": data.get("level") or "",
+        }
+
+
+class CartAddForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("course", "course"), ("product", "product")])
+    object_id = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1, required=False
+    )
+
+    def clean_quantity(self):
+        return self.cleaned_data["quantity"] or 1
+
+
+class CheckoutForm(forms.Form):
+    """A checkout: what to buy and the idempotency key chosen when the page was shown.
+
+    ``items`` lists ``kind:id:quantity`` entries separated by commas. The key travels in the
+    form, so a double-submitted or retried checkout places one order.
+    """
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    items = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+    live = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    from_cart = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def for_items(cls, items: list[tuple[str, int, int]], *, live_id=None, from_cart=False):
+        return cls(
+            auto_id=False,
+            initial={
+                "idempotency_key": uuid.uuid4(),
+                "items": ",".join(f"{kind}:{pk}:{qty}" for kind, pk, qty in items),
+                "live": live_id,
+                "from_cart": from_cart,
+            },
+        )
+
+    def clean_items(self) -> list[tuple[str, int, int]]:
+        parsed = []
+        for entry in self.cleaned_data["items"].split(","):
+            kind, _sep, rest = entry.partition(":")
+            raw_id, _sep, raw_qty = rest.partition(":")
+            if kind not in ("course", "product") or not raw_id.isdigit():
+                raise forms.ValidationError(_("The checkout lists an unknown item."))
+            quantity = int(raw_qty) if raw_qty.isdigit() else 1
+            if not 1 <= quantity <= 99:
+                raise forms.ValidationError(_("Quantities go from 1 to 99."))
+            parsed.append((kind, int(raw_id), quantity))
+        if not parsed:
+            raise forms.ValidationError(_("Your cart is empty."))
+        return parsed
+
+
+class ProgressForm(forms.Form):
+    """What the lesson player reports: where the learner is and how long the video is."""
+
+    position_seconds = forms.IntegerField(min_value=0, max_value=7 * 24 * 3600)
+    duration_seconds = forms.IntegerField(min_value=0, max_value=7 * 24 * 3600, required=False)
+
+
+class SignUpForm(forms.Form):
+    """The web sign-up: what ``account_sign_up`` needs, and the password typed twice."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        help_text=_("150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    email = forms.EmailField(
+        label=_("Email"), help_text=_("For order receipts and live reminders.")
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Enter the same password as before, for verification."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two password fields didn’t match."))
+        if all(data.get(name) for name in ("username", "email", "password1")):
+            self._add_service_errors(
+                account_sign_up_problems(
+                    username=data["username"], email=data["email"], password=data["password1"]
+                )
+            )
+        return data
+
+    def _add_service_errors(self, errors: dict) -> None:
+        for field, messages in errors.items():
+            name = "password1" if field == "password" else field
+            self.add_error(name if name in self.fields else None, messages)
+
+    def save(self):
+        """Create the account through ``account_sign_up`` (which checks again: another sign-up
+        may have taken the name meanwhile). None, with the errors on the form, when refused."""
+        try:
+            return account_sign_up(
+                username=self.cleaned_data["username"],
+                email=self.cleaned_data["email"],
+                password=self.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            self._add_service_errors(error.message_dict)
+            return None
+
+
+class InterestsForm(forms.Form):
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Your interests"),
+        queryset=Tag.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Pick at least one topic, or skip this step.")},
+    )
+
+    def __init__(self, *args, tag_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if tag_choices is not None:
+            self.fields["tags"].queryset = Tag.objects.filter(pk__in=[t.pk for t in tag_choices])
+
+
+class PasswordConfirmForm(forms.Form):
+    """Asks for the current password before an irreversible action (deleting the account)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("The password is not correct."))
+        return password

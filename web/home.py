@@ -1,0 +1,211 @@
+"""The home page, rendered once and served from the cache.
+
+The recommender is never on the request path of a warm home page. Sections are rendered to HTML
+and cached:
+
+- **shared** (live now and upcoming, short videos, trending): the same for everyone, one entry
+  per language and active model version, for ``SHARED_SECONDS``;
+- **anonymous recommendations** (what signed-out visitors see, labelled non-personalised): one
+  entry per language and model version, for ``SHARED_SECONDS``;
+- **a learner's own sections** ("continue learning" with progress, and the courses and products
+  recommended to them, or the non-personalised lists when they switched personalisation off):
+  one entry per learner, language, model version and *learner version*, for
+  ``PERSONAL_SECONDS``. The learner version (``accounts.versions``) changes whenever a service
+  changes what the learner is shown (saved lesson progress, enrolling, buying, declared
+  interests, the personalisation switch, a deleted tag, cleared history, "not interested"),
+  through whichever door: the next home page shows the change at once.
+
+The whole page around them (header, footer) is cached too, one entry per learner (or one for
+signed-out visitors) and language, until the first of its sections goes stale. The entry
+remembers what of the request it was rendered for (the account's name and staff flag, the
+learner's version, the number of items in the cart, the path), and a request that differs, or
+that has messages to show, renders the page again. A warm home page costs one cache round trip
+for the session, the signed-in account, the learner's version and the page together
+(``accounts.backends.request_user_and``; two when the browser does not hold the account hint
+cookie the home page sets), and no database query.
+
+Keys carry the active model version, so promoting a new model retires every cached list at once.
+Cache faults are logged and the page is rendered directly (``config.cache``).
+The page is cached encoded, in pieces cut at the placeholder where each visitor's CSRF token goes;
+``home_page`` joins them with the request's token.
+"""
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+from accounts.backends import request_user_and
+from accounts.versions import learner_version_from, learner_version_key
+from commerce.cart import cart_count
+from commerce.selectors import continue_learning_for
+from config.cache import cache_get_many, cache_set, cache_set_many
+from courses import selectors
+from recommendations.services.serving import active_model_summary, recommendations_for
+
+SHARED_SECONDS = 120
+PERSONAL_SECONDS = 300
+RECOMMENDED_COURSES = 8
+RECOMMENDED_PRODUCTS = 6
+TRENDING = 10
+CONTINUE_LEARNING = 4
+CSRF_PLACEHOLDER = "__csrf_token__"
+SHORT_VIDEOS = 8
+
+
+@dataclass(frozen=True)
+class HomeSections:
+    """Rendered HTML of the cached sections, and when the first of them goes stale."""
+
+    personal: str
+    shared: str
+    expires_at: float  # time.time()
+
+
+VERSION_MEMO_SECONDS = 5.0
+_version_memo: list[float] = [0.0, 0.0]  # [read at (monotonic), version]
+
+
+def _version() -> int:
+    """The active model version, remembered in the process for a few seconds: it changes once
+    per training run, and reading it costs a cache round trip on every home page otherwise."""
+    now = time.monotonic()
+    if now - _version_memo[0] > VERSION_MEMO_SECONDS:
+        active = active_model_summary()
+        _version_memo[:] = [now, active["pk"] if active else 0]
+    return int(_version_memo[1])
+
+
+KEY_PREFIX = "home:4"  # the fourth form of the entries: keyed by the learner's version
+
+
+def _personal_key(user_id: int, learner_version: str, version: int, language: str) -> str:
+    return f"{KEY_PREFIX}:v{version}:u{user_id}:{learner_version}:{language}"
+
+
+def _shared_key(version: int, language: str) -> str:
+    return f"{KEY_PREFIX}:v{version}:shared:{language}"
+
+
+def _anonymous_key(version: int, language: str) -> str:
+    return f"{KEY_PREFIX}:v{version}:anonymous:{language}"
+
+
+def _page_key(user_id: int | None, version: int, language: str) -> str:
+    owner = "anonymous" if user_id is None else f"u{user_id}"
+    return f"{KEY_PREFIX}:v{version}:page:{owner}:{language}"
+
+
+def _render_personal(user) -> str:
+    courses = recommendations_for(user=user, item_type="course", slot="home", k=RECOMMENDED_COURSES)
+    products = recommendations_for(
+        user=user, item_type="product", slot="home_products", k=RECOMMENDED_PRODUCTS
+    )
+    return render_to_string(
+        "courses/home/_personal.html",
+        {
+            "continue_learning": continue_learning_for(user=user, limit=CONTINUE_LEARNING),
+            "courses": courses,
+            "products": products,
+            "csrf_token": CSRF_PLACEHOLDER,
+        },
+    )
+
+
+def _render_shared() -> str:
+    live, upcoming = selectors.live_now_and_upcoming()
+    trending = recommendations_for(
+        user=AnonymousUser(), item_type="course", slot="trending", k=TRENDING
+    )
+    return render_to_string(
+        "courses/home/_shared.html",
+        {
+            "live_now": live,
+            "upcoming": upcoming,
+            "videos": selectors.short_video_feed(limit=SHORT_VIDEOS),
+            "trending": trending,
+            "csrf_token": CSRF_PLACEHOLDER,
+        },
+    )
+
+
+def home_sections(*, user, learner_version: str | None = None) -> HomeSections:
+    """The cached sections of the home page for ``user``, rendering what the cache lacks; their
+    forms hold ``CSRF_PLACEHOLDER``. ``learner_version`` is the signed-in learner's version when
+    the caller read it already; without one (the cache away) their sections are not cached."""
+    version, language = _version(), get_language()
+    if user.is_authenticated:
+        if learner_version is None:
+            learner_version = learner_version_from(
+                cache_get_many([learner_version_key(user.pk)]), user.pk
+            )
+        rec_key = (
+            _personal_key(user.pk, learner_version, version, language)
+            if learner_version is not None
+            else None
+        )
+        rec_seconds = PERSONAL_SECONDS
+    else:
+        rec_key, rec_seconds = _anonymous_key(version, language), SHARED_SECONDS
+    shared_key = _shared_key(version, language)
+    now = time.time()
+    cached = {
+        key: entry
+        for key, entry in cache_get_many([k for k in (rec_key, shared_key) if k]).items()
+        if entry[0] > now  # the cache's own expiry counts whole seconds
+    }
+    if rec_key not in cached:
+        cached[rec_key] = (now + rec_seconds, _render_personal(user))
+        if rec_key is not None:
+            cache_set_many({rec_key: cached[rec_key]}, rec_seconds)
+    if shared_key not in cached:
+        cached[shared_key] = (now + SHARED_SECONDS, _render_shared())
+        cache_set_many({shared_key: cached[shared_key]}, SHARED_SECONDS)
+    (personal_expiry, personal), (shared_expiry, shared) = cached[rec_key], cached[shared_key]
+    return HomeSections(personal, shared, expires_at=min(personal_expiry, shared_expiry))
+
+
+def _keys_for(user_id: int | None, version: int, language: str, cacheable: bool) -> list[str]:
+    keys = [_page_key(user_id, version, language)] if cacheable else []
+    if user_id is not None:
+        keys.append(learner_version_key(user_id))
+    return keys
+
+
+def home_page(request) -> bytes:
+    """The home page for ``request``, encoded: from the cache when it was rendered for the same
+    learner version, language, cart and path and is still fresh, else rendered (and cached)."""
+    version, language = _version(), get_language()
+    cacheable = not get_messages(request)  # messages are shown once: never from the cache
+    # The page's entry and the learner's version come in the round trip that reads the session
+    # and the account.
+    user, found = request_user_and(
+        request, lambda user_id: _keys_for(user_id, version, language, cacheable)
+    )
+    learner_version = learner_version_from(found, user.pk) if user.is_authenticated else ""
+    key = _page_key(user.pk, version, language)
+    cached = found.get(key)
+    seen = (
+        user.get_username(),
+        user.is_staff,
+        learner_version,
+        cart_count(request.session),
+        request.get_full_path(),
+    )
+    if cached is not None and cached[1] == seen and cached[0] > time.time():
+        pieces = cached[2]
+    else:
+        sections = home_sections(user=user, learner_version=learner_version)
+        # The context's token overrides the context processor's.
+        context = {"sections": sections, "csrf_token": CSRF_PLACEHOLDER}
+        html = render_to_string("courses/home.html", context, request)
+        pieces = html.encode(settings.DEFAULT_CHARSET).split(CSRF_PLACEHOLDER.encode())
+        seconds = int(sections.expires_at - time.time())
+        if cacheable and seconds > 0 and learner_version is not None:
+            cache_set(key, (sections.expires_at, seen, pieces), seconds)
+    return get_token(request).encode().join(pieces)

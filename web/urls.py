@@ -1,0 +1,47 @@
+"""Routes of the server-rendered site."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from web.views import accounts, catalog, commerce, feedback, privacy
+
+app_name = "web"
+
+urlpatterns = [
+    # Home, catalog and media
+    path("", catalog.home, name="home"),
+    path("browse/", catalog.browse, name="browse"),
+    path("courses/<str:slug>/", catalog.course_detail, name="course"),
+    path("lessons/<int:lesson_id>/", catalog.lesson_player, name="lesson"),
+    path("live/<str:slug>/", catalog.live_detail, name="live"),
+    path("videos/", catalog.video_feed, name="videos"),
+    path("products/<str:slug>/", catalog.product_detail, name="product"),
+    path("instructors/<str:slug>/", catalog.instructor_detail, name="instructor"),
+    # Buying and learning
+    path("courses/<str:slug>/enroll/", commerce.course_enroll, name="enroll"),
+    path("lessons/<int:lesson_id>/progress/", commerce.lesson_progress, name="lesson_progress"),
+    path("live/<str:slug>/reserve/", commerce.live_reserve, name="live_reserve"),
+    path("cart/", commerce.cart_view, name="cart"),
+    path("cart/add/", commerce.cart_add, name="cart_add"),
+    path("cart/remove/", commerce.cart_remove, name="cart_remove"),
+    path("checkout/", commerce.checkout, name="checkout"),
+    path("me/learning/", commerce.my_learning, name="learning"),
+    path("me/orders/", commerce.my_orders, name="orders"),
+    path("me/orders/<int:order_id>/", commerce.order_detail, name="order"),
+    # Accounts
+    path("accounts/signup/", accounts.sign_up, name="signup"),
+    path("accounts/login/", accounts.SignInView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/onboarding/", accounts.onboarding, name="onboarding"),
+    # Feedback from the page script
+    path("events/", feedback.event_beacon, name="beacon"),
+    path("not-interested/", feedback.not_interested, name="not_interested"),
+    # Privacy and how recommendations work
+    path("how-recommendations-work/", privacy.how_it_works, name="how_it_works"),
+    path("privacy/", privacy.privacy_center, name="privacy"),
+    path("privacy/personalisation/", privacy.personalisation_switch, name="personalisation"),
+    path("privacy/tags/<int:tag_id>/delete/", privacy.interest_tag_remove, name="tag_delete"),
+    path("privacy/history/clear/", privacy.history_clear_view, name="history_clear"),
+    path("privacy/export/", privacy.data_export_view, name="export"),
+    path("privacy/delete-account/", privacy.account_delete_view, name="account_delete"),
+]

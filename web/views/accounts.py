@@ -1,0 +1,51 @@
+"""Sign up, sign in, sign out and the onboarding step where a new learner picks interests."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from courses.selectors import tags_for_onboarding
+from recommendations.services.events import events_merge_visitor
+from recommendations.services.profiles import interests_declare
+from web.forms import InterestsForm, SignUpForm
+
+
+def _merge_visitor(request, user) -> None:
+    """What the visitor did before signing in now belongs to their account."""
+    events_merge_visitor(visitor_id=getattr(request, "visitor_id", ""), user=user)
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        _merge_visitor(self.request, form.get_user())
+        return response
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    form = SignUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid() and (user := form.save()) is not None:
+        login(request, user, backend="accounts.backends.CachedModelBackend")
+        _merge_visitor(request, user)
+        messages.success(request, _("Welcome to Zhibo! Pick a few topics to get started."))
+        return redirect("web:onboarding")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+def onboarding(request):
+    choices = tags_for_onboarding()
+    form = InterestsForm(request.POST if request.method == "POST" else None, tag_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        interests_declare(user=request.user, tags=form.cleaned_data["tags"])
+        messages.success(request, _("Thanks! Your home page now follows your interests."))
+        return redirect("web:home")
+    return render(request, "accounts/onboarding.html", {"form": form, "choices": choices})

@@ -1,0 +1,164 @@
+"""The pages of the catalog: home, browse and search, courses and their lessons, live sessions,
+short videos, products and instructors.
+
+Each view parses the request, calls the selectors it needs and renders; the rules live in
+``courses.selectors``, ``commerce.selectors`` and the recommender's services, which the API
+calls too.
+"""
+
+from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from accounts.backends import account_hint_keep
+from commerce import selectors as commerce_selectors
+from courses import selectors
+from recommendations.services.events import event_record
+from recommendations.services.related import bought_together_for, similar_items_for
+from web.forms import BrowseForm, CheckoutForm
+from web.home import home_page
+
+PAGE_SIZE = 12
+
+
+def _record_view(request, object_type: str, object_id: int) -> None:
+    event_record(
+        user=request.user,
+        visitor_id=getattr(request, "visitor_id", ""),
+        event_type="view",
+        object_type=object_type,
+        object_id=object_id,
+        page=request.resolver_match.url_name,
+    )
+
+
+def _with_instructors(*lists):
+    """Load the instructors of recommended items (shown on their cards) in one query."""
+    prefetch_related_objects([rec.object for found in lists for rec in found.items], "instructor")
+    return lists
+
+
+def home(request):
+    response = HttpResponse(home_page(request))
+    account_hint_keep(request, response)  # the next home page reads ahead for this account
+    return response
+
+
+def browse(request):
+    form = BrowseForm(request.GET)
+    filters = form.filters()
+    page = Paginator(selectors.catalog_search(**filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "courses/browse.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "query_string": query.urlencode(),
+            **selectors.catalog_facets(),
+        },
+    )
+
+
+def course_detail(request, slug):
+    course = selectors.course_page(slug=slug)
+    _record_view(request, "course", course.pk)
+    similar, also_courses, also_products = _with_instructors(
+        similar_items_for(item_type="course", object_id=course.pk, k=4),
+        bought_together_for(item_type="course", object_id=course.pk, k=4),
+        bought_together_for(item_type="course", object_id=course.pk, target_type="product", k=4),
+    )
+    return render(
+        request,
+        "courses/course_detail.html",
+        {
+            "course": course,
+            "owned": commerce_selectors.course_enrolled(user=request.user, course_id=course.pk),
+            "similar": similar,
+            "also_courses": also_courses,
+            "also_products": also_products,
+            "products": selectors.products_for_course(course=course),
+            "checkout": CheckoutForm.for_items([("course", course.pk, 1)]),
+        },
+    )
+
+
+def lesson_player(request, lesson_id):
+    lesson = selectors.lesson_for_player(lesson_id=lesson_id)
+    lessons = list(lesson.course.lessons.all())
+    progress_by_lesson = commerce_selectors.lesson_progress_by_lesson(
+        user=request.user, lessons=lessons
+    )
+    return render(
+        request,
+        "courses/lesson.html",
+        {
+            "lesson": lesson,
+            "course": lesson.course,
+            "can_watch": commerce_selectors.lesson_access_for(user=request.user, lesson=lesson),
+            "lessons": [(item, progress_by_lesson.get(item.pk)) for item in lessons],
+            "progress": progress_by_lesson.get(lesson.pk),
+        },
+    )
+
+
+def live_detail(request, slug):
+    detail = selectors.live_session_detail(slug=slug)
+    live = detail.live_session
+    _record_view(request, "live", live.pk)
+    return render(
+        request,
+        "courses/live.html",
+        {
+            "live": live,
+            "shelf": [
+                (
+                    offer,
+                    CheckoutForm.for_items(
+                        [("product", offer.item.product_id, 1)], live_id=live.pk
+                    ),
+                )
+                for offer in detail.shelf
+            ],
+            "reserved": commerce_selectors.live_reserved_by(user=request.user, live_session=live),
+        },
+    )
+
+
+def video_feed(request):
+    return render(
+        request,
+        "courses/videos.html",
+        {"videos": selectors.short_video_feed(start_slug=request.GET.get("v", ""))},
+    )
+
+
+def product_detail(request, slug):
+    product = selectors.product_page(slug=slug)
+    _record_view(request, "product", product.pk)
+    return render(
+        request,
+        "courses/product.html",
+        {
+            "product": product,
+            "also": _with_instructors(
+                bought_together_for(item_type="product", object_id=product.pk, k=4)
+            )[0],
+            "checkout": CheckoutForm.for_items([("product", product.pk, 1)]),
+        },
+    )
+
+
+def instructor_detail(request, slug):
+    instructor, courses, products, lives = selectors.instructor_page(slug=slug)
+    return render(
+        request,
+        "courses/instructor.html",
+        {"instructor": instructor, "courses": courses, "products": products, "lives": lives},
+    )

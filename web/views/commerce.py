@@ -1,0 +1,179 @@
+"""The pages where learners buy and learn: the cart, checkout, enrolling, reserving a live
+session, saving lesson progress, and their learning and orders.
+
+Every write is one call of a service in ``commerce``, the same the API makes.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from commerce import cart
+from commerce.models import Order
+from commerce.selectors import continue_learning_for, order_get_for_user, orders_for
+from commerce.services import (
+    course_enroll_free,
+    lesson_progress_record,
+    live_reservation_create,
+    order_checkout,
+)
+from courses import selectors
+from web.forms import CartAddForm, CheckoutForm, ProgressForm
+from web.navigation import redirect_back
+
+
+def _error_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@require_POST
+@login_required
+def course_enroll(request, slug):
+    course = selectors.course_page(slug=slug)
+    try:
+        course_enroll_free(user=request.user, course=course)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("You are enrolled. Enjoy the course!"))
+    return redirect("web:course", slug=course.slug)
+
+
+@require_POST
+def lesson_progress(request, lesson_id):
+    """The player's progress reports (JSON answer): where the learner is in the lesson."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("Sign in to save your progress.")}, status=401)
+    form = ProgressForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    lesson = selectors.lesson_for_player(lesson_id=lesson_id)
+    try:
+        progress = lesson_progress_record(
+            user=request.user,
+            lesson=lesson,
+            position_seconds=form.cleaned_data["position_seconds"],
+            duration_seconds=form.cleaned_data["duration_seconds"],
+        )
+    except ValidationError as error:
+        return JsonResponse({"errors": {"__all__": error.messages}}, status=403)
+    return JsonResponse(
+        {
+            "position_seconds": progress.position_seconds,
+            "percent_watched": progress.percent_watched,
+            "completed": progress.completed_at is not None,
+        }
+    )
+
+
+@require_POST
+@login_required
+def live_reserve(request, slug):
+    live = selectors.live_session_detail(slug=slug).live_session
+    try:
+        live_reservation_create(user=request.user, live_session=live)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("Reserved: we will remind you before it starts."))
+    return redirect_back(request, reverse("web:live", kwargs={"slug": live.slug}))
+
+
+def cart_view(request):
+    contents = cart.cart_contents(session=request.session)
+    return render(
+        request,
+        "courses/cart.html",
+        {
+            "lines": [(ln.kind, ln.item, ln.quantity, ln.amount) for ln in contents.lines],
+            "total": contents.total,
+            "checkout": (
+                CheckoutForm.for_items(contents.items, from_cart=True) if contents.lines else None
+            ),
+        },
+    )
+
+
+@require_POST
+def cart_add(request):
+    form = CartAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That item could not be added to your cart."))
+        return redirect_back(request, reverse("web:cart"))
+    try:
+        cart.cart_add(session=request.session, **form.cleaned_data)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("Added to your cart."))
+    return redirect_back(request, reverse("web:cart"))
+
+
+@require_POST
+def cart_remove(request):
+    form = CartAddForm(request.POST)
+    if form.is_valid():
+        cart.cart_remove(
+            session=request.session,
+            kind=form.cleaned_data["kind"],
+            object_id=form.cleaned_data["object_id"],
+        )
+    return redirect("web:cart")
+
+
+@require_POST
+@login_required
+def checkout(request):
+    """Place the order (idempotent on the form's key) and pay it with the payment provider."""
+    form = CheckoutForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect_back(request, reverse("web:cart"))
+    try:
+        order = order_checkout(
+            user=request.user,
+            items=form.cleaned_data["items"],
+            idempotency_key=str(form.cleaned_data["idempotency_key"]),
+            live_session_id=form.cleaned_data.get("live"),
+        )
+    except ValidationError as error:
+        _error_messages(request, error)
+        return redirect_back(request, reverse("web:cart"))
+    if form.cleaned_data["from_cart"]:
+        cart.cart_clear(session=request.session)
+    if order.status == Order.Status.PAID:
+        messages.success(request, _("Payment received. Thank you!"))
+    return redirect("web:order", order_id=order.pk)
+
+
+@login_required
+def my_learning(request):
+    return render(
+        request,
+        "courses/learning.html",
+        {"entries": continue_learning_for(user=request.user, limit=100)},
+    )
+
+
+@login_required
+def my_orders(request):
+    page = Paginator(orders_for(user=request.user), 10).get_page(request.GET.get("page"))
+    return render(request, "courses/orders.html", {"page": page})
+
+
+@login_required
+def order_detail(request, order_id):
+    return render(
+        request,
+        "courses/order_detail.html",
+        {"order": order_get_for_user(user=request.user, order_id=order_id)},
+    )
