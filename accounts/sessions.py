@@ -2,19 +2,17 @@
 
 Django's ``cached_db`` engine reads a session from the cache and falls back to the database, but
 its write to the cache after that read, and ``exists``, raise when Redis is down, so every
-signed-in page would fail with it. This engine (``SESSION_ENGINE = "accounts.sessions"``) logs
-those faults and goes on with the database, which always holds every session. Deleting a session
-(signing out) still fails without the cache: the cache's copy must go too, or the session could
-come back with the cache.
+signed-in page would fail with it. This engine (``SESSION_ENGINE = "accounts.sessions"``) reports
+those faults to ``config.cache`` (which logs an outage once) and goes on with the database, which
+always holds every session. Signing in gives the session a new key and drops the old one, which
+carries on too (see ``cycle_key``). Signing out (deleting a session) still fails without the
+cache: the cache's copy must go too, or the session could come back with the cache.
 """
 
-import logging
-
 from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 
-from config.cache import CACHE_ERRORS
-
-logger = logging.getLogger(__name__)
+from config.cache import CACHE_ERRORS, outage
 
 
 class SessionStore(cached_db.SessionStore):
@@ -22,8 +20,10 @@ class SessionStore(cached_db.SessionStore):
         try:
             data = self._cache.get(self.cache_key)
         except CACHE_ERRORS:
-            logger.warning("Cache unavailable reading a session", exc_info=True)
+            outage.failed("reading a session")
             data = None
+        else:
+            outage.answered()
         return data if data is not None else self._load_from_db()
 
     def load_with(self, keys: list[str]) -> dict:
@@ -40,10 +40,12 @@ class SessionStore(cached_db.SessionStore):
 
     def _get_many(self, keys: list[str]) -> dict:
         try:
-            return self._cache.get_many(keys)
+            found = self._cache.get_many(keys)
         except CACHE_ERRORS:
-            logger.warning("Cache unavailable reading a session", exc_info=True)
+            outage.failed("reading a session")
             return {}
+        outage.answered()
+        return found
 
     def _load_from_db(self) -> dict:
         """The session from the database, put back in the cache; {} if there is none."""
@@ -51,16 +53,35 @@ class SessionStore(cached_db.SessionStore):
         if not stored:
             return {}
         data = self.decode(stored.session_data)
-        try:
-            self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=stored.expire_date))
-        except CACHE_ERRORS:
-            logger.warning("Cache unavailable storing a session", exc_info=True)
+        self._cache_set(data, self.get_expiry_age(expiry=stored.expire_date))
         return data
+
+    def _cache_set(self, data: dict, seconds: int) -> None:
+        try:
+            self._cache.set(self.cache_key, data, seconds)
+        except CACHE_ERRORS:
+            outage.failed("storing a session")
+        else:
+            outage.answered()
 
     def exists(self, session_key):
         try:
             if session_key and (self.cache_key_prefix + session_key) in self._cache:
                 return True
         except CACHE_ERRORS:
-            logger.warning("Cache unavailable looking up a session", exc_info=True)
+            outage.failed("looking up a session")
         return super(cached_db.SessionStore, self).exists(session_key)
+
+    def save(self, must_create=False):
+        DatabaseStore.save(self, must_create)
+        self._cache_set(self._session, self.get_expiry_age())
+
+    def cycle_key(self):
+        """A new key for the same data, as at sign-in; the old key's row is deleted from the
+        database even when the cache is away. A copy of it the cache might still hold when it
+        comes back holds only what this browser's session held before (``login`` flushes, rather
+        than cycles, a session signed in to another account)."""
+        try:
+            super().cycle_key()  # dropping the old key's cached copy comes last
+        except CACHE_ERRORS:
+            outage.failed("dropping a session's old key")

@@ -186,6 +186,7 @@ def main() -> int:
 
     redis.Redis.from_url(args.redis_url).flushdb()
     media = tempfile.mkdtemp(prefix="zhibo-bench-api-")
+    artefacts = tempfile.mkdtemp(prefix="zhibo-bench-api-artefacts-")
     database_url = scratch_database(args.server_url, SCRATCH_DB, create=True)
     env = {
         **os.environ,
@@ -193,6 +194,7 @@ def main() -> int:
         "REDIS_URL": args.redis_url,
         "CACHE_KEY_PREFIX": "bench-api",
         "DJANGO_MEDIA_ROOT": media,
+        "RECOMMENDER_ARTEFACTS_ROOT": artefacts,
         "DJANGO_DEBUG": "false",
         "DJANGO_LOG_LEVEL": "WARNING",
         "CELERY_TASK_ALWAYS_EAGER": "true",
@@ -253,6 +255,7 @@ def main() -> int:
         if not args.keep:
             scratch_database(args.server_url, SCRATCH_DB, create=False)
         shutil.rmtree(media, ignore_errors=True)
+        shutil.rmtree(artefacts, ignore_errors=True)
     return 0
 
 

@@ -1,10 +1,16 @@
 """The cache as an accelerator that may be away: Redis errors are logged, never raised.
 
-Serving must not fail because Redis is down; every cache access of the recommender goes through
-these functions, which answer "not cached" (or "not stored") instead of raising.
+Serving must not fail because Redis is down; every cache access on a request path (the
+recommender, the pages, the signed-in account, the API's throttles) goes through these functions,
+which answer "not cached" (or "not stored") instead of raising.
+
+An outage is logged once per process, when it starts (with the error), and once more when the
+cache answers again; the requests in between, which may be thousands a second, log nothing.
 """
 
 import logging
+import threading
+import time
 import uuid
 
 import redis
@@ -15,54 +21,98 @@ logger = logging.getLogger(__name__)
 CACHE_ERRORS = (redis.RedisError, OSError)
 
 
+class _Outage:
+    """Whether this process found the cache away and has not seen it answer since."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._since: float | None = None  # time.monotonic() of the first failure
+
+    def failed(self, doing: str) -> None:
+        """Report a failed cache access (call from an ``except`` block); logged only if it
+        starts an outage."""
+        with self._lock:
+            starts = self._since is None
+            if starts:
+                self._since = time.monotonic()
+        if starts:
+            logger.warning(
+                "Cache unavailable (%s): carrying on without it until it answers again",
+                doing,
+                exc_info=True,
+            )
+
+    def answered(self) -> None:
+        """Report a cache access that succeeded; ends an outage."""
+        if self._since is None:  # the usual case: no lock on the request path
+            return
+        with self._lock:
+            since, self._since = self._since, None
+        if since is not None:
+            logger.info("Cache answers again after %.1f s", time.monotonic() - since)
+
+
+outage = _Outage()
+
+
 def cache_get(key: str, default=None):
     try:
-        return cache.get(key, default)
+        value = cache.get(key, default)
     except CACHE_ERRORS:
-        logger.warning("Cache unavailable reading %s", key, exc_info=True)
+        outage.failed(f"reading {key}")
         return default
+    outage.answered()
+    return value
 
 
 def cache_get_many(keys: list[str]) -> dict:
     try:
-        return cache.get_many(keys)
+        values = cache.get_many(keys)
     except CACHE_ERRORS:
-        logger.warning("Cache unavailable reading %d keys", len(keys), exc_info=True)
+        outage.failed(f"reading {len(keys)} keys")
         return {}
+    outage.answered()
+    return values
 
 
 def cache_set(key: str, value, timeout: int) -> bool:
     try:
         cache.set(key, value, timeout)
-        return True
     except CACHE_ERRORS:
-        logger.warning("Cache unavailable writing %s", key, exc_info=True)
+        outage.failed(f"writing {key}")
         return False
+    outage.answered()
+    return True
 
 
 def cache_add(key: str, value, timeout: int | None) -> bool:
     """Store ``value`` unless ``key`` holds something already; True if it was stored."""
     try:
-        return cache.add(key, value, timeout)
+        added = cache.add(key, value, timeout)
     except CACHE_ERRORS:
-        logger.warning("Cache unavailable writing %s", key, exc_info=True)
+        outage.failed(f"writing {key}")
         return False
+    outage.answered()
+    return added
 
 
 def cache_set_many(values: dict, timeout: int | None) -> bool:
     try:
         cache.set_many(values, timeout)
-        return True
     except CACHE_ERRORS:
-        logger.warning("Cache unavailable writing %d keys", len(values), exc_info=True)
+        outage.failed(f"writing {len(values)} keys")
         return False
+    outage.answered()
+    return True
 
 
 def cache_delete_many(keys: list[str]) -> None:
     try:
         cache.delete_many(keys)
     except CACHE_ERRORS:
-        logger.warning("Cache unavailable deleting %d keys", len(keys), exc_info=True)
+        outage.failed(f"deleting {len(keys)} keys")
+        return
+    outage.answered()
 
 
 def cache_token(cached: dict, key: str) -> str | None:

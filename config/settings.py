@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -153,6 +154,19 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# The recommender's model artefacts (factors, which learner each row is, the training matrix of
+# who did what) are private: a storage of their own, in every environment, in a folder that no URL
+# serves (never under MEDIA_ROOT, which DEBUG and a production web server serve, nor the static
+# files). Web processes and training workers must share it, as they shared the media before.
+RECOMMENDER_ARTEFACTS_ROOT = Path(
+    env.str("RECOMMENDER_ARTEFACTS_ROOT", default=str(VAR_DIR / "artefacts"))
+).resolve()
+for _served in (MEDIA_ROOT, STATIC_ROOT, *STATICFILES_DIRS):
+    if RECOMMENDER_ARTEFACTS_ROOT.is_relative_to(Path(_served).resolve()):
+        raise ImproperlyConfigured(
+            f"RECOMMENDER_ARTEFACTS_ROOT ({RECOMMENDER_ARTEFACTS_ROOT}) is inside {_served}, "
+            "which is served to anyone: put the model artefacts elsewhere."
+        )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -161,6 +175,10 @@ STORAGES = {
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
+    },
+    "artefacts": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": RECOMMENDER_ARTEFACTS_ROOT},
     },
 }
 

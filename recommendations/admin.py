@@ -1,9 +1,13 @@
 """Operators' views of the recommender: model versions (with promote and roll back), feedback
 events and learner profiles. Read-only where the data is history; superusers only (the
-Instructors group has no permissions here)."""
+Instructors group has no permissions here). Versions are deleted through
+``training.model_versions_delete``, which keeps the active one unless an earlier version can
+serve in its place (and promotes it first)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -64,7 +68,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "activated_at",
     ]
     list_filter = ["status", "kind"]
-    actions = ["make_active"]
+    actions = ["make_active", "delete_selected"]
 
     def get_urls(self):
         retrain = path(
@@ -86,6 +90,44 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         versions = list(ModelVersion.objects.order_by("-id")[:CHART_VERSIONS])
         extra_context = {**(extra_context or {}), "chart": metrics_chart(versions)}
         return super().changelist_view(request, extra_context=extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """Django's, refused (nothing deleted, nothing logged) when the version is the active one
+        and no earlier version can serve in its place."""
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except training.ActiveVersionKept as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return redirect("admin:recommendations_modelversion_changelist")
+
+    @admin.action(
+        permissions=["delete"], description=admin_actions.delete_selected.short_description
+    )
+    def delete_selected(self, request, queryset):
+        """Django's action of the same name (which this replaces), refused as a whole like the
+        delete view."""
+        try:
+            with transaction.atomic():  # a refusal undoes the deletions it logged
+                return admin_actions.delete_selected(self, request, queryset)
+        except training.ActiveVersionKept as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return None
+
+    def delete_model(self, request, obj):
+        self._delete(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        self._delete(request, list(queryset))
+
+    def _delete(self, request, versions):
+        promoted = training.model_versions_delete(versions=versions)
+        if promoted is not None:
+            self.message_user(
+                request,
+                _("v%(id)s now serves in place of the deleted active version.")
+                % {"id": promoted.pk},
+                messages.WARNING,
+            )
 
     @admin.display(description="nDCG@10")
     def ndcg(self, version):

@@ -164,9 +164,9 @@ class InterestTag(models.Model):
 class ModelVersion(models.Model):
     """One training run of the recommender and, if it succeeded, the model it produced.
 
-    Artefacts are stored (``artefact_path``, in the default storage) before anything points at
-    the version; promotion flips ``status`` to active in one transaction, and a partial unique
-    constraint guarantees there is never more than one active version.
+    Artefacts are stored (``artefact_path``, in the private ``artefacts`` storage) before anything
+    points at the version; promotion flips ``status`` to active in one transaction, and a partial
+    unique constraint guarantees there is never more than one active version.
     """
 
     class Status(models.TextChoices):

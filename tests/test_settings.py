@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
 def run_python(*args, env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     base.pop("REDIS_URL", None)
+    base.pop("RECOMMENDER_ARTEFACTS_ROOT", None)
     base["DJANGO_SETTINGS_MODULE"] = "config.settings"
     return subprocess.run(
         [sys.executable, *args],
@@ -117,3 +118,29 @@ def test_postgresql_plans_repeated_statements_once_unless_turned_off():
         env={**url, "DATABASE_PREPARED_STATEMENTS": "false"},
     )
     assert off.stdout.strip() in {"None", "{}"}
+
+
+def test_model_artefacts_have_a_storage_of_their_own_outside_the_served_folders():
+    for env in ({}, PRODUCTION_ENV):
+        result = settings_value(
+            "settings.STORAGES['artefacts']['OPTIONS']['location'], settings.MEDIA_ROOT", env=env
+        )
+        assert result.returncode == 0, result.stderr
+        artefacts, media = map(Path, result.stdout.split())
+        assert artefacts == ROOT / "var" / "artefacts"
+        assert not artefacts.is_relative_to(media)
+    moved = settings_value(
+        "settings.STORAGES['artefacts']['OPTIONS']['location']",
+        env={"RECOMMENDER_ARTEFACTS_ROOT": "/srv/zhibo/artefacts"},
+    )
+    assert moved.stdout.strip() == "/srv/zhibo/artefacts"
+
+
+def test_an_artefacts_folder_that_would_be_served_is_refused():
+    for inside in ("/srv/zhibo/media/artefacts", str(ROOT / "static" / "artefacts")):
+        result = run_manage(
+            "check",
+            env={"DJANGO_MEDIA_ROOT": "/srv/zhibo/media", "RECOMMENDER_ARTEFACTS_ROOT": inside},
+        )
+        assert result.returncode != 0
+        assert "RECOMMENDER_ARTEFACTS_ROOT" in result.stderr and "served" in result.stderr

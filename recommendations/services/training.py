@@ -31,6 +31,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recommendations.engine import ALS, Popularity, fit_best
 from recommendations.engine.evaluation import evaluate
@@ -264,13 +265,73 @@ def _queue_precompute(version_id: int) -> None:
 
 def model_rollback(*, to_version_id: int | None = None) -> ModelVersion:
     """Serve an earlier version again: the given one, or the most recent retired one."""
-    candidates = ModelVersion.objects.filter(status=Status.RETIRED).exclude(artefact_path="")
-    if to_version_id is not None:
-        candidates = candidates.filter(pk=to_version_id)
-    target = candidates.first()
+    target = _rollback_target(to_version_id=to_version_id)
     if target is None:
         raise ValueError("There is no earlier version with artefacts to roll back to.")
     return model_promote(version=target)
+
+
+def _rollback_target(*, to_version_id: int | None, leaving_out=()) -> ModelVersion | None:
+    candidates = ModelVersion.objects.filter(status=Status.RETIRED).exclude(artefact_path="")
+    if to_version_id is not None:
+        candidates = candidates.filter(pk=to_version_id)
+    return candidates.exclude(pk__in=leaving_out).first()
+
+
+class ActiveVersionKept(ValueError):
+    """The active version cannot be taken out of service: no earlier version can replace it."""
+
+
+@transaction.atomic
+def model_retire(
+    *, version: ModelVersion, rollback_to: int | None = None, leaving_out=()
+) -> ModelVersion | None:
+    """Take ``version`` out of service. The active version is replaced first by an earlier one:
+    ``rollback_to``, or else the most recent retired version with artefacts (none of
+    ``leaving_out``), promoted in its place; without one it stays active and
+    ``ActiveVersionKept`` says why, for the site would otherwise fall back to non-personalised
+    lists without anyone having decided it. Returns the version promoted, or None when
+    ``version`` was not serving (then nothing changes)."""
+    version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != Status.ACTIVE:
+        return None
+    target = _rollback_target(to_version_id=rollback_to, leaving_out=[version.pk, *leaving_out])
+    if target is None:
+        raise ActiveVersionKept(
+            gettext(
+                "v%(version)s is the active model version, and no earlier version with "
+                "artefacts can serve in its place: it was kept. Promote another version first, "
+                "or train a new one."
+            )
+            % {"version": version.pk}
+        )
+    return model_promote(version=target)
+
+
+@transaction.atomic
+def model_versions_delete(
+    *, versions: list[ModelVersion], rollback_to: int | None = None
+) -> ModelVersion | None:
+    """Delete ``versions`` and, once that commits, their artefacts. The active one among them is
+    retired first (``model_retire``: an earlier version, not one of these, is promoted in its
+    place, or nothing is deleted and ``ActiveVersionKept`` says why). Returns the version
+    promoted, if any."""
+    ids = [version.pk for version in versions]
+    rows = list(ModelVersion.objects.select_for_update().filter(pk__in=ids))
+    promoted = None
+    for version in rows:
+        if version.status == Status.ACTIVE:
+            promoted = model_retire(version=version, rollback_to=rollback_to, leaving_out=ids)
+    ModelVersion.objects.filter(pk__in=ids).delete()
+    paths = [version.artefact_path for version in rows if version.artefact_path]
+    transaction.on_commit(partial(_artefacts_delete_all, paths))
+    return promoted
+
+
+def _artefacts_delete_all(paths: list[str]) -> None:
+    for path in paths:
+        artefacts_delete(path)
+    model_cache.clear()
 
 
 def artefacts_cleanup(*, keep: int | None = None) -> list[int]:

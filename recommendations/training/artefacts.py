@@ -1,11 +1,14 @@
-"""Model artefacts in Django's default storage, and an in-process cache of loaded models.
+"""Model artefacts in their own private storage, and an in-process cache of loaded models.
 
-A version's files live under ``recommender/v<id>/``: the engine's ``user_factors.npy``,
-``item_factors.npy`` and ``params.json``, plus ``index.npz`` (which learner each row is and which
-item each column is) and ``user_items.npz`` (the training matrix, for excluding what a learner has
-seen and explaining a recommendation by their own items). With the filesystem storage the
-factors are memory-mapped in place, shared by every process on the machine; with a remote storage
-(S3-compatible) they are first copied to a local cache folder.
+A version's files live under ``recommender/v<id>/`` of the ``artefacts`` storage
+(``STORAGES["artefacts"]``, in ``RECOMMENDER_ARTEFACTS_ROOT``): the engine's
+``user_factors.npy``, ``item_factors.npy`` and ``params.json``, plus ``index.npz`` (which learner
+each row is and which item each column is) and ``user_items.npz`` (the training matrix, for
+excluding what a learner has seen and explaining a recommendation by their own items). They say
+who did what, so no URL serves them: the storage is not the media's, and the settings refuse a
+folder inside the media or the static files. With the filesystem storage the factors are
+memory-mapped in place, shared by every process on the machine; with a remote storage
+(S3-compatible, private) they are first copied to a local cache folder.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, storages
 
 from recommendations.engine import ALS
 from recommendations.training.dataset import ItemIndex
 
+STORAGE = "artefacts"
 PREFIX = "recommender"
 INDEX_FILE = "index.npz"
 MATRIX_FILE = "user_items.npz"
@@ -43,6 +47,10 @@ class LoadedModel:
         return self.user_rows.get(int(user_id))
 
 
+def artefact_storage() -> Storage:
+    return storages[STORAGE]
+
+
 def artefact_dir(version_id: int) -> str:
     return f"{PREFIX}/v{version_id}"
 
@@ -51,7 +59,7 @@ def artefacts_save(
     *, version_id: int, model: ALS, user_ids: np.ndarray, items: ItemIndex, user_items
 ) -> str:
     """Write the model's files to storage; returns their location (a storage path)."""
-    location = artefact_dir(version_id)
+    location, storage = artefact_dir(version_id), artefact_storage()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         model.save(folder)
@@ -64,23 +72,24 @@ def artefacts_save(
         sp.save_npz(folder / MATRIX_FILE, sp.csr_matrix(user_items, dtype=np.float32))
         for path in sorted(folder.iterdir()):
             target = f"{location}/{path.name}"
-            if default_storage.exists(target):
-                default_storage.delete(target)
+            if storage.exists(target):
+                storage.delete(target)
             with path.open("rb") as fh:
-                default_storage.save(target, File(fh, name=path.name))
+                storage.save(target, File(fh, name=path.name))
     return location
 
 
 def _local_folder(location: str) -> Path:
+    storage = artefact_storage()
     try:
-        return Path(default_storage.path(location))
+        return Path(storage.path(location))
     except NotImplementedError:  # remote storage: copy once into the local cache
         cache = Path(settings.VAR_DIR) / "model-cache" / location
         if not (cache / INDEX_FILE).exists():
             cache.mkdir(parents=True, exist_ok=True)
-            _, files = default_storage.listdir(location)
+            _, files = storage.listdir(location)
             for name in files:
-                with default_storage.open(f"{location}/{name}", "rb") as src:
+                with storage.open(f"{location}/{name}", "rb") as src:
                     (cache / name).write_bytes(src.read())
         return cache
 
@@ -106,12 +115,13 @@ def artefacts_load(*, version_id: int, location: str) -> LoadedModel:
 def artefacts_delete(location: str) -> None:
     if not location:
         return
+    storage = artefact_storage()
     try:
-        shutil.rmtree(default_storage.path(location), ignore_errors=True)
+        shutil.rmtree(storage.path(location), ignore_errors=True)
     except NotImplementedError:
-        _, files = default_storage.listdir(location)
+        _, files = storage.listdir(location)
         for name in files:
-            default_storage.delete(f"{location}/{name}")
+            storage.delete(f"{location}/{name}")
 
 
 class ModelCache:

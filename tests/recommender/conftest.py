@@ -27,6 +27,12 @@ class World:
     cooking_fans: list
 
 
+def artefacts_in(settings, folder) -> dict:
+    """``STORAGES`` with the model artefacts in ``folder``."""
+    artefacts = {**settings.STORAGES["artefacts"], "OPTIONS": {"location": folder}}
+    return {**settings.STORAGES, "artefacts": artefacts}
+
+
 @pytest.fixture
 def fast_training(settings, tmp_path):
     # Few factors for a world of two topics: more would memorise each learner's clicks.
@@ -40,6 +46,7 @@ def fast_training(settings, tmp_path):
     settings.RECOMMENDER_TUNE_FIRST_MODEL = False
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VAR_DIR = tmp_path / "var"
+    settings.STORAGES = artefacts_in(settings, tmp_path / "artefacts")
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from recommendations.training.artefacts import model_cache
 

@@ -17,6 +17,7 @@ from config.celery_app import app
 from recommendations import tasks
 from recommendations.models import ModelVersion
 from recommendations.services.serving import list_cache_key, recommendations_for
+from tests.recommender.conftest import artefacts_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,12 +27,13 @@ def _database_url() -> str:
     return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
 
 
-def _start_worker(queues: str, *, redis_url: str, media: Path) -> subprocess.Popen:
+def _start_worker(queues: str, *, redis_url: str, folder: Path) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
         "REDIS_URL": redis_url,
-        "DJANGO_MEDIA_ROOT": str(media),
+        "DJANGO_MEDIA_ROOT": str(folder / "media"),
+        "RECOMMENDER_ARTEFACTS_ROOT": str(folder / "artefacts"),
         "RECOMMENDER_TUNE_FIRST_MODEL": "false",
         "RECOMMENDER_HOLDOUT_DAYS": "1",
         # The small world's parameters (see conftest.fast_training).
@@ -62,7 +64,7 @@ def _retrain_through(redis_url: str) -> None:
 def test_the_retrain_task_reaches_a_worker_that_listens_only_to_the_training_queue(
     postgres, redis_url, world, tmp_path
 ):
-    worker = _start_worker("training", redis_url=redis_url, media=tmp_path)
+    worker = _start_worker("training", redis_url=redis_url, folder=tmp_path)
     try:
         _retrain_through(redis_url)
     finally:
@@ -78,9 +80,10 @@ def test_the_retrain_task_reaches_a_worker_that_listens_only_to_the_training_que
 def test_events_to_personal_lists_end_to_end_with_a_worker(
     postgres, redis_url, world, tmp_path, settings
 ):
-    settings.MEDIA_ROOT = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = artefacts_in(settings, tmp_path / "artefacts")  # the worker's
     newcomer = world.cooking_fans[0]
-    worker = _start_worker("training,default", redis_url=redis_url, media=tmp_path)
+    worker = _start_worker("training,default", redis_url=redis_url, folder=tmp_path)
     try:
         _retrain_through(redis_url)
         version = ModelVersion.objects.get()
