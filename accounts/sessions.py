@@ -5,14 +5,20 @@ its write to the cache after that read, and ``exists``, raise when Redis is down
 signed-in page would fail with it. This engine (``SESSION_ENGINE = "accounts.sessions"``) reports
 those faults to ``config.cache`` (which logs an outage once) and goes on with the database, which
 always holds every session. Signing in gives the session a new key and drops the old one, which
-carries on too (see ``cycle_key``). Signing out (deleting a session) still fails without the
-cache: the cache's copy must go too, or the session could come back with the cache.
+carries on too (see ``cycle_key``), and so does signing out (see ``delete``).
+
+A session's copy in the cache lives at most ``CACHED_SECONDS`` (then it is read from the database
+again): a signed-out session whose cached copy could not be dropped, because the cache was away
+at that moment, can come back with the cache for that long at most, and only for a browser that
+still presents the old cookie, which signing out deleted.
 """
 
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 
 from config.cache import CACHE_ERRORS, outage
+
+CACHED_SECONDS = 600
 
 
 class SessionStore(cached_db.SessionStore):
@@ -58,7 +64,7 @@ class SessionStore(cached_db.SessionStore):
 
     def _cache_set(self, data: dict, seconds: int) -> None:
         try:
-            self._cache.set(self.cache_key, data, seconds)
+            self._cache.set(self.cache_key, data, min(seconds, CACHED_SECONDS))
         except CACHE_ERRORS:
             outage.failed("storing a session")
         else:
@@ -85,3 +91,11 @@ class SessionStore(cached_db.SessionStore):
             super().cycle_key()  # dropping the old key's cached copy comes last
         except CACHE_ERRORS:
             outage.failed("dropping a session's old key")
+
+    def delete(self, session_key=None):
+        """Delete the session from the database, and its copy from the cache when it answers;
+        signing out works while the cache is away (see ``CACHED_SECONDS``)."""
+        try:
+            super().delete(session_key)  # the database row goes first
+        except CACHE_ERRORS:
+            outage.failed("dropping a signed-out session")

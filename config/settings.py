@@ -121,6 +121,12 @@ if REDIS_URL:
             "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="zhibo"),
+            # A Redis that does not answer at all (rather than refusing) costs each request
+            # at most this long before the page carries on without the cache.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_TIMEOUT", default=1.0),
+            },
         }
     }
 else:

@@ -11,11 +11,13 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.contrib.sessions.models import Session
+from django.core.cache import cache, caches
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.sessions import CACHED_SECONDS, SessionStore
 from commerce.models import Order
 from courses.models import Course
 from recommendations.models import Event, ModelVersion
@@ -271,6 +273,27 @@ def test_a_visitor_with_a_cart_signs_in_on_the_site_while_redis_is_down(own_cach
     assert response.status_code == 200
     assert response.context["user"].username == "xiaoming"
     assert "机械键盘" in client.get(reverse("web:cart")).content.decode()
+
+
+def test_signing_out_on_the_site_works_while_redis_is_down(own_cache, client):
+    learner = UserFactory(username="xiaoming")
+    client.post(reverse("web:login"), {"username": "xiaoming", "password": PASSWORD})
+    old_key = client.session.session_key
+    own_cache.stop()
+
+    response = client.post(reverse("web:logout"), follow=True)
+    assert response.status_code == 200
+    assert not response.context["user"].is_authenticated
+    assert not Session.objects.filter(session_key=old_key).exists()
+    assert learner.pk  # the account stays
+
+
+def test_a_sessions_cached_copy_lives_ten_minutes_at_most(own_cache, client):
+    UserFactory(username="xiaoming")
+    client.post(reverse("web:login"), {"username": "xiaoming", "password": PASSWORD})
+    cache = caches["default"]
+    key = cache.make_and_validate_key(SessionStore(client.session.session_key).cache_key)
+    assert 0 < cache._cache.get_client(key).ttl(key) <= CACHED_SECONDS
 
 
 def test_throttles_let_requests_through_while_redis_is_down_and_log_it_once(
