@@ -35,6 +35,11 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# How many proxies in front of the site (load balancer, CDN) append the address they received a
+# request from to X-Forwarded-For. The client's address (config/addresses.py) is that many
+# entries from the right; with 0, the default, the header is ignored and the address is the
+# connection's, so a client cannot choose its own address by sending the header.
+TRUSTED_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -221,6 +226,8 @@ REST_FRAMEWORK = {
         "events": env.str("API_THROTTLE_EVENTS", default="60/minute"),
         "auth": env.str("API_THROTTLE_AUTH", default="20/minute"),
     },
+    # Client addresses for the throttles, as config/addresses.py reads them.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "EXCEPTION_HANDLER": "api.v1.exceptions.problem_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
