@@ -1,9 +1,12 @@
 """The cache as an accelerator that may be away: Redis errors are logged, never raised.
 
 Serving must not fail because Redis is down; every cache access of the recommender goes through
-these functions, which answer "not cached" (or "not stored") instead of raising.
+these functions, which answer "not cached" (or "not stored") instead of raising. Counters
+(``cache_incr``, used by the sign-in limits) answer "no count", and whoever counts lets the
+request through.
 """
 
+import contextlib
 import logging
 import uuid
 
@@ -56,6 +59,27 @@ def cache_set_many(values: dict, timeout: int | None) -> bool:
     except CACHE_ERRORS:
         logger.warning("Cache unavailable writing %d keys", len(values), exc_info=True)
         return False
+
+
+def cache_incr(key: str, delta: int = 1, *, timeout: int | None = None) -> int | None:
+    """Add ``delta`` to the number under ``key`` (atomically on Redis) and return the new number.
+
+    A missing number starts at ``delta`` and lives ``timeout`` seconds, which counting again does
+    not extend; with no ``timeout`` a missing number stays missing. None then, and when the cache
+    is away.
+    """
+    try:
+        for _attempt in range(3):
+            if timeout is not None and cache.add(key, delta, timeout):
+                return delta
+            with contextlib.suppress(ValueError):  # missing, or expired since the add
+                return cache.incr(key, delta)
+            if timeout is None:
+                return None
+        return None
+    except CACHE_ERRORS:
+        logger.warning("Cache unavailable counting %s", key, exc_info=True)
+        return None
 
 
 def cache_delete_many(keys: list[str]) -> None:

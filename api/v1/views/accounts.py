@@ -29,6 +29,7 @@ from api.v1.serializers.accounts import (
     MeUpdateSerializer,
     PersonalizationSerializer,
     SignedUpSerializer,
+    SignInSerializer,
     SignOutSerializer,
     SignUpSerializer,
 )
@@ -63,8 +64,16 @@ class SignUpView(APIView):
         return Response(SignedUpSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["auth"], summary="Sign in: a token pair for a username and password")
+@extend_schema(
+    tags=["auth"],
+    summary="Sign in: a token pair for a username and password",
+    description=(
+        "Failed sign-ins are limited per account and per client address: past the limit, "
+        "sign-ins answer 429 with `Retry-After` until the window closes."
+    ),
+)
 class SignInView(TokenObtainPairView):
+    serializer_class = SignInSerializer
     throttle_scope = "auth"
 
 
