@@ -157,3 +157,21 @@ def test_a_successful_sign_in_through_the_api_clears_the_accounts_failures(anon)
     sign_in(anon, "someone")
     for _ in range(5):
         assert anon.post(TOKEN, {"username": "someone", "password": "wrong"}).status_code == 401
+
+
+def test_refreshing_the_token_of_an_account_deleted_meanwhile_is_401(anon):
+    user = UserFactory(username="someone")
+    pair = sign_in(anon, "someone")
+    anon.raise_request_exception = False
+    user.delete()  # as staff deleting it in the admin would
+    response = anon.post(REFRESH, {"refresh": pair["refresh"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+def test_refreshing_the_token_of_a_deactivated_account_is_401(anon):
+    user = UserFactory(username="someone")
+    pair = sign_in(anon, "someone")
+    user.is_active = False
+    user.save()
+    assert anon.post(REFRESH, {"refresh": pair["refresh"]}).status_code == 401

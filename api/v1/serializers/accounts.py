@@ -5,9 +5,11 @@ from django.contrib.auth.models import update_last_login
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer as JWTRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts.signin import SignInLimited, account_authenticate
+from accounts.tokens import refresh_token_rotate
 from api.v1.serializers import IdField
 from api.v1.serializers.catalog import TagSerializer
 from courses.selectors import instructor_for
@@ -75,6 +77,14 @@ class SignInSerializer(TokenObtainPairSerializer):
         if jwt_settings.UPDATE_LAST_LOGIN:
             update_last_login(None, self.user)
         return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+class TokenRefreshSerializer(JWTRefreshSerializer):
+    """simplejwt's refresh through ``accounts.tokens.refresh_token_rotate``: a refresh token
+    works once, even sent many times at once (its ``TokenError`` answers 401)."""
+
+    def validate(self, attrs):
+        return refresh_token_rotate(refresh=attrs["refresh"])
 
 
 class SignedUpSerializer(serializers.Serializer):

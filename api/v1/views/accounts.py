@@ -32,6 +32,7 @@ from api.v1.serializers.accounts import (
     SignInSerializer,
     SignOutSerializer,
     SignUpSerializer,
+    TokenRefreshSerializer,
 )
 from privacy.services import account_delete, data_export, history_clear
 from recommendations.services.profiles import (
@@ -80,9 +81,13 @@ class SignInView(TokenObtainPairView):
 @extend_schema(
     tags=["auth"],
     summary="A new token pair for a refresh token",
-    description="The refresh token sent is revoked: use the new one next time.",
+    description=(
+        "The refresh token sent is revoked: use the new one next time. A token works once: "
+        "of several requests sending it at once, one gets the new pair and the others 401."
+    ),
 )
 class TokenRefreshRotatingView(TokenRefreshView):
+    serializer_class = TokenRefreshSerializer
     throttle_scope = "auth"
 
 
