@@ -136,11 +136,20 @@ SESSION_ENGINE = "accounts.sessions"  # cached_db that carries on without the ca
 AUTH_USER_MODEL = "accounts.User"
 # ModelBackend, with the signed-in account read from the cache (accounts/backends.py).
 AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
+# Every door that sets a password (both sign-ups, the admin's forms) checks these, with their
+# messages in the learner's language (Django ships Chinese for its own).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "accounts.password_validation.CharacterVarietyValidator",
+        "OPTIONS": {"min_unique": 5},
+    },
 ]
 # Sign-in limits (accounts/signin.py), on every door: sign-ins are counted per account and per
 # client address in a window that opens with the first; past the limit they are refused until

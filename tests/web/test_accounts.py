@@ -117,3 +117,17 @@ def test_signing_in_clears_the_accounts_failures(client):
             ).status_code
             == 200
         )
+
+
+def test_sign_up_refuses_a_repeated_character_password_in_chinese(client):
+    page = client.post(
+        reverse("web:signup"),
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password1": "zzzzzzzzzzzz",
+            "password2": "zzzzzzzzzzzz",
+        },
+    ).content.decode()
+    assert "密码中不同的字符太少。密码必须包含至少 5 个不同的字符。" in page
+    assert not User.objects.filter(username="newbie").exists()
