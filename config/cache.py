@@ -1,13 +1,16 @@
 """The cache as an accelerator that may be away: Redis errors are logged, never raised.
 
 Serving must not fail because Redis is down; every cache access on a request path (the
-recommender, the pages, the signed-in account, the API's throttles) goes through these functions,
-which answer "not cached" (or "not stored") instead of raising.
+recommender, the pages, the signed-in account, the API's throttles, the sign-in limits) goes
+through these functions, which answer "not cached" (or "not stored") instead of raising. Counters
+(``cache_incr``, used by the sign-in limits) answer "no count", and whoever counts lets the
+request through.
 
 An outage is logged once per process, when it starts (with the error), and once more when the
 cache answers again; the requests in between, which may be thousands a second, log nothing.
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -104,6 +107,33 @@ def cache_set_many(values: dict, timeout: int | None) -> bool:
         return False
     outage.answered()
     return True
+
+
+def cache_incr(key: str, delta: int = 1, *, timeout: int | None = None) -> int | None:
+    """Add ``delta`` to the number under ``key`` (atomically on Redis) and return the new number.
+
+    A missing number starts at ``delta`` and lives ``timeout`` seconds, which counting again does
+    not extend; with no ``timeout`` a missing number stays missing. None then, and when the cache
+    is away.
+    """
+    try:
+        counted = _incr(key, delta, timeout)
+    except CACHE_ERRORS:
+        outage.failed(f"counting {key}")
+        return None
+    outage.answered()
+    return counted
+
+
+def _incr(key: str, delta: int, timeout: int | None) -> int | None:
+    for _attempt in range(3):
+        if timeout is not None and cache.add(key, delta, timeout):
+            return delta
+        with contextlib.suppress(ValueError):  # missing, or expired since the add
+            return cache.incr(key, delta)
+        if timeout is None:
+            return None
+    return None
 
 
 def cache_delete_many(keys: list[str]) -> None:

@@ -36,9 +36,14 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# How many proxies in front of the site (load balancer, CDN) append the address they received a
+# request from to X-Forwarded-For. The client's address (config/addresses.py) is that many
+# entries from the right; with 0, the default, the header is ignored and the address is the
+# connection's, so a client cannot choose its own address by sending the header.
+TRUSTED_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.AdminConfig",  # django.contrib.admin, with the site's limited sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -138,12 +143,27 @@ SESSION_ENGINE = "accounts.sessions"  # cached_db that carries on without the ca
 AUTH_USER_MODEL = "accounts.User"
 # ModelBackend, with the signed-in account read from the cache (accounts/backends.py).
 AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
+# Every door that sets a password (both sign-ups, the admin's forms) checks these, with their
+# messages in the learner's language (Django ships Chinese for its own).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "accounts.password_validation.CharacterVarietyValidator",
+        "OPTIONS": {"min_unique": 5},
+    },
 ]
+# Sign-in limits (accounts/signin.py), on every door: sign-ins are counted per account and per
+# client address in a window that opens with the first; past the limit they are refused until
+# the window closes. A successful sign-in clears its account's count.
+SIGNIN_WINDOW_SECONDS = env.int("SIGNIN_WINDOW_SECONDS", default=15 * 60)
+SIGNIN_MAX_FAILURES_PER_ACCOUNT = env.int("SIGNIN_MAX_FAILURES_PER_ACCOUNT", default=5)
+SIGNIN_MAX_FAILURES_PER_ADDRESS = env.int("SIGNIN_MAX_FAILURES_PER_ADDRESS", default=20)
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
@@ -245,6 +265,8 @@ REST_FRAMEWORK = {
         "events": env.str("API_THROTTLE_EVENTS", default="60/minute"),
         "auth": env.str("API_THROTTLE_AUTH", default="20/minute"),
     },
+    # Client addresses for the throttles, as config/addresses.py reads them.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "EXCEPTION_HANDLER": "api.v1.exceptions.problem_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

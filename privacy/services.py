@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.tokens import refresh_tokens_revoke_all
 from accounts.versions import learner_changed
 from commerce.services import commerce_export_for, orders_anonymise_for
 from recommendations.models import Event, InterestTag
@@ -85,10 +86,12 @@ def data_export(*, user) -> dict:
 @transaction.atomic
 def account_delete(*, user) -> None:
     """Delete the account and everything about the person; orders stay, anonymised, for the
-    accounts. An instructor's account holds their shop and courses and is closed by staff."""
+    accounts. An instructor's account holds their shop and courses and is closed by staff.
+    The account's refresh tokens are revoked first (their rows outlive it, unowned)."""
     if hasattr(user, "instructor"):
         raise ValidationError(
             "Instructor accounts own courses and products; ask support to close the shop first."
         )
+    refresh_tokens_revoke_all(user=user)
     orders_anonymise_for(user=user)
     user.delete()  # cascades to events, profile, interest tags, enrollments, progress

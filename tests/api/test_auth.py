@@ -131,3 +131,47 @@ def test_the_sites_scripts_use_the_session_with_csrf_enforced():
         "/api/v1/me/personalization/", {"enabled": False}, HTTP_X_CSRFTOKEN=token
     )
     assert with_token.status_code == 200
+
+
+def test_after_five_failures_sign_in_answers_429_with_retry_after_even_with_the_password(anon):
+    UserFactory(username="someone")
+    for _ in range(5):
+        assert anon.post(TOKEN, {"username": "someone", "password": "wrong"}).status_code == 401
+    refused = anon.post(
+        TOKEN, {"username": "someone", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/problem+json"
+    assert 0 < int(refused["Retry-After"]) <= 15 * 60
+    body = refused.json()
+    assert body["code"] == "throttled"
+    assert body["detail"] == "Too many failed sign-in attempts. Try again in 15 minutes."
+    chinese = anon.post(TOKEN, {"username": "someone", "password": PASSWORD})
+    assert chinese.json()["detail"] == "登录失败次数过多，请 15 分钟后再试。"
+
+
+def test_a_successful_sign_in_through_the_api_clears_the_accounts_failures(anon):
+    UserFactory(username="someone")
+    for _ in range(4):
+        anon.post(TOKEN, {"username": "someone", "password": "wrong"})
+    sign_in(anon, "someone")
+    for _ in range(5):
+        assert anon.post(TOKEN, {"username": "someone", "password": "wrong"}).status_code == 401
+
+
+def test_refreshing_the_token_of_an_account_deleted_meanwhile_is_401(anon):
+    user = UserFactory(username="someone")
+    pair = sign_in(anon, "someone")
+    anon.raise_request_exception = False
+    user.delete()  # as staff deleting it in the admin would
+    response = anon.post(REFRESH, {"refresh": pair["refresh"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+def test_refreshing_the_token_of_a_deactivated_account_is_401(anon):
+    user = UserFactory(username="someone")
+    pair = sign_in(anon, "someone")
+    user.is_active = False
+    user.save()
+    assert anon.post(REFRESH, {"refresh": pair["refresh"]}).status_code == 401

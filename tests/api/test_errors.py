@@ -89,3 +89,36 @@ def test_each_throttle_scope_answers_429_with_retry_after(settings, scope, url, 
     response = send(url, data)
     assert_problem(response, 429)
     assert int(response["Retry-After"]) > 0
+
+
+def _auth_throttled_after_two(settings):
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+    rates["auth"] = "2/minute"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+
+
+def test_rotating_x_forwarded_for_does_not_reset_a_throttle(settings, anon):
+    settings.TRUSTED_PROXIES = 0
+    _auth_throttled_after_two(settings)
+    statuses = [
+        anon.post(
+            "/api/v1/auth/token/",
+            {"username": "x", "password": "y"},
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i}",
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [401, 401, 429, 429]
+
+
+def test_behind_one_trusted_proxy_the_right_most_address_is_the_client(settings, anon):
+    settings.TRUSTED_PROXIES = 1
+    _auth_throttled_after_two(settings)
+
+    def sign_in(forwarded):
+        body = {"username": "x", "password": "y"}
+        return anon.post("/api/v1/auth/token/", body, HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    # The client rotates what it sends; the proxy appends the address it really came from.
+    assert [sign_in(f"6.6.6.{i}, 198.51.100.1") for i in range(3)] == [401, 401, 429]
+    assert sign_in("198.51.100.2") == 401  # another client behind the same proxy

@@ -144,6 +144,10 @@ REFUSALS = [
     ("a username with spaces", {"username": "two words"}, "username"),
     ("a common password", {"password1": "password123"}, "password"),
     ("a short, all-numeric password", {"password1": "1234567"}, "password"),
+    ("one repeated character", {"password1": "aaaaaaaaaaaa"}, "password"),
+    ("too few different characters", {"password1": "abababababab"}, "password"),
+    ("nine characters", {"password1": "kx7#pq2!m"}, "password"),
+    ("a password like the username", {"password1": "newcomer-1"}, "password"),
 ]
 
 
@@ -173,6 +177,31 @@ def test_an_address_registered_through_the_api_is_refused_on_the_web_in_any_case
     )
     assert errors["email"] == ["该邮箱已注册，请直接登录。"]
     assert UserFactory._meta.model.objects.get(username="first").email == "owner@example.com"
+
+
+def test_both_sign_ups_explain_the_password_rules_in_the_learners_language(client, anon_api):
+    fields = {"username": "newcomer", "email": "newcomer@example.com"}
+    web = _web_sign_up(client, **fields, password1="qzqzqzqzq")["password"]
+    api = _api_sign_up(anon_api, **fields, password1="qzqzqzqzq")["password"]
+    assert web == api
+    assert web == [
+        "密码长度太短。密码必须包含至少 10 个字符。",
+        "密码中不同的字符太少。密码必须包含至少 5 个不同的字符。",
+    ]
+    page = client.get(reverse("web:signup")).content.decode()
+    assert "你的密码必须包含至少 10 个字符。" in page
+    assert "你的密码必须包含至少 5 个不同的字符。" in page
+    english = anon_api.post(
+        "/api/v1/auth/sign-up/",
+        {**fields, "password": "12121212121"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert english.json()["errors"]["password"] == [
+        "This password is entirely numeric.",
+        "This password has too few different characters. It must contain at least 5 different "
+        "characters.",
+    ]
 
 
 @pytest.fixture

@@ -89,3 +89,45 @@ def test_the_interface_is_chinese_by_default_and_the_switch_changes_it(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("web:home")).content.decode()
     assert "Sign in" in page and 'lang="en"' in page
+
+
+def test_after_five_failures_the_sign_in_page_asks_to_wait_and_says_how_long(client):
+    user = UserFactory()
+    for _ in range(5):
+        response = client.post(reverse("web:login"), {"username": user.username, "password": "x"})
+        assert response.status_code == 200
+    refused = client.post(reverse("web:login"), {"username": user.username, "password": PASSWORD})
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 15 * 60
+    assert "登录失败次数过多，请 15 分钟后再试。" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_signing_in_clears_the_accounts_failures(client):
+    user = UserFactory()
+    for _ in range(4):
+        client.post(reverse("web:login"), {"username": user.username, "password": "x"})
+    signed_in = client.post(reverse("web:login"), {"username": user.username, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    client.post(reverse("web:logout"))
+    for _ in range(5):
+        assert (
+            client.post(
+                reverse("web:login"), {"username": user.username, "password": "x"}
+            ).status_code
+            == 200
+        )
+
+
+def test_sign_up_refuses_a_repeated_character_password_in_chinese(client):
+    page = client.post(
+        reverse("web:signup"),
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password1": "zzzzzzzzzzzz",
+            "password2": "zzzzzzzzzzzz",
+        },
+    ).content.decode()
+    assert "密码中不同的字符太少。密码必须包含至少 5 个不同的字符。" in page
+    assert not User.objects.filter(username="newbie").exists()

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.forms import SignInForm, limited_sign_in_response
 from courses.selectors import tags_for_onboarding
 from recommendations.services.events import events_merge_visitor
 from recommendations.services.profiles import interests_declare
@@ -19,13 +20,20 @@ def _merge_visitor(request, user) -> None:
 
 
 class SignInView(auth_views.LoginView):
+    """Signs in through ``accounts.signin`` (limited per account and per address): a refused
+    sign-in shows the form's message, with 429 and ``Retry-After``."""
+
     template_name = "accounts/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):
         response = super().form_valid(form)
         _merge_visitor(self.request, form.get_user())
         return response
+
+    def form_invalid(self, form):
+        return limited_sign_in_response(super().form_invalid(form), form)
 
 
 def sign_up(request):

@@ -1,8 +1,15 @@
-"""Sign-up, sign-out and the signed-in learner's own data (the ``/me/`` endpoints)."""
+"""Sign-up, sign-in, sign-out and the signed-in learner's own data (the ``/me/`` endpoints)."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import update_last_login
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer as JWTRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from accounts.signin import SignInLimited, account_authenticate
+from accounts.tokens import refresh_token_rotate
 from api.v1.serializers import IdField
 from api.v1.serializers.catalog import TagSerializer
 from courses.selectors import instructor_for
@@ -45,6 +52,39 @@ class SignUpSerializer(serializers.Serializer):
         max_length=50,
         help_text="Tags the learner is interested in (shown on their profile, deletable).",
     )
+
+
+class SignInSerializer(TokenObtainPairSerializer):
+    """simplejwt's sign-in through ``accounts.signin``, limited per account and per address
+    like the site's: refused sign-ins answer 429 with ``Retry-After``."""
+
+    def validate(self, attrs):
+        try:
+            self.user = account_authenticate(
+                request=self.context["request"],
+                username=attrs[self.username_field],
+                password=attrs["password"],
+            )
+        except SignInLimited as refused:
+            throttled = Throttled(detail=refused.message)
+            throttled.wait = refused.retry_after
+            raise throttled from None
+        if not jwt_settings.USER_AUTHENTICATION_RULE(self.user):
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            )
+        refresh = self.get_token(self.user)
+        if jwt_settings.UPDATE_LAST_LOGIN:
+            update_last_login(None, self.user)
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+class TokenRefreshSerializer(JWTRefreshSerializer):
+    """simplejwt's refresh through ``accounts.tokens.refresh_token_rotate``: a refresh token
+    works once, even sent many times at once (its ``TokenError`` answers 401)."""
+
+    def validate(self, attrs):
+        return refresh_token_rotate(refresh=attrs["refresh"])
 
 
 class SignedUpSerializer(serializers.Serializer):

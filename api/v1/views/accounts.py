@@ -29,8 +29,10 @@ from api.v1.serializers.accounts import (
     MeUpdateSerializer,
     PersonalizationSerializer,
     SignedUpSerializer,
+    SignInSerializer,
     SignOutSerializer,
     SignUpSerializer,
+    TokenRefreshSerializer,
 )
 from privacy.services import account_delete, data_export, history_clear
 from recommendations.services.profiles import (
@@ -63,17 +65,29 @@ class SignUpView(APIView):
         return Response(SignedUpSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["auth"], summary="Sign in: a token pair for a username and password")
+@extend_schema(
+    tags=["auth"],
+    summary="Sign in: a token pair for a username and password",
+    description=(
+        "Failed sign-ins are limited per account and per client address: past the limit, "
+        "sign-ins answer 429 with `Retry-After` until the window closes."
+    ),
+)
 class SignInView(TokenObtainPairView):
+    serializer_class = SignInSerializer
     throttle_scope = "auth"
 
 
 @extend_schema(
     tags=["auth"],
     summary="A new token pair for a refresh token",
-    description="The refresh token sent is revoked: use the new one next time.",
+    description=(
+        "The refresh token sent is revoked: use the new one next time. A token works once: "
+        "of several requests sending it at once, one gets the new pair and the others 401."
+    ),
 )
 class TokenRefreshRotatingView(TokenRefreshView):
+    serializer_class = TokenRefreshSerializer
     throttle_scope = "auth"
 
 
