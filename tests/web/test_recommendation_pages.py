@@ -74,6 +74,30 @@ def test_beacon_rejects_a_body_that_is_not_a_json_list(signed_in):
         assert response.json()["errors"][0]["field"] == "events"
 
 
+def test_beacon_answers_413_to_a_body_too_large_to_read(learner, settings):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    client.get(reverse("web:home"))  # the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    huge = [
+        event(object_type="course", object_id=1, page="x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    ]
+    response = client.post(BEACON, {"csrfmiddlewaretoken": token, "events": json.dumps(huge)})
+    assert response.status_code == 413
+    assert not Event.objects.exists()
+
+
+def test_beacon_refuses_json_nested_too_deeply_with_400(signed_in):
+    for body in (
+        "[" * 1000 + "]" * 1000,
+        json.dumps([event()])[:-1] + ', {"a": ' * 1000 + "1" + "}" * 1000 + "]",
+    ):
+        response = signed_in.post(BEACON, {"events": body})
+        assert response.status_code == 400
+        [error] = response.json()["errors"]
+        assert error["field"] == "events" and "nest" in error["reason"]
+
+
 def test_beacon_is_csrf_protected(learner):
     client = Client(enforce_csrf_checks=True)
     client.force_login(learner)
