@@ -145,6 +145,7 @@ def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> d
             raise _Invalid("query", "Must be at most 200 characters.")
         object_type, object_id = "", None
     else:
+        query = ""  # only a search has one
         if not object_type:
             raise _Invalid("object_type", "This field is required.")
         if not isinstance(object_type, str) or object_type not in OBJECT_MODELS:

@@ -122,6 +122,23 @@ def test_an_invalid_event_is_rejected_with_its_index_field_and_reason(
     assert Event.objects.count() == 2
 
 
+@pytest.mark.parametrize("not_an_event", ["x", 7, None, ["click"]])
+def test_an_event_that_is_not_an_object_is_rejected_with_its_index(learner, course, not_an_event):
+    batch = [make_event(object_id=course.pk), not_an_event, make_event(object_id=course.pk)]
+    result = event_ingest_batch(events=batch, client="web", user=learner)
+    assert result.stored == [0, 2]
+    assert [(r.index, r.field) for r in result.rejected] == [(1, "non_field_errors")]
+
+
+@pytest.mark.parametrize("query", [5, ["python"], "x" * 300])
+def test_only_a_search_keeps_a_query(learner, course, query):
+    result = event_ingest_batch(
+        events=[make_event(object_id=course.pk, query=query)], client="web", user=learner
+    )
+    assert result.stored == [0]
+    assert Event.objects.get().query == ""
+
+
 def test_timestamps_more_than_five_minutes_ahead_are_rejected(learner, course):
     now = timezone.now()
     batch = [

@@ -67,6 +67,21 @@ def test_beacon_rejects_a_bad_event_with_400_and_the_field(signed_in):
     ]
 
 
+def test_beacon_stores_the_events_beside_one_that_is_not_an_object(signed_in, learner):
+    course = make_course()
+    good = [event(object_type="course", object_id=course.pk) for _ in range(2)]
+    response = send(signed_in, [good[0], "x", good[1]])
+    assert response.status_code == 400  # the beacon answers 400 when it rejects any event
+    assert response.json() == {
+        "stored": 2,
+        "duplicates": 0,
+        "rejected": [
+            {"index": 1, "field": "non_field_errors", "reason": "Each event must be an object."}
+        ],
+    }
+    assert Event.objects.filter(user=learner).count() == 2
+
+
 def test_beacon_rejects_a_body_that_is_not_a_json_list(signed_in):
     for body in ("not json", json.dumps({"type": "click"})):
         response = signed_in.post(BEACON, {"events": body})

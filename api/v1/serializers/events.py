@@ -36,13 +36,17 @@ class EventSerializer(serializers.Serializer):
 
 @extend_schema_field(EventSerializer)
 class RawEventField(serializers.DictField):
-    """One event as sent, validated by the ingestion service. ``type`` and ``object_type`` are
-    names: a value that is not text (a list, an object) is passed on as its text, so the service
-    rejects that one event as an unknown name instead of failing on it."""
+    """One event as sent, validated by the ingestion service. An event that is not an object
+    (a string, a number, a list) is passed on as it is, so the service rejects that one event
+    with its index instead of the whole batch. ``type`` and ``object_type`` are names: a value
+    that is not text (a list, an object) is passed on as its text, so the service rejects that
+    one event as an unknown name instead of failing on it."""
 
     NAMES = ("type", "object_type")
 
     def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            return data
         event = super().to_internal_value(data)
         for name in self.NAMES:
             value = event.get(name)
@@ -58,7 +62,7 @@ class EventBatchSerializer(serializers.Serializer):
         max_length=64,
         help_text="The anonymous visitor's id; required when not signed in.",
     )
-    events = serializers.ListField(child=RawEventField(), max_length=MAX_BATCH)
+    events = serializers.ListField(child=RawEventField(allow_null=True), max_length=MAX_BATCH)
 
     def validate(self, attrs: dict) -> dict:
         request = self.context["request"]
