@@ -8,6 +8,9 @@ can drop or fix exactly that one. The client's event id makes recording idempote
 stored, or repeated within the batch, is reported as a duplicate and changes nothing.
 
 ``event_record`` is for what the server itself sees (detail views, purchases, reservations).
+Purchases, enrollments and reservations (``Event.SERVER_ONLY_TYPES``) are only ever recorded by
+the server, when commerce announces them: a client that sends one has it rejected (field
+``type``), so nobody can claim to have bought what they did not buy.
 """
 
 import time
@@ -132,6 +135,10 @@ def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> d
         raise _Invalid("type", "This field is required.")
     if not isinstance(event_type, str) or event_type not in ALLOWED_OBJECTS:
         raise _Invalid("type", f"Unknown event type {str(event_type)[:30]!r}.")
+    if event_type in Event.SERVER_ONLY_TYPES:
+        raise _Invalid(
+            "type", f"A {event_type} is recorded by the server when it happens, not sent."
+        )
     client_ts = _timestamp(raw.get("client_ts"), now)
 
     object_type = raw.get("object_type") or ""

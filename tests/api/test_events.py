@@ -95,3 +95,15 @@ def test_an_event_that_is_not_an_object_is_rejected_alone(not_an_event):
         {"index": 1, "field": "non_field_errors", "reason": "Each event must be an object."}
     ]
     assert Event.objects.filter(user=learner).count() == 2
+
+
+def test_clients_cannot_report_purchases_enrollments_or_reservations():
+    course, learner = CourseFactory(), UserFactory()
+    batch = [click(course.pk), {**click(course.pk), "type": "purchase"}]
+    batch.append({**click(course.pk), "type": "enroll"})
+    response = client_for(learner).post(EVENTS, {"client": "android", "events": batch})
+    body = response.json()
+    assert body["stored"] == [0]
+    assert [(r["index"], r["field"]) for r in body["rejected"]] == [(1, "type"), (2, "type")]
+    assert "recorded by the server" in body["rejected"][0]["reason"]
+    assert list(Event.objects.values_list("event_type", flat=True)) == ["click"]

@@ -15,7 +15,13 @@ from recommendations.services.events import (
     event_record,
     events_merge_visitor,
 )
-from tests.factories import CourseFactory, LessonFactory, LiveSessionFactory, UserFactory
+from tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    LiveSessionFactory,
+    ProductFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +109,7 @@ def test_an_event_repeated_inside_one_batch_is_stored_once(learner, course):
         ({"type": "rating", "value": "5"}, "value", "number"),
         ({"type": "rating"}, "value", "1 to 5"),
         ({"type": "watch", "value": 0.5}, "object_type", "cannot be about a course"),
-        ({"type": "reserve"}, "object_type", "cannot be about a course"),
+        ({"type": "watch", "object_type": "product"}, "object_type", "cannot be about a product"),
         ({"type": "search", "query": ""}, "query", "needs a query"),
         ({"request_id": "nope"}, "request_id", "UUID"),
     ],
@@ -137,6 +143,30 @@ def test_only_a_search_keeps_a_query(learner, course, query):
     )
     assert result.stored == [0]
     assert Event.objects.get().query == ""
+
+
+@pytest.mark.parametrize(
+    ("event_type", "object_type"),
+    [("purchase", "course"), ("purchase", "product"), ("enroll", "course"), ("reserve", "live")],
+)
+def test_commerce_events_are_the_servers_to_record_and_refused_from_clients(
+    learner, event_type, object_type
+):
+    item = {"course": CourseFactory, "product": ProductFactory, "live": LiveSessionFactory}[
+        object_type
+    ]()
+    batch = [
+        make_event(object_id=item.pk, object_type=object_type),
+        make_event(type=event_type, object_type=object_type, object_id=item.pk),
+    ]
+    result = event_ingest_batch(events=batch, client="ios", user=learner)
+    assert result.stored == [0]
+    [rejection] = result.rejected
+    assert (rejection.index, rejection.field) == (1, "type")
+    assert (
+        rejection.reason == f"A {event_type} is recorded by the server when it happens, not sent."
+    )
+    assert not Event.objects.filter(event_type=event_type).exists()
 
 
 def test_timestamps_more_than_five_minutes_ahead_are_rejected(learner, course):

@@ -82,6 +82,15 @@ def test_beacon_stores_the_events_beside_one_that_is_not_an_object(signed_in, le
     assert Event.objects.filter(user=learner).count() == 2
 
 
+def test_beacon_refuses_a_purchase_claimed_by_the_page(signed_in, learner):
+    course = make_course()
+    response = send(signed_in, [event(type="purchase", object_type="course", object_id=course.pk)])
+    assert response.status_code == 400
+    [rejection] = response.json()["rejected"]
+    assert (rejection["index"], rejection["field"]) == (0, "type")
+    assert not Event.objects.filter(user=learner).exists()
+
+
 def test_beacon_rejects_a_body_that_is_not_a_json_list(signed_in):
     for body in ("not json", json.dumps({"type": "click"})):
         response = signed_in.post(BEACON, {"events": body})

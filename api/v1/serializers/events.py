@@ -17,7 +17,10 @@ from recommendations.services.events import CLIENT_TYPES, MAX_BATCH
 
 class EventSerializer(serializers.Serializer):
     client_event_id = serializers.UUIDField(help_text="Chosen by the client; makes retries safe.")
-    type = serializers.ChoiceField(choices=Event.Type.choices)
+    type = serializers.ChoiceField(
+        choices=[(v, label) for v, label in Event.Type.choices if v not in Event.SERVER_ONLY_TYPES],
+        help_text="Purchases, enrollments and reservations are recorded by the server, not sent.",
+    )
     object_type = serializers.ChoiceField(
         choices=Event.ObjectType.choices, required=False, help_text="Not for searches."
     )
