@@ -525,9 +525,11 @@ def lesson_progress_record(
 ) -> LessonProgress:
     """Record where the learner is in ``lesson``.
 
-    ``duration_seconds`` is what the player measured (the lesson's own duration otherwise).
-    The last position is kept for resuming; the furthest share reached only ever grows, so
-    rewatching a part never lowers it; at ``LESSON_COMPLETE_PERCENT`` the lesson is completed.
+    The lesson's own duration decides the share watched; ``duration_seconds``, what the player
+    measured, is used only while the lesson's is unknown (0), so a client cannot complete a
+    lesson by reporting it one second long. The last position is kept for resuming; the
+    furthest share reached only ever grows, so rewatching a part never lowers it; at
+    ``LESSON_COMPLETE_PERCENT`` the lesson is completed.
     Only learners enrolled in the course may record progress, except on free-preview lessons.
     """
     _require_learner(user)
@@ -539,7 +541,7 @@ def lesson_progress_record(
             code="not_enrolled",
             params={"title": lesson.title},
         )
-    duration = duration_seconds or lesson.duration_seconds
+    duration = lesson.duration_seconds or duration_seconds
     position = min(position_seconds, duration) if duration else position_seconds
     percent = min(100, position * 100 // duration) if duration else 0
     with transaction.atomic():

@@ -20,6 +20,7 @@ from tests.factories import (
     LessonFactory,
     LiveSessionFactory,
     ProductFactory,
+    ShortVideoFactory,
     UserFactory,
 )
 
@@ -196,6 +197,45 @@ def test_watch_progress_is_recorded_for_lessons_and_lives(learner):
         (2, "value", "Must be between 0 and 1.")
     ]
     assert Event.objects.get(object_type="lesson").position_seconds == 300
+
+
+def watch(item, object_type: str, value: float, position: int | None = None) -> dict:
+    return make_event(
+        type="watch",
+        object_type=object_type,
+        object_id=item.pk,
+        value=value,
+        position_seconds=position,
+    )
+
+
+def test_a_watch_is_clamped_to_what_the_objects_real_duration_allows(learner):
+    lesson = LessonFactory(duration_seconds=912)
+    video = ShortVideoFactory(duration_seconds=60)
+    start = timezone.now() - timedelta(hours=2)
+    live = LiveSessionFactory(scheduled_start=start, scheduled_end=start + timedelta(hours=1))
+    batch = [
+        watch(lesson, "lesson", 1.0, position=1),  # "all of it", one second in
+        watch(lesson, "lesson", 0.5, position=456),  # plausible: kept as sent
+        watch(video, "video", 1.0, position=600),  # past the end of a one-minute video
+        watch(live, "live", 1.0, position=1800),  # half of the hour it was scheduled for
+    ]
+    result = event_ingest_batch(events=batch, client="web", user=learner)
+    assert result.stored == [0, 1, 2, 3] and result.rejected == []
+    stored = Event.objects.order_by("id").values_list("position_seconds", "value")
+    assert [(position, pytest.approx(value)) for position, value in stored] == [
+        (1, pytest.approx(1 / 912)),
+        (456, 0.5),
+        (60, 1.0),
+        (1800, 0.5),
+    ]
+
+
+def test_a_watch_without_a_position_or_of_a_lesson_of_unknown_length_is_taken_as_sent(learner):
+    known, unknown = LessonFactory(duration_seconds=912), LessonFactory(duration_seconds=0)
+    batch = [watch(known, "lesson", 0.8), watch(unknown, "lesson", 0.8, position=5)]
+    assert event_ingest_batch(events=batch, client="web", user=learner).stored == [0, 1]
+    assert list(Event.objects.order_by("id").values_list("value", flat=True)) == [0.8, 0.8]
 
 
 def test_a_batch_of_more_than_500_is_refused_whole(learner, course):

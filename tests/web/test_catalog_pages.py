@@ -192,6 +192,18 @@ def test_player_saves_progress(signed_in, learner):
     assert LessonProgress.objects.get(user=learner, lesson=lesson).position_seconds == 300
 
 
+def test_the_player_cannot_complete_a_lesson_by_reporting_it_one_second_long(signed_in, learner):
+    course = make_course()
+    EnrollmentFactory(user=learner, course=course)
+    lesson = course.lessons.get(is_free_preview=False)
+    lesson.duration_seconds = 912
+    lesson.save()
+    url = reverse("web:lesson_progress", args=[lesson.pk])
+    response = signed_in.post(url, {"position_seconds": 1, "duration_seconds": 1})
+    assert response.status_code == 200
+    assert response.json() == {"position_seconds": 1, "percent_watched": 0, "completed": False}
+
+
 def test_progress_needs_sign_in_valid_numbers_and_enrollment(client, learner):
     lesson = make_course().lessons.get(is_free_preview=False)
     url = reverse("web:lesson_progress", args=[lesson.pk])
