@@ -73,6 +73,25 @@ def test_checkout_explains_what_went_wrong(signed_in, learner):
     assert not Order.objects.filter(user=learner).exists()
 
 
+def test_checkout_holds_the_cap_of_99_per_product_across_repeated_lines(signed_in, learner):
+    product = ProductFactory(title="机械键盘", stock=1000)
+    entry = f"product:{product.pk}:99"
+    response = signed_in.post(
+        reverse("web:checkout"), checkout_data(entry, entry, entry, entry), follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("web:cart")
+    assert "“机械键盘”每单最多购买 99 件。" in response.content.decode()
+    assert not Order.objects.filter(user=learner).exists()
+    product.refresh_from_db()
+    assert product.stock == 1000
+
+    signed_in.post(
+        reverse("web:checkout"), checkout_data(f"product:{product.pk}:60", entry[:-2] + "39")
+    )
+    order = Order.objects.get(user=learner)
+    assert [(line.product_id, line.quantity) for line in order.lines.all()] == [(product.pk, 99)]
+
+
 def test_checkout_needs_sign_in(client):
     course = make_course()
     response = client.post(reverse("web:checkout"), checkout_data(f"course:{course.pk}:1"))
