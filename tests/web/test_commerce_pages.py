@@ -4,8 +4,10 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from commerce import services as commerce_services
 from commerce.models import Order
 from tests.commerce.factories import OrderFactory
 from tests.factories import ProductFactory, UserFactory
@@ -50,6 +52,32 @@ def test_a_double_submitted_checkout_makes_one_order(signed_in, learner):
     second = signed_in.post(reverse("web:checkout"), data)
     assert Order.objects.filter(user=learner).count() == 1
     assert first["Location"] == second["Location"]
+
+
+def test_a_second_submit_overtaken_by_the_first_shows_the_paid_order(
+    signed_in, learner, monkeypatch
+):
+    """The second submit looks for an order with its key before the first has placed one; the
+    first then places and pays it, so the second finds the course owned and the last unit gone
+    when it checks the items: it must show the paid order, not the cart with an error."""
+    course, last_one = make_course(price=Decimal("99")), ProductFactory(stock=1)
+    data = checkout_data(f"course:{course.pk}:1", f"product:{last_one.pk}:1")
+    first_browser = Client()
+    first_browser.force_login(learner)
+    real_courses_enrolled = commerce_services.courses_enrolled
+
+    def first_submit_lands_meanwhile(**kwargs):
+        monkeypatch.setattr(commerce_services, "courses_enrolled", real_courses_enrolled)
+        assert first_browser.post(reverse("web:checkout"), data).status_code == 302
+        return real_courses_enrolled(**kwargs)
+
+    monkeypatch.setattr(commerce_services, "courses_enrolled", first_submit_lands_meanwhile)
+    second = signed_in.post(reverse("web:checkout"), data, follow=True)
+
+    order = Order.objects.get(user=learner)
+    assert order.status == Order.Status.PAID
+    assert second.redirect_chain == [(reverse("web:order", args=[order.pk]), 302)]
+    assert "支付成功" in second.content.decode()
 
 
 def test_checkout_from_the_cart_empties_the_cart(signed_in):
