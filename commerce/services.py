@@ -192,6 +192,10 @@ def _order_lines(
     return lines
 
 
+def _order_with_key(user, idempotency_key: str) -> Order | None:
+    return Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+
+
 def order_create(
     *,
     user,
@@ -207,14 +211,39 @@ def order_create(
     of stock are refused with one message per item. ``live_session`` is where the order is placed
     from: it decides whether shelf flash prices apply.
     """
+    order, _placed = order_get_or_create(
+        user=user, items=items, idempotency_key=idempotency_key, live_session=live_session
+    )
+    return order
+
+
+def order_get_or_create(
+    *,
+    user,
+    items: Iterable[tuple[Course | Product, int]],
+    idempotency_key: str,
+    live_session: LiveSession | None = None,
+) -> tuple[Order, bool]:
+    """``order_create``, also telling whether this call placed the order (True) or found the one
+    placed first with the same key (False), as the API's 201 and 200 do.
+
+    A request racing the one that placed the order may find its items refused meanwhile (the
+    course bought by then, the last unit taken): the order placed with its key is its answer.
+    """
     _require_learner(user)
     if not idempotency_key:
         raise ValidationError({"idempotency_key": _("This field is required.")})
-    existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    existing = _order_with_key(user, idempotency_key)
     if existing is not None:
-        return existing
+        return existing, False
     now = timezone.now()
-    lines = _order_lines(user=user, items=items, live_session=live_session, now=now)
+    try:
+        lines = _order_lines(user=user, items=items, live_session=live_session, now=now)
+    except ValidationError:
+        existing = _order_with_key(user, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
     order = Order(
         number=_order_number(now),
         user=user,
@@ -233,11 +262,11 @@ def order_create(
                 line.order = order
             OrderLine.objects.bulk_create(lines)
     except IntegrityError:
-        existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        existing = _order_with_key(user, idempotency_key)
         if existing is None:
             raise
-        return existing
-    return order
+        return existing, False
+    return order, True
 
 
 def _order_locked(*, order_id: int, user) -> Order:
@@ -385,10 +414,11 @@ def order_checkout(
     ``items`` are (kind, id, quantity) triples, kind "course" or "product"; anything not for sale
     is refused, named only as "not for sale". ``live_session_id`` is the live session bought from
     (its flash prices apply). A repeated checkout with the same key returns the order placed
-    first, paid or not, and charges nothing again.
+    first, paid or not, and charges nothing again, also while it races the first (a double
+    submit), which may have paid for the items meanwhile.
     """
     _require_learner(user)
-    existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    existing = _order_with_key(user, idempotency_key)
     if existing is not None and existing.status != Order.Status.PENDING:
         return existing
     found = purchasable_items(wanted=[(kind, pk) for kind, pk, _q in items])
@@ -525,9 +555,11 @@ def lesson_progress_record(
 ) -> LessonProgress:
     """Record where the learner is in ``lesson``.
 
-    ``duration_seconds`` is what the player measured (the lesson's own duration otherwise).
-    The last position is kept for resuming; the furthest share reached only ever grows, so
-    rewatching a part never lowers it; at ``LESSON_COMPLETE_PERCENT`` the lesson is completed.
+    The lesson's own duration decides the share watched; ``duration_seconds``, what the player
+    measured, is used only while the lesson's is unknown (0), so a client cannot complete a
+    lesson by reporting it one second long. The last position is kept for resuming; the
+    furthest share reached only ever grows, so rewatching a part never lowers it; at
+    ``LESSON_COMPLETE_PERCENT`` the lesson is completed.
     Only learners enrolled in the course may record progress, except on free-preview lessons.
     """
     _require_learner(user)
@@ -539,7 +571,7 @@ def lesson_progress_record(
             code="not_enrolled",
             params={"title": lesson.title},
         )
-    duration = duration_seconds or lesson.duration_seconds
+    duration = lesson.duration_seconds or duration_seconds
     position = min(position_seconds, duration) if duration else position_seconds
     percent = min(100, position * 100 // duration) if duration else 0
     with transaction.atomic():

@@ -15,5 +15,7 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
+handler400 = "web.views.errors.bad_request"  # a 413 for bodies too large to read
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

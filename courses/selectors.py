@@ -75,8 +75,8 @@ def catalog_search(
     """What the browse page lists: one type of item, filtered, newest first.
 
     ``category`` is a category slug (a top-level one includes its sub-categories), ``tag`` a tag
-    slug, ``price`` "free" or "paid", ``level`` a course level (courses only). Filters that do not
-    apply to the type are ignored.
+    slug, ``price`` "free" or "paid", ``level`` a course level (courses only); ``query`` is looked
+    for in titles and descriptions. Filters that do not apply to the type are ignored.
     """
     now = timezone.now()
     if item_type == "live":
@@ -94,7 +94,10 @@ def catalog_search(
         if level:
             items = items.filter(level=level)
     if query:
-        items = items.filter(Q(title__icontains=query) | Q(description__icontains=query))
+        text = Q(title__icontains=query)
+        if any(f.name == "description" for f in items.model._meta.fields):  # not short videos
+            text |= Q(description__icontains=query)
+        items = items.filter(text)
     if tag:
         items = items.filter(tags__slug=tag)
     if price in PRICE_FILTERS and item_type in ("course", "product"):

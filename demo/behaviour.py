@@ -370,7 +370,8 @@ def _write(
                 object_id=object_id,
                 value=value,
                 page="demo",
-                client="web",
+                # Purchases, enrollments and reservations are what the server records.
+                client="server" if kind in Event.SERVER_ONLY_TYPES else "web",
                 client_ts=ts,
                 server_ts=ts,
                 client_event_id=uuid.UUID(int=(int(ids[n, 0]) << 64) | int(ids[n, 1])),

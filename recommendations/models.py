@@ -15,6 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import Tag
 
 
+class EventQuerySet(models.QuerySet):
+    def credible(self):
+        """Events of the kinds their writer can vouch for. Purchases, enrollments and live
+        reservations are commerce's facts: they count only as the server recorded them when
+        they happened (``commerce.signals``), never as a client claimed them (clients may not
+        send them any more, and rows they sent before are left out)."""
+        return self.filter(
+            ~Q(event_type__in=Event.SERVER_ONLY_TYPES) | Q(client=Event.Client.SERVER)
+        )
+
+
 class Event(models.Model):
     class Type(models.TextChoices):
         IMPRESSION = "impression", _("Impression")
@@ -45,6 +56,9 @@ class Event(models.Model):
         ANDROID = "android", _("Android")
         SERVER = "server", _("Server")
 
+    # What only the server records, when commerce announces it; see ``EventQuerySet.credible``.
+    SERVER_ONLY_TYPES = frozenset({Type.PURCHASE.value, Type.ENROLL.value, Type.RESERVE.value})
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -69,6 +83,8 @@ class Event(models.Model):
     client_ts = models.DateTimeField(_("client time"))
     server_ts = models.DateTimeField(_("server time"), db_index=True)
     client_event_id = models.UUIDField(_("client event id"), default=uuid.uuid4)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("feedback event")

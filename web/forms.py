@@ -104,7 +104,8 @@ class CheckoutForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    """What the lesson player reports: where the learner is and how long the video is."""
+    """What the lesson player reports: where the learner is and how long the video is (the
+    lesson's own duration decides when it is known: ``lesson_progress_record``)."""
 
     position_seconds = forms.IntegerField(min_value=0, max_value=7 * 24 * 3600)
     duration_seconds = forms.IntegerField(min_value=0, max_value=7 * 24 * 3600, required=False)

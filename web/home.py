@@ -54,7 +54,9 @@ RECOMMENDED_COURSES = 8
 RECOMMENDED_PRODUCTS = 6
 TRENDING = 10
 CONTINUE_LEARNING = 4
-CSRF_PLACEHOLDER = "__csrf_token__"
+# Where each visitor's CSRF token goes in the cached page. It holds NUL characters, which no
+# content can: Django's and DRF's text fields refuse them, and PostgreSQL cannot store them.
+CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 SHORT_VIDEOS = 8
 
 
@@ -81,7 +83,7 @@ def _version() -> int:
     return int(_version_memo[1])
 
 
-KEY_PREFIX = "home:4"  # the fourth form of the entries: keyed by the learner's version
+KEY_PREFIX = "home:5"  # the fifth form: keyed by the learner's version, with the NUL placeholder
 
 
 def _personal_key(user_id: int, learner_version: str, version: int, language: str) -> str:

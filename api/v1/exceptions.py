@@ -4,8 +4,10 @@ Every failure answers with ``type``, ``title``, ``status``, ``detail`` and ``cod
 failures add ``errors``, a map from field name to messages (nested fields are dotted:
 ``items.0.id``; errors about no single field are under ``non_field_errors``). The handler turns
 the errors services raise into the right status: Django's ``ValidationError`` into 400 with its
-fields, ``Http404`` into 404, ``PermissionDenied`` into 403; throttling answers 429 with
-``Retry-After``; anything unexpected is logged and answers a 500 problem without internals.
+fields, ``Http404`` into 404, ``PermissionDenied`` into 403, a body over
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``RequestDataTooBig``) into 413; JSON that does not parse or nests
+too deeply is a 400 (``api.v1.parsers``); throttling answers 429 with ``Retry-After``; anything
+unexpected is logged and answers a 500 problem without internals.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -36,6 +39,7 @@ TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    413: "Content too large",
     415: "Unsupported media type",
     429: "Too many requests",
     500: "Server error",
@@ -54,6 +58,14 @@ class Conflict(exceptions.APIException):
     def from_validation_error(cls, error: DjangoValidationError) -> Conflict:
         code = getattr(error, "code", None) or cls.default_code
         return cls(detail=" ".join(error.messages), code=code)
+
+
+class ContentTooLarge(exceptions.APIException):
+    """The request body is larger than the site reads (``DATA_UPLOAD_MAX_MEMORY_SIZE``): 413."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -113,6 +125,8 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response:
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = ContentTooLarge()
     response = exception_handler(exc, context)
     if response is None:
         view = context.get("view")

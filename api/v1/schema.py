@@ -2,8 +2,9 @@
 
 ``add_problem_responses`` (a postprocessing hook) documents, for each operation, the failures it
 can answer with as ``application/problem+json``: 401 (a bad token is refused everywhere) and 429
-(throttling) always; 400 when the operation takes parameters or a body; 403 for writes (CSRF for
-session clients, and permissions); 404 for paths with an id and for cursor lists.
+(throttling) always; 400 when the operation takes parameters or a body (also for JSON that does
+not parse or nests too deeply); 413 when it takes a body (larger than the site reads); 403 for
+writes (CSRF for session clients, and permissions); 404 for paths with an id and for cursor lists.
 Views document their own other statuses (409 for orders) with ``problems()``.
 """
 
@@ -63,6 +64,8 @@ def _statuses(path: str, method: str, operation: dict) -> set[int]:
     parameters = operation.get("parameters", [])
     if parameters or "requestBody" in operation:
         codes.add(400)
+    if "requestBody" in operation:
+        codes.add(413)
     if method != "get":
         codes.add(403)
     if "{" in path or any(p.get("name") == "cursor" for p in parameters):

@@ -8,6 +8,10 @@ can drop or fix exactly that one. The client's event id makes recording idempote
 stored, or repeated within the batch, is reported as a duplicate and changes nothing.
 
 ``event_record`` is for what the server itself sees (detail views, purchases, reservations).
+Purchases, enrollments and reservations (``Event.SERVER_ONLY_TYPES``) are only ever recorded by
+the server, when commerce announces them: a client that sends one has it rejected (field
+``type``), so nobody can claim to have bought what they did not buy. A watch's position and
+share are held to what the object's real length allows (``_watches_within_durations``).
 """
 
 import time
@@ -132,6 +136,10 @@ def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> d
         raise _Invalid("type", "This field is required.")
     if not isinstance(event_type, str) or event_type not in ALLOWED_OBJECTS:
         raise _Invalid("type", f"Unknown event type {str(event_type)[:30]!r}.")
+    if event_type in Event.SERVER_ONLY_TYPES:
+        raise _Invalid(
+            "type", f"A {event_type} is recorded by the server when it happens, not sent."
+        )
     client_ts = _timestamp(raw.get("client_ts"), now)
 
     object_type = raw.get("object_type") or ""
@@ -145,6 +153,7 @@ def _parse(raw: dict, *, now: datetime, client: str, user, visitor_id: str) -> d
             raise _Invalid("query", "Must be at most 200 characters.")
         object_type, object_id = "", None
     else:
+        query = ""  # only a search has one
         if not object_type:
             raise _Invalid("object_type", "This field is required.")
         if not isinstance(object_type, str) or object_type not in OBJECT_MODELS:
@@ -221,6 +230,7 @@ def event_ingest_batch(
             result.rejected.append(Rejection(index, invalid.field, invalid.reason))
 
     parsed = _drop_unknown_objects(parsed, result)
+    _watches_within_durations([row for _, row in parsed])
     fresh, in_batch = [], set()
     for index, row in parsed:
         if row["client_event_id"] in in_batch:
@@ -339,6 +349,36 @@ def _drop_unknown_objects(parsed, result: IngestResult):
         else:
             kept.append((index, row))
     return kept
+
+
+def _durations(object_type: str, ids: set[int]) -> dict[int, int]:
+    """The length in seconds of each lesson, short video or live session (as scheduled) among
+    ``ids`` whose length is known; one query."""
+    if object_type == Obj.LIVE:
+        rows = LiveSession.objects.filter(pk__in=ids).values_list(
+            "pk", "scheduled_start", "scheduled_end"
+        )
+        return {pk: int((end - start).total_seconds()) for pk, start, end in rows}
+    rows = OBJECT_MODELS[object_type].objects.filter(pk__in=ids, duration_seconds__gt=0)
+    return dict(rows.values_list("pk", "duration_seconds"))
+
+
+def _watches_within_durations(rows: list[dict]) -> None:
+    """Hold each watch with a position to what the object's real length allows: the position at
+    most its end, the share at most the position over the length (the page script sends exactly
+    that, from the length its player measured). Clamped rather than rejected, since a player's
+    measure may differ a little from the catalog's. A lesson of unknown length, or a watch
+    without a position, is taken as sent."""
+    watches = [r for r in rows if r["event_type"] == T.WATCH and r["position_seconds"] is not None]
+    wanted = defaultdict(set)
+    for row in watches:
+        wanted[row["object_type"]].add(row["object_id"])
+    durations = {object_type: _durations(object_type, ids) for object_type, ids in wanted.items()}
+    for row in watches:
+        duration = durations[row["object_type"]].get(row["object_id"])
+        if duration:
+            row["position_seconds"] = min(row["position_seconds"], duration)
+            row["value"] = min(row["value"], row["position_seconds"] / duration)
 
 
 def event_record(

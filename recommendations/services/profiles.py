@@ -156,7 +156,7 @@ def interests_derive(*, user_ids: Iterable[int] | None = None, now: datetime | N
     """Recompute derived interest weights from recent events; returns the learners updated."""
     now = now or timezone.now()
     half_life = timedelta(days=settings.RECOMMENDER_HALF_LIFE_DAYS).total_seconds()
-    events = Event.objects.filter(
+    events = Event.objects.credible().filter(
         user__isnull=False, object_id__isnull=False, server_ts__gte=now - DERIVATION_WINDOW
     )
     if user_ids is not None:

@@ -3,7 +3,9 @@
 Similar items come from the active model's item factors (cosine), blended with shared tags so
 that items the model barely knows (new ones) still find neighbours; without a model, shared tags
 alone rank them. Bought-together comes from co-purchases (purchase and enroll events) with the
-engine's normalised co-occurrence, falling back to similar items while there are too few buyers.
+engine's normalised co-occurrence, falling back to similar items while there are too few buyers;
+only the purchases and enrollments the server recorded count (``Event.objects.credible``), never
+what a client claimed.
 Neither reads anything about the person looking, so both are the same for everyone and are
 cached per item.
 """
@@ -111,7 +113,8 @@ def similar_items_for(*, item_type: str, object_id: int, k: int = 6) -> Recommen
 
 def _purchase_matrix():
     rows = list(
-        Event.objects.filter(
+        Event.objects.credible()
+        .filter(
             event_type__in=["purchase", "enroll"], user__isnull=False, object_type__in=ITEM_MODELS
         )
         .order_by()

@@ -153,21 +153,31 @@ def _reason_items(items, columns) -> list[tuple[str, int] | None]:
     ]
 
 
+def _credible_sql(alias: str = "") -> tuple[str, list]:
+    """``Event.objects.credible()`` as an SQL condition and its parameters, for the queries
+    written out below: commerce's facts only as the server recorded them."""
+    kinds = sorted(Event.SERVER_ONLY_TYPES)
+    sql = f"({alias}client = %s OR {alias}event_type NOT IN ({', '.join(['%s'] * len(kinds))}))"
+    return sql, [Event.Client.SERVER.value, *kinds]
+
+
 def _events_row(loaded: LoadedModel, user, since):
     """The learner's recent events (after ``since``, if given) as a 1 x items row of weights
     (for fold-in); a lesson counts for its course, as in training. One query, written out like
     ``learner_state``'s: it runs on every folded-in list, and reads the (user, -id) index
     backwards."""
     events, lessons = Event._meta.db_table, Lesson._meta.db_table
+    credible, credible_params = _credible_sql("e.")
     sql = (
         "SELECT e.event_type, "
         "CASE WHEN e.object_type = 'lesson' THEN 'course' ELSE e.object_type END, "
         "CASE WHEN e.object_type = 'lesson' THEN l.course_id ELSE e.object_id END, e.value "
         f"FROM {events} e LEFT JOIN {lessons} l "
         "ON e.object_type = 'lesson' AND l.id = e.object_id "
-        "WHERE e.user_id = %s AND e.object_id IS NOT NULL AND e.event_type NOT IN (%s, %s, %s)"
+        "WHERE e.user_id = %s AND e.object_id IS NOT NULL AND e.event_type NOT IN (%s, %s, %s) "
+        f"AND {credible}"
     )
-    params = [user.pk, "impression", "search", "not_interested"]
+    params = [user.pk, "impression", "search", "not_interested", *credible_params]
     if since is not None:
         sql += " AND e.server_ts > %s"
         params.append(connection.ops.adapt_datetimefield_value(since))
@@ -521,11 +531,13 @@ class LearnerState:
 def _excluded_sql(user, item_type: str) -> tuple[str, list]:
     """The ids of items of ``item_type`` the learner must not be shown, as SQL and parameters."""
     kinds = ["not_interested", "purchase"] + (["enroll"] if item_type == "course" else [])
+    credible, credible_params = _credible_sql()
     sql = (
         f"SELECT object_id FROM {Event._meta.db_table} WHERE user_id = %s "
-        f"AND object_type = %s AND event_type IN ({', '.join(['%s'] * len(kinds))})"
+        f"AND object_type = %s AND event_type IN ({', '.join(['%s'] * len(kinds))}) "
+        f"AND {credible}"
     )
-    params = [user.pk, item_type, *kinds]
+    params = [user.pk, item_type, *kinds, *credible_params]
     if item_type == "course":
         sql += f" UNION SELECT course_id FROM {Enrollment._meta.db_table} WHERE user_id = %s"
         params.append(user.pk)

@@ -45,9 +45,8 @@ def trending_compute(*, item_type: str, now=None) -> list[int]:
     """Object ids of ``item_type`` by decayed interaction count over the last two weeks."""
     now = now or timezone.now()
     rows = list(
-        Event.objects.filter(
-            object_type=item_type, server_ts__gte=now - WINDOW, event_type__in=COUNTED
-        )
+        Event.objects.credible()
+        .filter(object_type=item_type, server_ts__gte=now - WINDOW, event_type__in=COUNTED)
         .order_by()
         .values_list("object_id", "server_ts")
     )

@@ -7,7 +7,8 @@ scaled by the share watched, a rating by ``rating - 3``) halved every
 ``RECOMMENDER_HALF_LIFE_DAYS`` before the reference time, clipped at zero. A pair the learner
 marked "not interested" is left out whatever else they did. Learners who switched
 personalisation off are left out entirely, and so is anything before a learner cleared their
-history.
+history. Purchases, enrollments and reservations count only as the server recorded them
+(``Event.objects.credible``).
 
 Events are read in chunks and turned into arrays, so ten million events need no Python loop per
 event.
@@ -140,9 +141,13 @@ def training_data_build(
         )
     )
     last_event_id = until_event_id if until_event_id is not None else latest_event_id()
-    events = Event.objects.filter(
-        user__isnull=False, object_id__isnull=False, id__lte=last_event_id, server_ts__lte=now
-    ).exclude(event_type__in=["impression", "search"])
+    events = (
+        Event.objects.credible()
+        .filter(
+            user__isnull=False, object_id__isnull=False, id__lte=last_event_id, server_ts__lte=now
+        )
+        .exclude(event_type__in=["impression", "search"])
+    )
     if since is not None:
         events = events.filter(server_ts__gte=since)
     lesson_course = dict(Lesson.objects.values_list("pk", "course_id"))

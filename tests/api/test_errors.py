@@ -1,7 +1,10 @@
 """Every failure answers an RFC 7807 problem with the right status code."""
 
+import json
+
 import pytest
 
+from config.json_input import MAX_DEPTH
 from tests.api.conftest import client_for
 from tests.factories import UserFactory
 
@@ -122,3 +125,60 @@ def test_behind_one_trusted_proxy_the_right_most_address_is_the_client(settings,
     # The client rotates what it sends; the proxy appends the address it really came from.
     assert [sign_in(f"6.6.6.{i}, 198.51.100.1") for i in range(3)] == [401, 401, 429]
     assert sign_in("198.51.100.2") == 401  # another client behind the same proxy
+
+
+BODY_LIMITS = [
+    ("/api/v1/auth/token/", None),
+    ("/api/v1/auth/sign-up/", None),
+    ("/api/v1/events/", None),
+    ("/api/v1/orders/", "owner"),
+    ("/api/v1/progress/", "owner"),
+    ("/api/v1/me/interests/", "owner"),
+]
+
+
+def post_raw(client, url: str, body: str):
+    return client.generic(
+        "POST", url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(("url", "who"), BODY_LIMITS)
+def test_a_body_over_the_upload_limit_is_a_413_problem(people, settings, url, who):
+    client = client_for(getattr(people, who) if who else None)
+    body = json.dumps({"username": "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "password": "y"})
+    assert assert_problem(post_raw(client, url, body), 413)["code"] == "too_large"
+
+
+@pytest.mark.parametrize(("url", "who"), BODY_LIMITS)
+def test_json_nested_a_thousand_deep_is_a_400_problem(people, url, who):
+    client = client_for(getattr(people, who) if who else None)
+    for body in (
+        nested(1000),
+        '{"username": ' + nested(1000) + ', "password": "y"}',
+        '{"client": "web", "visitor_id": "v", "events": ['
+        + '{"a": ' * 1000
+        + "1"
+        + "}" * 1000
+        + "]}",
+    ):
+        body = assert_problem(post_raw(client, url, body), 400)
+        assert body["code"] == "too_deep"
+        assert str(MAX_DEPTH) in body["detail"]
+
+
+def test_json_nested_up_to_the_limit_is_read(people):
+    client = client_for(people.owner)
+    at_limit = '{"items": ' + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "}"
+    assert assert_problem(post_raw(client, "/api/v1/orders/", at_limit), 400)["code"] == "invalid"
+    over = '{"items": ' + nested(MAX_DEPTH) + "}"
+    assert assert_problem(post_raw(client, "/api/v1/orders/", over), 400)["code"] == "too_deep"
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(anon):
+    body = json.dumps({"username": "[{" * 500 + '\\"' + "]}" * 3, "password": "y"})
+    assert assert_problem(post_raw(anon, "/api/v1/auth/token/", body), 401)

@@ -81,3 +81,29 @@ def test_anonymous_batches_without_a_visitor_id_are_400(anon):
 def test_the_server_client_type_is_not_for_clients():
     response = client_for(UserFactory()).post(EVENTS, {"client": "server", "events": []})
     assert list(response.json()["errors"]) == ["client"]
+
+
+@pytest.mark.parametrize("not_an_event", ["x", 7, None, [], ["click"], True])
+def test_an_event_that_is_not_an_object_is_rejected_alone(not_an_event):
+    course, learner = CourseFactory(), UserFactory()
+    batch = [click(course.pk), not_an_event, click(course.pk)]
+    response = client_for(learner).post(EVENTS, {"client": "ios", "events": batch})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["stored"] == [0, 2]
+    assert body["rejected"] == [
+        {"index": 1, "field": "non_field_errors", "reason": "Each event must be an object."}
+    ]
+    assert Event.objects.filter(user=learner).count() == 2
+
+
+def test_clients_cannot_report_purchases_enrollments_or_reservations():
+    course, learner = CourseFactory(), UserFactory()
+    batch = [click(course.pk), {**click(course.pk), "type": "purchase"}]
+    batch.append({**click(course.pk), "type": "enroll"})
+    response = client_for(learner).post(EVENTS, {"client": "android", "events": batch})
+    body = response.json()
+    assert body["stored"] == [0]
+    assert [(r["index"], r["field"]) for r in body["rejected"]] == [(1, "type"), (2, "type")]
+    assert "recorded by the server" in body["rejected"][0]["reason"]
+    assert list(Event.objects.values_list("event_type", flat=True)) == ["click"]

@@ -49,6 +49,16 @@ def test_recording_progress_and_continuing_where_the_learner_left_off(learner):
     assert (entry["lessons_completed"], entry["lessons_total"]) == (1, 1)
 
 
+def test_progress_is_measured_against_the_lessons_own_duration(learner):
+    lesson = LessonFactory(duration_seconds=912)
+    EnrollmentFactory(user=learner, course=lesson.course)
+    response = client_for(learner).post(
+        "/api/v1/progress/", {"lesson": lesson.pk, "position_seconds": 1, "duration_seconds": 1}
+    )
+    assert response.status_code == 200
+    assert (response.json()["percent_watched"], response.json()["completed_at"]) == (0, None)
+
+
 def test_progress_on_a_lesson_of_a_course_not_enrolled_in_is_403(learner):
     lesson = LessonFactory()
     response = client_for(learner).post(

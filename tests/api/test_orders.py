@@ -154,3 +154,27 @@ def test_orders_are_listed_newest_first(learner):
     second = place(client, [{"type": "course", "id": CourseFactory().pk}], key="b").json()
     listed = [o["id"] for o in client.get(ORDERS).json()["results"]]
     assert listed == [second["id"], first["id"]]
+
+
+def test_the_cap_of_99_holds_per_product_per_order_however_the_lines_are_split(learner):
+    product = ProductFactory(title="机械键盘", stock=1000)
+    client = client_for(learner)
+    four_lines = [{"type": "product", "id": product.pk, "quantity": 99}] * 4
+    response = place(client, four_lines)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"non_field_errors": ["“机械键盘”每单最多购买 99 件。"]}
+    assert not Order.objects.exists()
+
+    split = [{"type": "product", "id": product.pk, "quantity": q} for q in (60, 39)]
+    placed = place(client, split, key="checkout-2")
+    assert placed.status_code == 201
+    [line] = placed.json()["lines"]
+    assert (line["item_id"], line["quantity"]) == (product.pk, 99)
+
+
+def test_a_course_listed_twice_is_refused(learner):
+    course = CourseFactory(title="高效写作课")
+    response = place(client_for(learner), [{"type": "course", "id": course.pk}] * 2)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"non_field_errors": ["课程“高效写作课”只能购买一次。"]}
+    assert not Order.objects.exists()

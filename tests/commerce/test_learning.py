@@ -83,14 +83,33 @@ class TestLessonProgress:
         again = lesson_progress_record(user=learner, lesson=lesson, position_seconds=10)
         assert (again.percent_watched, again.completed_at) == (90, completed_at)
 
-    def test_the_players_duration_wins_and_positions_past_the_end_count_as_the_end(
-        self, learner, lesson
-    ):
+    def test_the_lessons_own_duration_decides_whatever_the_player_reports(self, learner):
+        lesson = LessonFactory(duration_seconds=912)
+        EnrollmentFactory(user=learner, course=lesson.course)
+
+        progress = lesson_progress_record(
+            user=learner, lesson=lesson, position_seconds=1, duration_seconds=1
+        )
+
+        assert (progress.position_seconds, progress.percent_watched) == (1, 0)
+        assert progress.completed_at is None
+
+    def test_positions_past_the_end_count_as_the_end(self, learner, lesson):
         progress = lesson_progress_record(
             user=learner, lesson=lesson, position_seconds=900, duration_seconds=800
         )
 
-        assert (progress.position_seconds, progress.percent_watched) == (800, 100)
+        assert (progress.position_seconds, progress.percent_watched) == (600, 100)
+
+    def test_the_players_duration_serves_while_the_lessons_is_unknown(self, learner):
+        lesson = LessonFactory(duration_seconds=0)
+        EnrollmentFactory(user=learner, course=lesson.course)
+
+        progress = lesson_progress_record(
+            user=learner, lesson=lesson, position_seconds=400, duration_seconds=800
+        )
+
+        assert (progress.position_seconds, progress.percent_watched) == (400, 50)
 
     def test_negative_positions_are_refused(self, learner, lesson):
         with pytest.raises(ValidationError):

@@ -15,7 +15,14 @@ from recommendations.services.events import (
     event_record,
     events_merge_visitor,
 )
-from tests.factories import CourseFactory, LessonFactory, LiveSessionFactory, UserFactory
+from tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    LiveSessionFactory,
+    ProductFactory,
+    ShortVideoFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +110,7 @@ def test_an_event_repeated_inside_one_batch_is_stored_once(learner, course):
         ({"type": "rating", "value": "5"}, "value", "number"),
         ({"type": "rating"}, "value", "1 to 5"),
         ({"type": "watch", "value": 0.5}, "object_type", "cannot be about a course"),
-        ({"type": "reserve"}, "object_type", "cannot be about a course"),
+        ({"type": "watch", "object_type": "product"}, "object_type", "cannot be about a product"),
         ({"type": "search", "query": ""}, "query", "needs a query"),
         ({"request_id": "nope"}, "request_id", "UUID"),
     ],
@@ -120,6 +127,47 @@ def test_an_invalid_event_is_rejected_with_its_index_field_and_reason(
     assert (rejection.index, rejection.field) == (1, field)
     assert reason in rejection.reason
     assert Event.objects.count() == 2
+
+
+@pytest.mark.parametrize("not_an_event", ["x", 7, None, ["click"]])
+def test_an_event_that_is_not_an_object_is_rejected_with_its_index(learner, course, not_an_event):
+    batch = [make_event(object_id=course.pk), not_an_event, make_event(object_id=course.pk)]
+    result = event_ingest_batch(events=batch, client="web", user=learner)
+    assert result.stored == [0, 2]
+    assert [(r.index, r.field) for r in result.rejected] == [(1, "non_field_errors")]
+
+
+@pytest.mark.parametrize("query", [5, ["python"], "x" * 300])
+def test_only_a_search_keeps_a_query(learner, course, query):
+    result = event_ingest_batch(
+        events=[make_event(object_id=course.pk, query=query)], client="web", user=learner
+    )
+    assert result.stored == [0]
+    assert Event.objects.get().query == ""
+
+
+@pytest.mark.parametrize(
+    ("event_type", "object_type"),
+    [("purchase", "course"), ("purchase", "product"), ("enroll", "course"), ("reserve", "live")],
+)
+def test_commerce_events_are_the_servers_to_record_and_refused_from_clients(
+    learner, event_type, object_type
+):
+    item = {"course": CourseFactory, "product": ProductFactory, "live": LiveSessionFactory}[
+        object_type
+    ]()
+    batch = [
+        make_event(object_id=item.pk, object_type=object_type),
+        make_event(type=event_type, object_type=object_type, object_id=item.pk),
+    ]
+    result = event_ingest_batch(events=batch, client="ios", user=learner)
+    assert result.stored == [0]
+    [rejection] = result.rejected
+    assert (rejection.index, rejection.field) == (1, "type")
+    assert (
+        rejection.reason == f"A {event_type} is recorded by the server when it happens, not sent."
+    )
+    assert not Event.objects.filter(event_type=event_type).exists()
 
 
 def test_timestamps_more_than_five_minutes_ahead_are_rejected(learner, course):
@@ -149,6 +197,45 @@ def test_watch_progress_is_recorded_for_lessons_and_lives(learner):
         (2, "value", "Must be between 0 and 1.")
     ]
     assert Event.objects.get(object_type="lesson").position_seconds == 300
+
+
+def watch(item, object_type: str, value: float, position: int | None = None) -> dict:
+    return make_event(
+        type="watch",
+        object_type=object_type,
+        object_id=item.pk,
+        value=value,
+        position_seconds=position,
+    )
+
+
+def test_a_watch_is_clamped_to_what_the_objects_real_duration_allows(learner):
+    lesson = LessonFactory(duration_seconds=912)
+    video = ShortVideoFactory(duration_seconds=60)
+    start = timezone.now() - timedelta(hours=2)
+    live = LiveSessionFactory(scheduled_start=start, scheduled_end=start + timedelta(hours=1))
+    batch = [
+        watch(lesson, "lesson", 1.0, position=1),  # "all of it", one second in
+        watch(lesson, "lesson", 0.5, position=456),  # plausible: kept as sent
+        watch(video, "video", 1.0, position=600),  # past the end of a one-minute video
+        watch(live, "live", 1.0, position=1800),  # half of the hour it was scheduled for
+    ]
+    result = event_ingest_batch(events=batch, client="web", user=learner)
+    assert result.stored == [0, 1, 2, 3] and result.rejected == []
+    stored = Event.objects.order_by("id").values_list("position_seconds", "value")
+    assert [(position, pytest.approx(value)) for position, value in stored] == [
+        (1, pytest.approx(1 / 912)),
+        (456, 0.5),
+        (60, 1.0),
+        (1800, 0.5),
+    ]
+
+
+def test_a_watch_without_a_position_or_of_a_lesson_of_unknown_length_is_taken_as_sent(learner):
+    known, unknown = LessonFactory(duration_seconds=912), LessonFactory(duration_seconds=0)
+    batch = [watch(known, "lesson", 0.8), watch(unknown, "lesson", 0.8, position=5)]
+    assert event_ingest_batch(events=batch, client="web", user=learner).stored == [0, 1]
+    assert list(Event.objects.order_by("id").values_list("value", flat=True)) == [0.8, 0.8]
 
 
 def test_a_batch_of_more_than_500_is_refused_whole(learner, course):

@@ -22,6 +22,7 @@ from tests.factories import (
     TagFactory,
 )
 from tests.web.conftest import make_course
+from web.forms import TYPE_CHOICES
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,41 @@ def test_browse_lists_other_types(client):
     assert "降噪耳机" in browse(client, type="product")
     assert "一分钟学会快捷键" in browse(client, type="video")
     assert "今晚直播答疑" in browse(client, type="live")
+
+
+BROWSE_TABS = [value for value, _label in TYPE_CHOICES]
+BROWSE_FILTERS = [
+    {},
+    {"category": "code"},
+    {"tag": "python"},
+    {"price": "free"},
+    {"price": "paid"},
+    *({"level": level} for level in Course.Level.values),
+]
+
+
+@pytest.mark.parametrize(
+    "filters", BROWSE_FILTERS, ids=lambda f: "&".join(f"{k}={v}" for k, v in f.items()) or "none"
+)
+@pytest.mark.parametrize("tab", BROWSE_TABS)
+def test_every_tab_with_every_filter_answers_a_search(client, tab, filters):
+    tag = TagFactory(name="Python", slug="python")
+    course = CourseFactory(
+        title="Python 入门", category=CategoryFactory(slug="code"), tags=[tag], level="beginner"
+    )
+    ProductFactory(title="Python 手册", tags=[tag])
+    ShortVideoFactory(title="Python 一分钟", course=course, tags=[tag])
+    LiveSessionFactory(title="Python 直播", course=course, tags=[tag])
+    response = client.get(reverse("web:browse"), {"type": tab, "q": "Python", **filters})
+    assert response.status_code == 200
+    assert "Python" in response.content.decode()
+
+
+def test_searching_short_videos_finds_their_titles(client):
+    ShortVideoFactory(title="Python 一分钟")
+    ShortVideoFactory(title="钢琴一分钟")
+    page = browse(client, type="video", q="Python")
+    assert "Python 一分钟" in page and "钢琴一分钟" not in page
 
 
 def test_browse_paginates(client):
@@ -154,6 +190,18 @@ def test_player_saves_progress(signed_in, learner):
     assert response.status_code == 200
     assert response.json()["percent_watched"] == 50
     assert LessonProgress.objects.get(user=learner, lesson=lesson).position_seconds == 300
+
+
+def test_the_player_cannot_complete_a_lesson_by_reporting_it_one_second_long(signed_in, learner):
+    course = make_course()
+    EnrollmentFactory(user=learner, course=course)
+    lesson = course.lessons.get(is_free_preview=False)
+    lesson.duration_seconds = 912
+    lesson.save()
+    url = reverse("web:lesson_progress", args=[lesson.pk])
+    response = signed_in.post(url, {"position_seconds": 1, "duration_seconds": 1})
+    assert response.status_code == 200
+    assert response.json() == {"position_seconds": 1, "percent_watched": 0, "completed": False}
 
 
 def test_progress_needs_sign_in_valid_numbers_and_enrollment(client, learner):

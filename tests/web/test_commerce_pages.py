@@ -4,8 +4,10 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from commerce import services as commerce_services
 from commerce.models import Order
 from tests.commerce.factories import OrderFactory
 from tests.factories import ProductFactory, UserFactory
@@ -52,6 +54,32 @@ def test_a_double_submitted_checkout_makes_one_order(signed_in, learner):
     assert first["Location"] == second["Location"]
 
 
+def test_a_second_submit_overtaken_by_the_first_shows_the_paid_order(
+    signed_in, learner, monkeypatch
+):
+    """The second submit looks for an order with its key before the first has placed one; the
+    first then places and pays it, so the second finds the course owned and the last unit gone
+    when it checks the items: it must show the paid order, not the cart with an error."""
+    course, last_one = make_course(price=Decimal("99")), ProductFactory(stock=1)
+    data = checkout_data(f"course:{course.pk}:1", f"product:{last_one.pk}:1")
+    first_browser = Client()
+    first_browser.force_login(learner)
+    real_courses_enrolled = commerce_services.courses_enrolled
+
+    def first_submit_lands_meanwhile(**kwargs):
+        monkeypatch.setattr(commerce_services, "courses_enrolled", real_courses_enrolled)
+        assert first_browser.post(reverse("web:checkout"), data).status_code == 302
+        return real_courses_enrolled(**kwargs)
+
+    monkeypatch.setattr(commerce_services, "courses_enrolled", first_submit_lands_meanwhile)
+    second = signed_in.post(reverse("web:checkout"), data, follow=True)
+
+    order = Order.objects.get(user=learner)
+    assert order.status == Order.Status.PAID
+    assert second.redirect_chain == [(reverse("web:order", args=[order.pk]), 302)]
+    assert "支付成功" in second.content.decode()
+
+
 def test_checkout_from_the_cart_empties_the_cart(signed_in):
     product = ProductFactory()
     signed_in.post(
@@ -71,6 +99,25 @@ def test_checkout_explains_what_went_wrong(signed_in, learner):
     bad = signed_in.post(reverse("web:checkout"), {"items": "course:x"}, follow=True)
     assert "此字段是必填项" in bad.content.decode() or "该字段是必填项" in bad.content.decode()
     assert not Order.objects.filter(user=learner).exists()
+
+
+def test_checkout_holds_the_cap_of_99_per_product_across_repeated_lines(signed_in, learner):
+    product = ProductFactory(title="机械键盘", stock=1000)
+    entry = f"product:{product.pk}:99"
+    response = signed_in.post(
+        reverse("web:checkout"), checkout_data(entry, entry, entry, entry), follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("web:cart")
+    assert "“机械键盘”每单最多购买 99 件。" in response.content.decode()
+    assert not Order.objects.filter(user=learner).exists()
+    product.refresh_from_db()
+    assert product.stock == 1000
+
+    signed_in.post(
+        reverse("web:checkout"), checkout_data(f"product:{product.pk}:60", entry[:-2] + "39")
+    )
+    order = Order.objects.get(user=learner)
+    assert [(line.product_id, line.quantity) for line in order.lines.all()] == [(product.pk, 99)]
 
 
 def test_checkout_needs_sign_in(client):

@@ -17,7 +17,7 @@ from recommendations.services.profiles import interests_declare
 from tests.commerce.factories import EnrollmentFactory
 from tests.factories import LiveSessionFactory, TagFactory, UserFactory
 from tests.web.conftest import make_catalog, make_course
-from web.home import SHARED_SECONDS
+from web.home import CSRF_PLACEHOLDER, SHARED_SECONDS
 
 HOME = reverse("web:home")
 
@@ -212,10 +212,25 @@ def test_every_browser_gets_its_own_working_csrf_token_from_the_cached_page(lear
     phone.get(HOME)  # renders and caches the page
     monkeypatch.setattr("web.home.render_to_string", None)  # rendering again would fail
     page = laptop.get(HOME).content.decode()
-    assert "__csrf_token__" not in page
+    assert CSRF_PLACEHOLDER not in page
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     assert laptop.post(reverse("web:logout"), {"csrfmiddlewaretoken": token}).status_code == 302
     assert "_auth_user_id" not in laptop.session
+
+
+def test_content_that_looks_like_a_placeholder_is_shown_as_typed(learner):
+    wanted = TagFactory(name="摄影")
+    make_course(title="__csrf_token__ 的摄影课", tags=[wanted])
+    interests_declare(user=learner, tags=[wanted])
+    phone, laptop = Client(), Client()
+    for browser in (phone, laptop):
+        browser.force_login(learner)
+    for browser in (phone, laptop):  # rendered, then from the cache
+        page = browser.get(HOME).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        assert "__csrf_token__ 的摄影课" in page
+        assert f"{token} 的摄影课" not in page
+        assert CSRF_PLACEHOLDER not in page
 
 
 def test_the_cart_count_and_a_message_are_current_on_a_cached_page(signed_in):

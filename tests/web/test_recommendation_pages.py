@@ -67,11 +67,59 @@ def test_beacon_rejects_a_bad_event_with_400_and_the_field(signed_in):
     ]
 
 
+def test_beacon_stores_the_events_beside_one_that_is_not_an_object(signed_in, learner):
+    course = make_course()
+    good = [event(object_type="course", object_id=course.pk) for _ in range(2)]
+    response = send(signed_in, [good[0], "x", good[1]])
+    assert response.status_code == 400  # the beacon answers 400 when it rejects any event
+    assert response.json() == {
+        "stored": 2,
+        "duplicates": 0,
+        "rejected": [
+            {"index": 1, "field": "non_field_errors", "reason": "Each event must be an object."}
+        ],
+    }
+    assert Event.objects.filter(user=learner).count() == 2
+
+
+def test_beacon_refuses_a_purchase_claimed_by_the_page(signed_in, learner):
+    course = make_course()
+    response = send(signed_in, [event(type="purchase", object_type="course", object_id=course.pk)])
+    assert response.status_code == 400
+    [rejection] = response.json()["rejected"]
+    assert (rejection["index"], rejection["field"]) == (0, "type")
+    assert not Event.objects.filter(user=learner).exists()
+
+
 def test_beacon_rejects_a_body_that_is_not_a_json_list(signed_in):
     for body in ("not json", json.dumps({"type": "click"})):
         response = signed_in.post(BEACON, {"events": body})
         assert response.status_code == 400
         assert response.json()["errors"][0]["field"] == "events"
+
+
+def test_beacon_answers_413_to_a_body_too_large_to_read(learner, settings):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    client.get(reverse("web:home"))  # the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    huge = [
+        event(object_type="course", object_id=1, page="x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    ]
+    response = client.post(BEACON, {"csrfmiddlewaretoken": token, "events": json.dumps(huge)})
+    assert response.status_code == 413
+    assert not Event.objects.exists()
+
+
+def test_beacon_refuses_json_nested_too_deeply_with_400(signed_in):
+    for body in (
+        "[" * 1000 + "]" * 1000,
+        json.dumps([event()])[:-1] + ', {"a": ' * 1000 + "1" + "}" * 1000 + "]",
+    ):
+        response = signed_in.post(BEACON, {"events": body})
+        assert response.status_code == 400
+        [error] = response.json()["errors"]
+        assert error["field"] == "events" and "nest" in error["reason"]
 
 
 def test_beacon_is_csrf_protected(learner):

@@ -3,7 +3,6 @@
 Both store events through ``event_ingest_batch``, the service the API's batch endpoint calls.
 """
 
-import json
 import uuid
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.json_input import JSONTooDeep, json_loads
 from recommendations.services.events import BatchTooLarge, event_ingest_batch
 from web.navigation import redirect_back
 
@@ -44,14 +44,15 @@ def _ingest(request, events) -> tuple[dict, int]:
 def event_beacon(request):
     """Impressions, clicks and watches batched by the page script (also through
     ``navigator.sendBeacon`` when the page is hidden). The batch is the ``events`` field, a JSON
-    list; the CSRF token travels in the same form. Valid events are stored even when others are
-    rejected; any rejection answers 400 with the index, field and reason of each."""
+    list (nested at most ``config.json_input.MAX_DEPTH`` deep); the CSRF token travels in the
+    same form. Valid events are stored even when others are rejected; any rejection answers 400
+    with the index, field and reason of each. A body too large to read is a 413
+    (``web.views.errors``)."""
     try:
-        events = json.loads(request.POST.get("events", ""))
-    except ValueError:
-        return JsonResponse(
-            {"errors": [{"field": "events", "reason": "Must be a JSON list."}]}, status=400
-        )
+        events = json_loads(request.POST.get("events", ""))
+    except ValueError as error:
+        reason = str(error) if isinstance(error, JSONTooDeep) else "Must be a JSON list."
+        return JsonResponse({"errors": [{"field": "events", "reason": reason}]}, status=400)
     body, status = _ingest(request, events)
     return JsonResponse(body, status=status)
 

@@ -115,7 +115,9 @@ class ProgressRecordSerializer(serializers.Serializer):
         min_value=1,
         max_value=7 * 24 * 3600,
         required=False,
-        help_text="The duration the player measured; the lesson's own otherwise.",
+        help_text=(
+            "The duration the player measured: used only when the lesson's own is not known."
+        ),
     )
 
 

@@ -17,7 +17,10 @@ from recommendations.services.events import CLIENT_TYPES, MAX_BATCH
 
 class EventSerializer(serializers.Serializer):
     client_event_id = serializers.UUIDField(help_text="Chosen by the client; makes retries safe.")
-    type = serializers.ChoiceField(choices=Event.Type.choices)
+    type = serializers.ChoiceField(
+        choices=[(v, label) for v, label in Event.Type.choices if v not in Event.SERVER_ONLY_TYPES],
+        help_text="Purchases, enrollments and reservations are recorded by the server, not sent.",
+    )
     object_type = serializers.ChoiceField(
         choices=Event.ObjectType.choices, required=False, help_text="Not for searches."
     )
@@ -36,13 +39,17 @@ class EventSerializer(serializers.Serializer):
 
 @extend_schema_field(EventSerializer)
 class RawEventField(serializers.DictField):
-    """One event as sent, validated by the ingestion service. ``type`` and ``object_type`` are
-    names: a value that is not text (a list, an object) is passed on as its text, so the service
-    rejects that one event as an unknown name instead of failing on it."""
+    """One event as sent, validated by the ingestion service. An event that is not an object
+    (a string, a number, a list) is passed on as it is, so the service rejects that one event
+    with its index instead of the whole batch. ``type`` and ``object_type`` are names: a value
+    that is not text (a list, an object) is passed on as its text, so the service rejects that
+    one event as an unknown name instead of failing on it."""
 
     NAMES = ("type", "object_type")
 
     def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            return data
         event = super().to_internal_value(data)
         for name in self.NAMES:
             value = event.get(name)
@@ -58,7 +65,7 @@ class EventBatchSerializer(serializers.Serializer):
         max_length=64,
         help_text="The anonymous visitor's id; required when not signed in.",
     )
-    events = serializers.ListField(child=RawEventField(), max_length=MAX_BATCH)
+    events = serializers.ListField(child=RawEventField(allow_null=True), max_length=MAX_BATCH)
 
     def validate(self, attrs: dict) -> dict:
         request = self.context["request"]

@@ -42,7 +42,7 @@ from commerce.services import (
     live_reservation_cancel,
     live_reservation_create,
     order_cancel,
-    order_create,
+    order_get_or_create,
     order_pay,
 )
 
@@ -98,13 +98,17 @@ class OrderListCreateView(generics.ListAPIView):
             return Response(OrderSerializer(existing).data, status=status.HTTP_200_OK)
         data = OrderCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order = order_create(
+        order, placed = order_get_or_create(
             user=request.user,
             items=data.validated_data["items"],
             idempotency_key=key,
             live_session=data.validated_data.get("live_session"),
         )
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        # A request racing the one that placed the order gets that order, as a retry does.
+        return Response(
+            OrderSerializer(order).data,
+            status=status.HTTP_201_CREATED if placed else status.HTTP_200_OK,
+        )
 
 
 @extend_schema(tags=["orders"], summary="One of your orders")
