@@ -155,6 +155,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# The media folders with public uploads (covers, avatars); the rest (the recommender's artefacts)
+# is never served. The site serves them itself in development, or with DJANGO_SERVE_MEDIA=true
+# when no web server is in front of it (config/media.py; nginx: platform/nginx.conf).
+MEDIA_PUBLIC_FOLDERS = ["covers/", "avatars/"]
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -7,9 +7,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from demo.covers import cover_svg, save_svg
 from recommendations.models import ModelVersion
 from tests.browser.conftest import PHONE
 from tests.browser.test_journeys import sign_in
@@ -22,6 +24,7 @@ from tests.factories import (
     ShortVideoFactory,
     UserFactory,
 )
+from tests.test_uploads import HOSTILE_SVG, png_bytes
 from tests.web.conftest import make_catalog, make_course
 
 # Recorded by the page itself, before any of its own scripts run.
@@ -67,6 +70,17 @@ def violations(page):
 def catalog(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     courses = make_catalog(3)
+    # Covers as the demo draws them (stored directly) and as an instructor uploads them.
+    first = courses[0]
+    first.cover = save_svg(
+        name="covers/courses/demo.svg",
+        svg=cover_svg(title=first.title, caption="编程", colour="#3366cc", glyph="数", variant=1),
+    )
+    first.save()
+    first.instructor.avatar = SimpleUploadedFile("avatar.svg", HOSTILE_SVG, "image/svg+xml")
+    first.instructor.save()
+    courses[1].cover = SimpleUploadedFile("cover.png", png_bytes((64, 36)), "image/png")
+    courses[1].save()
     now = timezone.now()
     live = LiveSessionFactory(
         instructor=courses[0].instructor,
@@ -96,8 +110,19 @@ def catalog(tmp_path, settings):
 def test_a_visitor_browses_without_violations(violations, catalog):
     course, live = catalog["courses"][0], catalog["live"]
     lesson = course.lessons.get(is_free_preview=True)
+    page = violations.page
+    assert violations.on("/") == []
+    # The covers (the demo's SVG, an uploaded PNG) show, from the site's own media.
+    covers = page.locator("img[src^='/media/covers/']")
+    assert covers.count() >= 2
+    for cover in covers.all():
+        cover.scroll_into_view_if_needed()
+        expect(cover).to_have_js_property("complete", True)
+        assert cover.evaluate("img => img.naturalWidth") > 0
+    assert violations.on(f"/instructors/{course.instructor.slug}/") == []
+    avatar = page.locator(".avatar img")
+    assert avatar.evaluate("img => img.naturalWidth") > 0  # the filtered SVG still shows
     for url in [
-        "/",
         "/browse/",
         "/browse/?type=live",
         "/browse/?q=%E8%AF%BE",
