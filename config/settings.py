@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt",  # its translations (the token blacklist admin in Chinese)
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",

@@ -103,7 +103,10 @@ class TimeStamped(models.Model):
 
 class Instructor(TimeStamped):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="instructor"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="instructor",
     )
     display_name = models.CharField(_("display name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=True)

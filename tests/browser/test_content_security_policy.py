@@ -215,6 +215,12 @@ def test_the_admin_works_under_the_policy(violations, catalog, shot):
     page.locator("#id_tags + .select2").click()
     expect(page.locator(".select2-results")).to_be_visible()
     shot(page, "admin-course-add")
+    # The permissions' two-list chooser (its filter is a script of Django's).
+    page.goto("/admin/auth/group/add/")
+    page.fill("#id_permissions_input", "课程")
+    page.press("#id_permissions_input", "End")  # the filter follows key presses
+    expect(page.locator("#id_permissions_from option").first).to_contain_text("课程")
+    shot(page, "admin-group-add", full_page=False)
     page.goto("/admin/recommendations/modelversion/")
     expect(page.locator(".metrics-chart polyline")).to_have_count(3)
     shot(page, "admin-model-versions")
