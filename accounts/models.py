@@ -1,7 +1,12 @@
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+# A sign-in this soon after joining is the one that comes with signing up.
+SIGN_UP_SIGN_IN = timedelta(minutes=5)
 
 
 class User(AbstractUser):
@@ -26,3 +31,9 @@ class User(AbstractUser):
                 violation_error_message=_("An account with this email already exists."),
             ),
         ]
+
+    @property
+    def is_first_visit(self) -> bool:
+        """Whether the account has not signed in again since it signed up: its first visit
+        goes on (the home page greets it as new rather than welcoming it back)."""
+        return self.last_login is None or self.last_login - self.date_joined < SIGN_UP_SIGN_IN

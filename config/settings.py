@@ -51,10 +51,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt",  # its translations (the token blacklist admin in Chinese)
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     # Domain apps, each depending only on those above it.
     "accounts",
     "courses",
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -193,6 +196,11 @@ for _served in (MEDIA_ROOT, STATIC_ROOT, *STATICFILES_DIRS):
             f"RECOMMENDER_ARTEFACTS_ROOT ({RECOMMENDER_ARTEFACTS_ROOT}) is inside {_served}, "
             "which is served to anyone: put the model artefacts elsewhere."
         )
+# The media folders with public uploads (covers, avatars); the rest (the recommender's artefacts)
+# is never served. The site serves them itself in development, or with DJANGO_SERVE_MEDIA=true
+# when no web server is in front of it (config/media.py; nginx: platform/nginx.conf).
+MEDIA_PUBLIC_FOLDERS = ["covers/", "avatars/"]
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -300,6 +308,32 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.v1.schema.add_problem_responses",
     ],
+}
+
+# Content-Security-Policy on every response (django-csp): scripts, styles, fonts, images and
+# requests from the site's own origin only; no inline script, no inline event handler, no inline
+# style, no plugin, no framing. The pages keep their scripts and styles in static files; the few
+# pages that need more (the API docs, whose bundles inject styles and a search worker) widen it
+# in their own views (``api/urls.py``). Lesson and live videos may come from a video host:
+# ``DJANGO_CSP_MEDIA_ORIGINS`` lists its origins (by default the demo catalog's fictional host
+# outside production, none in production).
+CSP_MEDIA_ORIGINS = env.list(
+    "DJANGO_CSP_MEDIA_ORIGINS", default=[] if PRODUCTION else ["https://media.zhibo.local"]
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'", *CSP_MEDIA_ORIGINS],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 SIMPLE_JWT = {

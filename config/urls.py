@@ -1,8 +1,11 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+
+from config.media import serve_media
 
 admin.site.site_header = "知播 Zhibo"
 admin.site.site_title = "知播 Zhibo"
@@ -17,5 +20,6 @@ urlpatterns = [
 
 handler400 = "web.views.errors.bad_request"  # a 413 for bodies too large to read
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    prefix = re.escape(settings.MEDIA_URL.lstrip("/"))
+    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.+)$", serve_media, name="media"))

@@ -13,14 +13,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-IMAGE_EXTENSIONS = ["svg", "png", "jpg", "jpeg", "webp"]
-image_validator = FileExtensionValidator(IMAGE_EXTENSIONS)
+from courses.images import ImageUploadField
+
 money_validator = MinValueValidator(Decimal("0.00"))
 
 
@@ -103,15 +103,16 @@ class TimeStamped(models.Model):
 
 class Instructor(TimeStamped):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="instructor"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="instructor",
     )
     display_name = models.CharField(_("display name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=True)
     headline = models.CharField(_("headline"), max_length=160, blank=True)
     bio = models.TextField(_("biography"), blank=True)
-    avatar = models.FileField(
-        _("avatar"), upload_to="avatars/", blank=True, validators=[image_validator]
-    )
+    avatar = ImageUploadField(_("avatar"), upload_to="avatars/", blank=True)
 
     owner_path = ""
     objects = OwnedQuerySet.as_manager()
@@ -204,9 +205,7 @@ class Course(TimeStamped):
     slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
     subtitle = models.CharField(_("subtitle"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    cover = models.FileField(
-        _("cover image"), upload_to="covers/courses/", blank=True, validators=[image_validator]
-    )
+    cover = ImageUploadField(_("cover image"), upload_to="covers/courses/", blank=True)
     price = money_field(_("price (CNY)"))
     list_price = money_field(
         _("list price (CNY)"), null=True, blank=True, help_text=_("The crossed-out price.")
@@ -325,9 +324,7 @@ class Product(TimeStamped):
     title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
     description = models.TextField(_("description"), blank=True)
-    cover = models.FileField(
-        _("cover image"), upload_to="covers/products/", blank=True, validators=[image_validator]
-    )
+    cover = ImageUploadField(_("cover image"), upload_to="covers/products/", blank=True)
     price = money_field(_("price (CNY)"))
     list_price = money_field(_("list price (CNY)"), null=True, blank=True)
     stock = models.PositiveIntegerField(_("stock"), default=0)
@@ -389,9 +386,7 @@ class LiveSession(TimeStamped):
     title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
     description = models.TextField(_("description"), blank=True)
-    cover = models.FileField(
-        _("cover image"), upload_to="covers/lives/", blank=True, validators=[image_validator]
-    )
+    cover = ImageUploadField(_("cover image"), upload_to="covers/lives/", blank=True)
     scheduled_start = models.DateTimeField(_("scheduled start"))
     scheduled_end = models.DateTimeField(_("scheduled end"))
     status = models.CharField(
@@ -533,9 +528,7 @@ class ShortVideo(TimeStamped):
     slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
     video_url = models.URLField(_("video URL"), max_length=500)
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"))
-    cover = models.FileField(
-        _("cover image"), upload_to="covers/videos/", blank=True, validators=[image_validator]
-    )
+    cover = ImageUploadField(_("cover image"), upload_to="covers/videos/", blank=True)
     course = models.ForeignKey(
         Course,
         verbose_name=_("linked course"),

@@ -287,16 +287,19 @@ class _Planner:
         ]
         return self.plan
 
-    def _unique_title(self, title: str, variants: Sequence[str]) -> str:
-        candidates = [title, *(f"{title}{variant}" for variant in variants if variant)]
+    def _unique_title(self, base: str, variants: Sequence[str], *, preferred: str = "") -> str:
+        """A title no other item has: ``base`` with ``preferred``, else with one of the other
+        ``variants``, else numbered (``base（2）``). ``base`` never carries a variant itself, so
+        a title has at most one variant and never the same one twice."""
+        candidates = [f"{base}{preferred}", *(f"{base}{v}" for v in variants if v != preferred)]
         for candidate in candidates:
             if candidate not in self.titles:
                 break
         else:
             n = 2
-            while f"{title}（{n}）" in self.titles:
+            while f"{base}（{n}）" in self.titles:
                 n += 1
-            candidate = f"{title}（{n}）"
+            candidate = f"{base}（{n}）"
         self.titles.add(candidate)
         return candidate
 
@@ -543,7 +546,7 @@ class _Planner:
                 index=index,
                 instructor=instructor,
                 topic=topic,
-                title=self._unique_title(item.name + rng.choice(variants), variants),
+                title=self._unique_title(item.name, variants, preferred=rng.choice(variants)),
                 description=description,
                 price=_yuan(price),
                 list_price=list_price,

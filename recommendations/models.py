@@ -61,6 +61,7 @@ class Event(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -120,14 +121,18 @@ class Event(models.Model):
 
     def __str__(self):
         who = self.user_id or self.visitor_id
-        return f"{who} {self.event_type} {self.object_type}:{self.object_id}"
+        what = self.get_object_type_display() if self.object_type else ""
+        return f"{who} {self.get_event_type_display()} {what}:{self.object_id}"
 
 
 class LearnerProfile(models.Model):
     """The learner's privacy choices. Personalisation is on by default, with a plain notice."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="learner_profile",
     )
     personalization_enabled = models.BooleanField(_("personalised recommendations"), default=True)
     history_cleared_at = models.DateTimeField(_("history cleared at"), null=True, blank=True)

@@ -1,5 +1,6 @@
 """``manage.py seed_demo`` and the demo catalog generator behind it."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from xml.etree import ElementTree
@@ -23,8 +24,17 @@ from courses.models import (
     Tag,
 )
 from courses.services import INSTRUCTORS_GROUP
-from demo.catalog import build_catalog, delete_demo_data
-from demo.vocabulary import ALL_TAGS, TOPICS, topic_for_tag
+from demo.catalog import build_catalog, delete_demo_data, plan_catalog
+from demo.vocabulary import (
+    ALL_TAGS,
+    BOOK_VARIANTS,
+    DIGITAL_VARIANTS,
+    ENGLISH_VARIANTS,
+    PRODUCT_VARIANTS,
+    TITLE_VARIANTS,
+    TOPICS,
+    topic_for_tag,
+)
 from tests.factories import UserFactory
 
 SCALE = 0.05
@@ -388,3 +398,55 @@ def test_the_printed_accounts_can_log_in(client):
     client.logout()
     assert client.login(username=instructor, password="s3cret-demo")
     assert client.login(username="learner0001", password="s3cret-demo")
+
+
+VARIANTS = sorted(
+    {
+        variant
+        for variant in (
+            *TITLE_VARIANTS,
+            *ENGLISH_VARIANTS,
+            *PRODUCT_VARIANTS,
+            *BOOK_VARIANTS,
+            *DIGITAL_VARIANTS,
+        )
+        if variant
+    },
+    key=len,
+    reverse=True,
+)
+
+
+def variants_at_the_end(title: str) -> list[str]:
+    """The variants ("（标准版）", " · 套装"…) a title ends with, last first."""
+    title, found = re.sub(r"（\d+）$", "", title), []
+    while variant := next((v for v in VARIANTS if title.endswith(v)), None):
+        found.append(variant)
+        title = title[: -len(variant)]
+    return found
+
+
+def test_stored_demo_titles_carry_at_most_one_variant():
+    build_catalog(seed=0, scale=SCALE, now=NOW)
+    titles = [
+        *Course.objects.values_list("title", flat=True),
+        *Product.objects.values_list("title", flat=True),
+        *LiveSession.objects.values_list("title", flat=True),
+        *ShortVideo.objects.values_list("title", flat=True),
+    ]
+    assert titles and [t for t in titles if len(variants_at_the_end(t)) > 1] == []
+
+
+@pytest.mark.parametrize("seed_value, scale", [(0, 1), (1, 1), (0, 5)])
+def test_demo_titles_never_double_their_suffix_at_any_size(seed_value, scale):
+    """Titles that would repeat get another variant or a number, never a second suffix
+    ("《聪明的投资者》（第3版）（第3版）" and "机械键盘 · 礼盒装（标准版）" were)."""
+    plan = plan_catalog(seed=seed_value, scale=scale)
+    titles = [
+        item.title
+        for items in (plan.courses, plan.products, plan.live_sessions, plan.short_videos)
+        for item in items
+    ]
+    assert len(set(titles)) == len(titles)
+    assert [t for t in titles if len(variants_at_the_end(t)) > 1] == []
+    assert [t for t in titles if re.search(r"（[^（）]+）（[^（）]+）$", t)] == []

@@ -17,10 +17,10 @@ and cached:
 
 The whole page around them (header, footer) is cached too, one entry per learner (or one for
 signed-out visitors) and language, until the first of its sections goes stale. The entry
-remembers what of the request it was rendered for (the account's name and staff flag, the
-learner's version, the number of items in the cart, the path), and a request that differs, or
-that has messages to show, renders the page again. A warm home page costs one cache round trip
-for the session, the signed-in account, the learner's version and the page together
+remembers what of the request it was rendered for (the account's name, staff flag and whether it
+is new, the learner's version, the number of items in the cart, the path), and a request that
+differs, or that has messages to show, renders the page again. A warm home page costs one cache
+round trip for the session, the signed-in account, the learner's version and the page together
 (``accounts.backends.request_user_and``; two when the browser does not hold the account hint
 cookie the home page sets), and no database query.
 
@@ -195,6 +195,7 @@ def home_page(request) -> bytes:
     seen = (
         user.get_username(),
         user.is_staff,
+        user.is_authenticated and user.is_first_visit,  # the greeting
         learner_version,
         cart_count(request.session),
         request.get_full_path(),

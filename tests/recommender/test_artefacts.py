@@ -32,17 +32,18 @@ ARTEFACT_FILES = [
 
 @pytest.fixture
 def urls_with_debug(settings):
-    """Build the site's URLs as a process started with DEBUG on or off builds them (the media
-    are served in DEBUG only, as ``config.urls`` decides when it is imported)."""
-    original = settings.DEBUG
+    """Build the site's URLs as a process started with DEBUG on or off builds them (the site
+    serves the public media itself in DEBUG only, as ``config.urls`` decides when it is
+    imported)."""
+    original = settings.DEBUG, settings.SERVE_MEDIA
 
     def build(debug: bool) -> None:
-        settings.DEBUG = debug
+        settings.DEBUG = settings.SERVE_MEDIA = debug
         importlib.reload(config.urls)
         clear_url_caches()
 
     yield build
-    settings.DEBUG = original
+    settings.DEBUG, settings.SERVE_MEDIA = original
     importlib.reload(config.urls)
     clear_url_caches()
 

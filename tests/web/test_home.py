@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.backends import ACCOUNT_HINT_COOKIE
+from accounts.backends import ACCOUNT_HINT_COOKIE, user_forget
 from commerce.services import lesson_progress_record
 from recommendations.models import LearnerProfile
 from recommendations.services.profiles import interests_declare
@@ -280,3 +280,35 @@ def test_a_hinted_home_page_without_the_cache(signed_in, learner, cache_away):
     response = signed_in.get(HOME)
     assert response.status_code == 200
     assert "xiaoming" in response.content.decode()
+
+
+def test_a_new_account_is_greeted_as_new_and_a_returning_one_welcomed_back(client, db):
+    """A learner who just signed up is on their first visit: "welcome back" would be wrong."""
+    client.post(
+        reverse("web:signup"),
+        {
+            "username": "xinlai",
+            "email": "xinlai@example.com",
+            "password1": "mountain-river-42",
+            "password2": "mountain-river-42",
+        },
+    )
+    page = client.get(HOME).content.decode()
+    assert "欢迎来到知播，xinlai" in page and "欢迎回来" not in page
+    assert "欢迎来到知播，xinlai" in client.get(HOME).content.decode()  # also from the cache
+
+    returning = UserFactory(username="laoyonghu", date_joined=timezone.now() - timedelta(days=30))
+    client.force_login(returning)  # signs in again, a month after joining
+    page = client.get(HOME).content.decode()
+    assert "欢迎回来，laoyonghu" in page and "欢迎来到知播" not in page
+
+
+def test_the_cached_home_page_follows_a_new_account_signing_in_again(client, db):
+    user = UserFactory()
+    client.force_login(user)
+    assert "欢迎来到知播" in client.get(HOME).content.decode()
+    type(user).objects.filter(pk=user.pk).update(
+        date_joined=timezone.now() - timedelta(days=2), last_login=timezone.now()
+    )
+    user_forget(user.pk)  # what saving the account does
+    assert "欢迎回来" in client.get(HOME).content.decode()
