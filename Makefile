@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1:8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup setup-dev browser lint format migrations-check check bench lock clean
+.PHONY: run test setup setup-dev browser lint format migrations-check check bench lock vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,15 @@ lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements/base.lock
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements/dev.lock
 	uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 --generate-hashes -q -o requirements/bench.lock
+
+# Front-end libraries from npm (frontend/package.json, pinned by its package-lock.json), copied
+# into static/vendor/ and committed there, so the site needs no Node.js and no CDN. Run it again
+# after changing a version; the copies must stay byte for byte what npm installs (a test checks).
+VENDOR := static/vendor
+vendor:
+	cd frontend && npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(VENDOR)/hls.js
+	cp frontend/node_modules/hls.js/dist/hls.min.js frontend/node_modules/hls.js/LICENSE $(VENDOR)/hls.js/
 
 bench: setup-dev
 	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.lock
