@@ -15,10 +15,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.constraints import ConstraintErrorsOnFields
 from courses.models import Course, Lesson, LiveSession, Product, TimeStamped, money_field
 
 
-class Order(TimeStamped):
+class Order(ConstraintErrorsOnFields, TimeStamped):
     """A purchase of courses and products, with the prices of the moment it was placed.
 
     pending → paid → refunded, or pending → cancelled; nothing else. After the buyer's account is
@@ -64,22 +65,43 @@ class Order(TimeStamped):
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
+    constraint_error_fields = {
+        "duplicate_idempotency_key": "idempotency_key",
+        "negative_total": "total",
+        "unknown_status": "status",
+        "paid_without_time": "paid_at",
+    }
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "idempotency_key"], name="order_idempotency_key_once_per_user"
+                fields=["user", "idempotency_key"],
+                name="order_idempotency_key_once_per_user",
+                violation_error_code="duplicate_idempotency_key",
+                violation_error_message=_(
+                    "The buyer placed an order with this idempotency key already."
+                ),
             ),
-            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(total__gte=0),
+                name="order_total_not_negative",
+                violation_error_code="negative_total",
+                violation_error_message=_("The total cannot be negative."),
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "paid", "cancelled", "refunded"]),
                 name="order_status_known",
+                violation_error_code="unknown_status",
+                violation_error_message=_("Unknown order status."),
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["paid", "refunded"]) | Q(paid_at__isnull=False),
                 name="order_paid_has_time",
+                violation_error_code="paid_without_time",
+                violation_error_message=_("A paid or refunded order needs its payment time."),
             ),
         ]
         indexes = [models.Index(fields=["user", "-created_at"], name="order_user_created")]
@@ -88,7 +110,7 @@ class Order(TimeStamped):
         return self.number
 
 
-class OrderLine(models.Model):
+class OrderLine(ConstraintErrorsOnFields):
     """One course or product in an order, its title and unit price copied at purchase."""
 
     order = models.ForeignKey(
@@ -115,6 +137,12 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     is_flash_price = models.BooleanField(_("live flash price"), default=False)
 
+    constraint_error_fields = {
+        "quantity_below_1": "quantity",
+        "negative_price": "unit_price",
+        "course_quantity": "quantity",
+    }
+
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
@@ -126,13 +154,26 @@ class OrderLine(models.Model):
                     | Q(course__isnull=True, product__isnull=False)
                 ),
                 name="order_line_course_xor_product",
-            ),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_min_1"),
-            models.CheckConstraint(
-                condition=Q(unit_price__gte=0), name="order_line_price_not_negative"
+                violation_error_code="course_xor_product",
+                violation_error_message=_("An order line is either a course or a product."),
             ),
             models.CheckConstraint(
-                condition=Q(course__isnull=True) | Q(quantity=1), name="order_line_course_once"
+                condition=Q(quantity__gte=1),
+                name="order_line_quantity_min_1",
+                violation_error_code="quantity_below_1",
+                violation_error_message=_("The quantity must be at least 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0),
+                name="order_line_price_not_negative",
+                violation_error_code="negative_price",
+                violation_error_message=_("The price cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(course__isnull=True) | Q(quantity=1),
+                name="order_line_course_once",
+                violation_error_code="course_quantity",
+                violation_error_message=_("A course is bought once: its quantity is 1."),
             ),
         ]
 
@@ -144,7 +185,7 @@ class OrderLine(models.Model):
         return self.unit_price * self.quantity
 
 
-class Enrollment(models.Model):
+class Enrollment(ConstraintErrorsOnFields):
     """A learner's access to a course: bought (``order`` set) or free (``order`` empty)."""
 
     user = models.ForeignKey(
@@ -166,19 +207,26 @@ class Enrollment(models.Model):
     )
     created_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
 
+    constraint_error_fields = {"already_enrolled": "course"}
+
     class Meta:
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "course"], name="enrollment_once_per_course")
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                name="enrollment_once_per_course",
+                violation_error_code="already_enrolled",
+                violation_error_message=_("The learner is enrolled in this course already."),
+            )
         ]
 
     def __str__(self):
         return f"{self.user} · {self.course}"
 
 
-class LessonProgress(models.Model):
+class LessonProgress(ConstraintErrorsOnFields):
     """How far a learner got in a lesson.
 
     ``position_seconds`` is where they last were (to resume); ``percent_watched`` is the furthest
@@ -202,14 +250,27 @@ class LessonProgress(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("last watched"), auto_now=True)
 
+    constraint_error_fields = {
+        "duplicate_progress": "lesson",
+        "percent_above_100": "percent_watched",
+    }
+
     class Meta:
         verbose_name = _("lesson progress")
         verbose_name_plural = _("lesson progress")
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "lesson"], name="progress_once_per_lesson"),
+            models.UniqueConstraint(
+                fields=["user", "lesson"],
+                name="progress_once_per_lesson",
+                violation_error_code="duplicate_progress",
+                violation_error_message=_("The learner's progress in this lesson exists already."),
+            ),
             models.CheckConstraint(
-                condition=Q(percent_watched__lte=100), name="progress_percent_at_most_100"
+                condition=Q(percent_watched__lte=100),
+                name="progress_percent_at_most_100",
+                violation_error_code="percent_above_100",
+                violation_error_message=_("The share watched cannot exceed 100 per cent."),
             ),
         ]
         indexes = [models.Index(fields=["user", "-updated_at"], name="progress_user_recent")]
@@ -218,7 +279,7 @@ class LessonProgress(models.Model):
         return f"{self.user} · {self.lesson} · {self.percent_watched}%"
 
 
-class LiveReservation(models.Model):
+class LiveReservation(ConstraintErrorsOnFields):
     """A learner's "remind me" for an upcoming live session.
 
     Cancelling keeps the row (``cancelled_at``), so reserving again never resets
@@ -241,13 +302,18 @@ class LiveReservation(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
+    constraint_error_fields = {"already_reserved": "live_session"}
+
     class Meta:
         verbose_name = _("live reservation")
         verbose_name_plural = _("live reservations")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "live_session"], name="reservation_once_per_live"
+                fields=["user", "live_session"],
+                name="reservation_once_per_live",
+                violation_error_code="already_reserved",
+                violation_error_message=_("The learner has reserved this live session already."),
             )
         ]
         indexes = [
