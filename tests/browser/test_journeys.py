@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from commerce.models import Enrollment, LessonProgress
+from commerce.models import Enrollment, LessonProgress, LiveReservation
 from recommendations.models import Event
 from recommendations.services.profiles import interests_declare
 from tests.browser.conftest import PHONE
@@ -200,3 +200,28 @@ def test_impressions_and_clicks_reach_the_beacon_with_the_request_id(page):
         page.wait_for_timeout(100)
     click = Event.objects.get(user=user, event_type="click", object_type="course")
     assert str(click.request_id) == request_id
+
+
+def test_remind_me_signed_out_signs_in_reserves_and_comes_back(page, shot):
+    make_catalog(2)
+    now = timezone.now()
+    live = LiveSessionFactory(
+        title="周五直播：高效阅读法",
+        status="scheduled",
+        scheduled_start=now + timedelta(minutes=30),
+        scheduled_end=now + timedelta(hours=2),
+    )
+    user = UserFactory()
+    page.goto("/")
+    card = page.locator(".live-card", has_text="周五直播：高效阅读法")
+    card.get_by_role("button", name="开播提醒").click()
+    page.wait_for_url("**/accounts/login/?next=/")
+    expect(page.locator(".message-info")).to_contain_text("周五直播：高效阅读法")
+    shot(page, "remind-me-sign-in")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: url.endswith("/") and "accounts" not in url)
+    expect(page.locator(".message-success")).to_contain_text("已预约，开播前会提醒你。")
+    shot(page, "remind-me-reserved")
+    assert LiveReservation.objects.filter(user=user, live_session=live).exists()

@@ -6,11 +6,13 @@ Every write is one call of a service in ``commerce``, the same the API makes.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.encoding import uri_to_iri
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,8 +26,9 @@ from commerce.services import (
     order_checkout,
 )
 from courses import selectors
+from web import pending
 from web.forms import CartAddForm, CheckoutForm, ProgressForm
-from web.navigation import redirect_back
+from web.navigation import next_url, redirect_back
 
 
 def _error_messages(request, error: ValidationError) -> None:
@@ -74,16 +77,21 @@ def lesson_progress(request, lesson_id):
 
 
 @require_POST
-@login_required
 def live_reserve(request, slug):
+    """Reserve, then back to the page the button was on. A signed-out visitor signs in first:
+    the reservation waits in their session and is made as they sign in (``web.pending``)."""
     live = selectors.live_session_detail(slug=slug).live_session
+    back = next_url(request, reverse("web:live", kwargs={"slug": live.slug}))
+    if not request.user.is_authenticated:
+        pending.reservation_keep(request, live)
+        return redirect_to_login(uri_to_iri(back))  # encoded once in the sign-in link
     try:
         live_reservation_create(user=request.user, live_session=live)
     except ValidationError as error:
         _error_messages(request, error)
     else:
         messages.success(request, _("Reserved: we will remind you before it starts."))
-    return redirect_back(request, reverse("web:live", kwargs={"slug": live.slug}))
+    return redirect(back)
 
 
 def cart_view(request):
