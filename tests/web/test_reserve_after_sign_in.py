@@ -42,8 +42,7 @@ def reserve_form(page: str, live) -> dict:
     action = reverse("web:live_reserve", args=[live.slug])
     form = page.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
     return {
-        name: unescape(value)
-        for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', form)
+        name: unescape(value) for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', form)
     }
 
 
@@ -116,9 +115,7 @@ def test_a_new_learner_signs_up_instead_and_comes_back_after_onboarding(browser,
             "password2": "mountain-river-42",
         },
     )
-    assert LiveReservation.objects.filter(
-        user__username="xiaolan", live_session=upcoming
-    ).exists()
+    assert LiveReservation.objects.filter(user__username="xiaolan", live_session=upcoming).exists()
     onboarding = browser.get(signed_up["Location"]).content.decode()
     skip = re.search(r'class="btn btn-ghost" href="([^"]*)"', onboarding)[1]
     assert unescape(skip) == uri_to_iri(live_url)
