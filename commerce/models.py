@@ -1,4 +1,5 @@
-"""Commerce: orders and their lines, enrollments, lesson progress and live reservations.
+"""Commerce: orders and their lines, delivery addresses, enrollments, lesson progress and live
+reservations.
 
 The writes live in ``commerce.services`` and the reads in ``commerce.selectors``. The tables
 were created in the ``courses`` app and moved here with their rows (``commerce/migrations``).
@@ -6,11 +7,13 @@ were created in the ``courses`` app and moved here with their rows (``commerce/m
 The rules that must hold whatever code writes the rows are database constraints: positive
 quantities, amounts that are never negative, exactly one of course or product per order line,
 one order per (buyer, idempotency key), one enrollment per (learner, course), one progress row per
-(learner, lesson) and one reservation per (learner, live session).
+(learner, lesson), one reservation per (learner, live session), complete delivery addresses and
+at most one default address per learner. Each constraint says what is wrong in the learner's
+language, on the field it concerns (``config.constraints``).
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,12 +21,83 @@ from django.utils.translation import gettext_lazy as _
 from config.constraints import ConstraintErrorsOnFields
 from courses.models import Course, Lesson, LiveSession, Product, TimeStamped, money_field
 
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 -]{5,18}[0-9]$",
+    _("Enter a phone number: digits, with spaces or dashes between them if you like."),
+    code="phone",
+)
+postal_code_validator = RegexValidator(
+    r"^[0-9]{6}$", _("A postal code has six digits."), code="postal_code"
+)
+
+
+class DeliveryAddress(ConstraintErrorsOnFields, TimeStamped):
+    """Where a learner has physical products delivered: an entry of their address book.
+
+    Addresses are kept per learner, reused from one order to the next and editable; an order
+    copies the address it is shipped to (``Order.ship_*``), so editing or deleting an address
+    never changes an order placed before. At most one of a learner's addresses is their default,
+    offered first at checkout. The writes are ``commerce.services.address_*``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="delivery_addresses",
+    )
+    recipient = models.CharField(_("recipient"), max_length=40)
+    phone = models.CharField(_("phone number"), max_length=20, validators=[phone_validator])
+    region = models.CharField(
+        _("province, city and district"),
+        max_length=80,
+        help_text=_("For example: 广东省 深圳市 南山区"),
+    )
+    street = models.CharField(_("street address"), max_length=200)
+    postal_code = models.CharField(
+        _("postal code"), max_length=6, blank=True, validators=[postal_code_validator]
+    )
+    is_default = models.BooleanField(_("default address"), default=False)
+
+    constraint_error_fields = {"second_default": "is_default"}
+
+    class Meta:
+        verbose_name = _("delivery address")
+        verbose_name_plural = _("delivery addresses")
+        ordering = ["-is_default", "-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default=True),
+                name="address_one_default_per_user",
+                violation_error_code="second_default",
+                violation_error_message=_("Another of the learner's addresses is the default."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(recipient="") & ~Q(phone="") & ~Q(region="") & ~Q(street=""),
+                name="address_complete",
+                violation_error_code="incomplete_address",
+                violation_error_message=_(
+                    "An address needs a recipient, a phone number, a region and a street."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.region} {self.street}"
+
+
+SHIPPING_FIELDS = ("recipient", "phone", "region", "street", "postal_code")
+"""What an order copies of the address it is shipped to, into ``ship_<field>``."""
+
 
 class Order(ConstraintErrorsOnFields, TimeStamped):
     """A purchase of courses and products, with the prices of the moment it was placed.
 
     pending → paid → refunded, or pending → cancelled; nothing else. After the buyer's account is
-    deleted the order stays for the accounts with ``user`` empty (see ``orders_anonymise_for``).
+    deleted the order stays for the accounts with ``user`` empty and no delivery address (see
+    ``orders_anonymise_for``). An order with physical products copies the address they are
+    shipped to (``ship_*``, all empty otherwise).
     """
 
     class Status(models.TextChoices):
@@ -64,6 +138,11 @@ class Order(ConstraintErrorsOnFields, TimeStamped):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    ship_recipient = models.CharField(_("ship to"), max_length=40, blank=True)
+    ship_phone = models.CharField(_("recipient's phone number"), max_length=20, blank=True)
+    ship_region = models.CharField(_("province, city and district"), max_length=80, blank=True)
+    ship_street = models.CharField(_("street address"), max_length=200, blank=True)
+    ship_postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
 
     constraint_error_fields = {
         "duplicate_idempotency_key": "idempotency_key",
@@ -103,11 +182,42 @@ class Order(ConstraintErrorsOnFields, TimeStamped):
                 violation_error_code="paid_without_time",
                 violation_error_message=_("A paid or refunded order needs its payment time."),
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    ship_recipient="",
+                    ship_phone="",
+                    ship_region="",
+                    ship_street="",
+                    ship_postal_code="",
+                )
+                | (
+                    ~Q(ship_recipient="")
+                    & ~Q(ship_phone="")
+                    & ~Q(ship_region="")
+                    & ~Q(ship_street="")
+                ),
+                name="order_shipping_complete",
+                violation_error_code="incomplete_shipping",
+                violation_error_message=_(
+                    "An order ships to a complete address (recipient, phone number, region and "
+                    "street) or to none."
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["user", "-created_at"], name="order_user_created")]
 
     def __str__(self):
         return self.number
+
+    @property
+    def ships(self) -> bool:
+        """Whether the order is delivered to an address (it has physical products)."""
+        return bool(self.ship_recipient)
+
+    def ship_to(self, address: DeliveryAddress) -> None:
+        """Copy ``address`` as the one this order is shipped to."""
+        for name in SHIPPING_FIELDS:
+            setattr(self, f"ship_{name}", getattr(address, name))
 
 
 class OrderLine(ConstraintErrorsOnFields):

@@ -425,6 +425,11 @@ class Product(ConstraintErrorsOnFields, TimeStamped):
     def in_stock(self):
         return self.stock > 0
 
+    @property
+    def ships(self) -> bool:
+        """Whether the product is delivered to an address (physical) rather than online."""
+        return self.kind == self.Kind.PHYSICAL
+
 
 class LiveSession(ConstraintErrorsOnFields, TimeStamped):
     class Status(models.TextChoices):

@@ -53,7 +53,7 @@ def test_a_double_submitted_checkout_makes_one_order(signed_in, learner):
 
 
 def test_checkout_from_the_cart_empties_the_cart(signed_in):
-    product = ProductFactory()
+    product = ProductFactory(kind="digital")
     signed_in.post(
         reverse("web:cart_add"), {"kind": "product", "object_id": product.pk, "quantity": 1}
     )
