@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Product
-from courses.pricing import price_in_force
+from courses.pricing import price_quote
 
 SESSION_KEY = "cart"
 KINDS = ("course", "product")
@@ -74,6 +74,7 @@ class CartLine:
     item: Course | Product
     quantity: int
     unit_price: Decimal
+    is_flash_price: bool = False
 
     @property
     def amount(self) -> Decimal:
@@ -93,6 +94,24 @@ class CartContents:
         """(kind, id, quantity) of each line, for the checkout."""
         return [(line.kind, line.item.pk, line.quantity) for line in self.lines]
 
+    @property
+    def ships(self) -> bool:
+        """Whether a line is a physical product, so the checkout needs a delivery address."""
+        return any(line.kind == "product" and line.item.ships for line in self.lines)
+
+
+def items_quote(*, items: list[tuple[str, int, int]], live_session=None) -> CartContents:
+    """The (kind, id, quantity) ``items`` still for sale, at the price in force now when bought
+    from ``live_session`` (its flash prices apply): what a checkout of them will charge."""
+    found = purchasable_items(wanted=[(kind, pk) for kind, pk, _q in items])
+    lines = []
+    for kind, pk, quantity in items:
+        item = found.get((kind, pk))
+        if item is not None:
+            price, is_flash = price_quote(**{kind: item}, live_session=live_session)
+            lines.append(CartLine(kind, item, quantity, unit_price=price, is_flash_price=is_flash))
+    return CartContents(lines=lines)
+
 
 def cart_contents(*, session) -> CartContents:
     """The cart's lines that are still for sale, at the price in force now."""
@@ -101,11 +120,4 @@ def cart_contents(*, session) -> CartContents:
         kind, _sep, raw_id = key.partition(":")
         if kind in KINDS and raw_id.isdigit():
             wanted.append((kind, int(raw_id), quantity))
-    found = purchasable_items(wanted=[(kind, pk) for kind, pk, _q in wanted])
-    lines = []
-    for kind, pk, quantity in wanted:
-        item = found.get((kind, pk))
-        if item is not None:
-            price = price_in_force(**{kind: item})
-            lines.append(CartLine(kind=kind, item=item, quantity=quantity, unit_price=price))
-    return CartContents(lines=lines)
+    return items_quote(items=wanted)

@@ -1,4 +1,5 @@
-"""Commerce: orders and their lines, enrollments, lesson progress and live reservations.
+"""Commerce: orders and their lines, delivery addresses, enrollments, lesson progress and live
+reservations.
 
 The writes live in ``commerce.services`` and the reads in ``commerce.selectors``. The tables
 were created in the ``courses`` app and moved here with their rows (``commerce/migrations``).
@@ -6,23 +7,97 @@ were created in the ``courses`` app and moved here with their rows (``commerce/m
 The rules that must hold whatever code writes the rows are database constraints: positive
 quantities, amounts that are never negative, exactly one of course or product per order line,
 one order per (buyer, idempotency key), one enrollment per (learner, course), one progress row per
-(learner, lesson) and one reservation per (learner, live session).
+(learner, lesson), one reservation per (learner, live session), complete delivery addresses and
+at most one default address per learner. Each constraint says what is wrong in the learner's
+language, on the field it concerns (``config.constraints``).
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.constraints import ConstraintErrorsOnFields
 from courses.models import Course, Lesson, LiveSession, Product, TimeStamped, money_field
 
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 -]{5,18}[0-9]$",
+    _("Enter a phone number: digits, with spaces or dashes between them if you like."),
+    code="phone",
+)
+postal_code_validator = RegexValidator(
+    r"^[0-9]{6}$", _("A postal code has six digits."), code="postal_code"
+)
 
-class Order(TimeStamped):
+
+class DeliveryAddress(ConstraintErrorsOnFields, TimeStamped):
+    """Where a learner has physical products delivered: an entry of their address book.
+
+    Addresses are kept per learner, reused from one order to the next and editable; an order
+    copies the address it is shipped to (``Order.ship_*``), so editing or deleting an address
+    never changes an order placed before. At most one of a learner's addresses is their default,
+    offered first at checkout. The writes are ``commerce.services.address_*``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="delivery_addresses",
+    )
+    recipient = models.CharField(_("recipient"), max_length=40)
+    phone = models.CharField(_("phone number"), max_length=20, validators=[phone_validator])
+    region = models.CharField(
+        _("province, city and district"),
+        max_length=80,
+        help_text=_("For example: 广东省 深圳市 南山区"),
+    )
+    street = models.CharField(_("street address"), max_length=200)
+    postal_code = models.CharField(
+        _("postal code"), max_length=6, blank=True, validators=[postal_code_validator]
+    )
+    is_default = models.BooleanField(_("default address"), default=False)
+
+    constraint_error_fields = {"second_default": "is_default"}
+
+    class Meta:
+        verbose_name = _("delivery address")
+        verbose_name_plural = _("delivery addresses")
+        ordering = ["-is_default", "-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default=True),
+                name="address_one_default_per_user",
+                violation_error_code="second_default",
+                violation_error_message=_("Another of the learner's addresses is the default."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(recipient="") & ~Q(phone="") & ~Q(region="") & ~Q(street=""),
+                name="address_complete",
+                violation_error_code="incomplete_address",
+                violation_error_message=_(
+                    "An address needs a recipient, a phone number, a region and a street."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.region} {self.street}"
+
+
+SHIPPING_FIELDS = ("recipient", "phone", "region", "street", "postal_code")
+"""What an order copies of the address it is shipped to, into ``ship_<field>``."""
+
+
+class Order(ConstraintErrorsOnFields, TimeStamped):
     """A purchase of courses and products, with the prices of the moment it was placed.
 
     pending → paid → refunded, or pending → cancelled; nothing else. After the buyer's account is
-    deleted the order stays for the accounts with ``user`` empty (see ``orders_anonymise_for``).
+    deleted the order stays for the accounts with ``user`` empty and no delivery address (see
+    ``orders_anonymise_for``). An order with physical products copies the address they are
+    shipped to (``ship_*``, all empty otherwise).
     """
 
     class Status(models.TextChoices):
@@ -63,6 +138,18 @@ class Order(TimeStamped):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    ship_recipient = models.CharField(_("ship to"), max_length=40, blank=True)
+    ship_phone = models.CharField(_("recipient's phone number"), max_length=20, blank=True)
+    ship_region = models.CharField(_("province, city and district"), max_length=80, blank=True)
+    ship_street = models.CharField(_("street address"), max_length=200, blank=True)
+    ship_postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
+
+    constraint_error_fields = {
+        "duplicate_idempotency_key": "idempotency_key",
+        "negative_total": "total",
+        "unknown_status": "status",
+        "paid_without_time": "paid_at",
+    }
 
     class Meta:
         verbose_name = _("order")
@@ -70,16 +157,51 @@ class Order(TimeStamped):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "idempotency_key"], name="order_idempotency_key_once_per_user"
+                fields=["user", "idempotency_key"],
+                name="order_idempotency_key_once_per_user",
+                violation_error_code="duplicate_idempotency_key",
+                violation_error_message=_(
+                    "The buyer placed an order with this idempotency key already."
+                ),
             ),
-            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(total__gte=0),
+                name="order_total_not_negative",
+                violation_error_code="negative_total",
+                violation_error_message=_("The total cannot be negative."),
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "paid", "cancelled", "refunded"]),
                 name="order_status_known",
+                violation_error_code="unknown_status",
+                violation_error_message=_("Unknown order status."),
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["paid", "refunded"]) | Q(paid_at__isnull=False),
                 name="order_paid_has_time",
+                violation_error_code="paid_without_time",
+                violation_error_message=_("A paid or refunded order needs its payment time."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    ship_recipient="",
+                    ship_phone="",
+                    ship_region="",
+                    ship_street="",
+                    ship_postal_code="",
+                )
+                | (
+                    ~Q(ship_recipient="")
+                    & ~Q(ship_phone="")
+                    & ~Q(ship_region="")
+                    & ~Q(ship_street="")
+                ),
+                name="order_shipping_complete",
+                violation_error_code="incomplete_shipping",
+                violation_error_message=_(
+                    "An order ships to a complete address (recipient, phone number, region and "
+                    "street) or to none."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["user", "-created_at"], name="order_user_created")]
@@ -87,8 +209,18 @@ class Order(TimeStamped):
     def __str__(self):
         return self.number
 
+    @property
+    def ships(self) -> bool:
+        """Whether the order is delivered to an address (it has physical products)."""
+        return bool(self.ship_recipient)
 
-class OrderLine(models.Model):
+    def ship_to(self, address: DeliveryAddress) -> None:
+        """Copy ``address`` as the one this order is shipped to."""
+        for name in SHIPPING_FIELDS:
+            setattr(self, f"ship_{name}", getattr(address, name))
+
+
+class OrderLine(ConstraintErrorsOnFields):
     """One course or product in an order, its title and unit price copied at purchase."""
 
     order = models.ForeignKey(
@@ -115,6 +247,12 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     is_flash_price = models.BooleanField(_("live flash price"), default=False)
 
+    constraint_error_fields = {
+        "quantity_below_1": "quantity",
+        "negative_price": "unit_price",
+        "course_quantity": "quantity",
+    }
+
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
@@ -126,13 +264,26 @@ class OrderLine(models.Model):
                     | Q(course__isnull=True, product__isnull=False)
                 ),
                 name="order_line_course_xor_product",
-            ),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_min_1"),
-            models.CheckConstraint(
-                condition=Q(unit_price__gte=0), name="order_line_price_not_negative"
+                violation_error_code="course_xor_product",
+                violation_error_message=_("An order line is either a course or a product."),
             ),
             models.CheckConstraint(
-                condition=Q(course__isnull=True) | Q(quantity=1), name="order_line_course_once"
+                condition=Q(quantity__gte=1),
+                name="order_line_quantity_min_1",
+                violation_error_code="quantity_below_1",
+                violation_error_message=_("The quantity must be at least 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0),
+                name="order_line_price_not_negative",
+                violation_error_code="negative_price",
+                violation_error_message=_("The price cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(course__isnull=True) | Q(quantity=1),
+                name="order_line_course_once",
+                violation_error_code="course_quantity",
+                violation_error_message=_("A course is bought once: its quantity is 1."),
             ),
         ]
 
@@ -144,7 +295,7 @@ class OrderLine(models.Model):
         return self.unit_price * self.quantity
 
 
-class Enrollment(models.Model):
+class Enrollment(ConstraintErrorsOnFields):
     """A learner's access to a course: bought (``order`` set) or free (``order`` empty)."""
 
     user = models.ForeignKey(
@@ -166,19 +317,26 @@ class Enrollment(models.Model):
     )
     created_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
 
+    constraint_error_fields = {"already_enrolled": "course"}
+
     class Meta:
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "course"], name="enrollment_once_per_course")
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                name="enrollment_once_per_course",
+                violation_error_code="already_enrolled",
+                violation_error_message=_("The learner is enrolled in this course already."),
+            )
         ]
 
     def __str__(self):
         return f"{self.user} · {self.course}"
 
 
-class LessonProgress(models.Model):
+class LessonProgress(ConstraintErrorsOnFields):
     """How far a learner got in a lesson.
 
     ``position_seconds`` is where they last were (to resume); ``percent_watched`` is the furthest
@@ -202,14 +360,27 @@ class LessonProgress(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("last watched"), auto_now=True)
 
+    constraint_error_fields = {
+        "duplicate_progress": "lesson",
+        "percent_above_100": "percent_watched",
+    }
+
     class Meta:
         verbose_name = _("lesson progress")
         verbose_name_plural = _("lesson progress")
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "lesson"], name="progress_once_per_lesson"),
+            models.UniqueConstraint(
+                fields=["user", "lesson"],
+                name="progress_once_per_lesson",
+                violation_error_code="duplicate_progress",
+                violation_error_message=_("The learner's progress in this lesson exists already."),
+            ),
             models.CheckConstraint(
-                condition=Q(percent_watched__lte=100), name="progress_percent_at_most_100"
+                condition=Q(percent_watched__lte=100),
+                name="progress_percent_at_most_100",
+                violation_error_code="percent_above_100",
+                violation_error_message=_("The share watched cannot exceed 100 per cent."),
             ),
         ]
         indexes = [models.Index(fields=["user", "-updated_at"], name="progress_user_recent")]
@@ -218,7 +389,7 @@ class LessonProgress(models.Model):
         return f"{self.user} · {self.lesson} · {self.percent_watched}%"
 
 
-class LiveReservation(models.Model):
+class LiveReservation(ConstraintErrorsOnFields):
     """A learner's "remind me" for an upcoming live session.
 
     Cancelling keeps the row (``cancelled_at``), so reserving again never resets
@@ -241,13 +412,18 @@ class LiveReservation(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
+    constraint_error_fields = {"already_reserved": "live_session"}
+
     class Meta:
         verbose_name = _("live reservation")
         verbose_name_plural = _("live reservations")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "live_session"], name="reservation_once_per_live"
+                fields=["user", "live_session"],
+                name="reservation_once_per_live",
+                violation_error_code="already_reserved",
+                violation_error_message=_("The learner has reserved this live session already."),
             )
         ]
         indexes = [

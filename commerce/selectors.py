@@ -1,5 +1,5 @@
-"""Reads of commerce: a learner's orders, enrollments and where to continue learning, and what
-they may watch.
+"""Reads of commerce: a learner's orders, delivery addresses, enrollments and where to continue
+learning, and what they may watch.
 
 Every function takes the user whose data it reads; nobody sees another learner's orders (an
 order id that is not theirs is a 404, the same answer as an id that does not exist). Whether a
@@ -15,7 +15,7 @@ from django.db.models import Count, DateTimeField, F, OuterRef, Prefetch, QueryS
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from commerce.models import Enrollment, LessonProgress, LiveReservation, Order
+from commerce.models import DeliveryAddress, Enrollment, LessonProgress, LiveReservation, Order
 from courses.models import Chapter, Course, Lesson
 from courses.selectors import course_list_for_catalog
 
@@ -97,6 +97,21 @@ def order_get_for_user(*, user, order_id) -> Order:
         return orders_for(user=user).get(pk=order_id)
     except Order.DoesNotExist:
         raise Http404("No such order.") from None
+
+
+def addresses_for(*, user) -> QuerySet[DeliveryAddress]:
+    """The learner's delivery addresses, the default first, then the most recently changed."""
+    if not user.is_authenticated:
+        return DeliveryAddress.objects.none()
+    return DeliveryAddress.objects.filter(user=user).order_by("-is_default", "-updated_at", "-id")
+
+
+def address_get_for_user(*, user, address_id) -> DeliveryAddress:
+    """The learner's own address, or 404 (also for other learners' addresses)."""
+    try:
+        return addresses_for(user=user).get(pk=address_id)
+    except DeliveryAddress.DoesNotExist:
+        raise Http404("No such address.") from None
 
 
 def enrollments_for(*, user) -> QuerySet[Enrollment]:

@@ -1,4 +1,5 @@
-"""Writes of commerce: orders, payment and refunds, enrollments, lesson progress, live reservations.
+"""Writes of commerce: orders, payment and refunds, delivery addresses, enrollments, lesson
+progress, live reservations.
 
 Prices. An order line copies the title and the price in force (``courses.pricing``, the same for
 every learner) when the order is placed; that copy is what the buyer pays and what the order
@@ -10,6 +11,11 @@ force has changed since (a flash window that closed, an edited price): the buyer
 were shown when they decided. After that the order has expired: paying it is refused, the order is
 cancelled, and the buyer places a new one at the price then in force. ``orders_cancel_expired``
 (a periodic task) closes expired orders that nobody tried to pay.
+
+Delivery. An order with a physical product (``Product.ships``) is shipped to an address: one of
+the buyer's saved addresses (``address_id``) or a new one (``new_address``), which is saved to
+their address book for the next time. The order copies the address (``Order.ship_to``), so editing
+or deleting it later changes no order. An order of courses and digital products needs none.
 
 Stock. Stock is taken at payment, not when the order is placed: each product line's stock is
 decremented by one conditional UPDATE (only while enough is left and the product is on sale),
@@ -32,6 +38,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -42,7 +49,15 @@ from django.utils.translation import gettext as _
 
 from accounts.versions import learner_changed
 from commerce.cart import MAX_QUANTITY, purchasable_items
-from commerce.models import Enrollment, LessonProgress, LiveReservation, Order, OrderLine
+from commerce.models import (
+    SHIPPING_FIELDS,
+    DeliveryAddress,
+    Enrollment,
+    LessonProgress,
+    LiveReservation,
+    Order,
+    OrderLine,
+)
 from commerce.payments import payment_provider
 from commerce.selectors import courses_enrolled, enrollments_for, lesson_access_for, orders_for
 from commerce.signals import learner_acted
@@ -196,12 +211,47 @@ def _order_with_key(user, idempotency_key: str) -> Order | None:
     return Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
 
 
+def _shipping_address(
+    *, user, lines: list[OrderLine], address_id: int | None, new_address: dict | None
+) -> DeliveryAddress | None:
+    """Where the order's physical products go: one of the buyer's saved addresses, or a new one
+    saved to their address book (unless they have saved the same already); None when nothing in
+    the order ships."""
+    if not any(line.product is not None and line.product.ships for line in lines):
+        return None
+    if address_id is not None:
+        address = DeliveryAddress.objects.filter(user=user, pk=address_id).first()
+        if address is None:
+            raise ValidationError(
+                {
+                    "address_id": ValidationError(
+                        _("Choose one of your delivery addresses."), code="unknown_address"
+                    )
+                }
+            )
+        return address
+    if new_address:
+        same = {name: str(new_address.get(name) or "").strip() for name in SHIPPING_FIELDS}
+        saved = DeliveryAddress.objects.filter(user=user, **same).first()
+        return saved or address_create(user=user, **new_address)
+    raise ValidationError(
+        {
+            "address": ValidationError(
+                _("Physical products are delivered: choose or enter a delivery address."),
+                code="address_required",
+            )
+        }
+    )
+
+
 def order_create(
     *,
     user,
     items: Iterable[tuple[Course | Product, int]],
     idempotency_key: str,
     live_session: LiveSession | None = None,
+    address_id: int | None = None,
+    new_address: dict | None = None,
 ) -> Order:
     """Place a pending order for ``items`` ((course or product, quantity) pairs).
 
@@ -209,10 +259,17 @@ def order_create(
     race: the database's unique constraint decides, and the loser returns the winner's order.
     Draft or unpublished courses, courses the buyer owns, and products that are off sale or short
     of stock are refused with one message per item. ``live_session`` is where the order is placed
-    from: it decides whether shelf flash prices apply.
+    from: it decides whether shelf flash prices apply. An order with physical products needs a
+    delivery address: ``address_id`` (one of the buyer's) or ``new_address`` (the fields of
+    ``address_create``, saved to their address book); the order copies it.
     """
     order, _placed = order_get_or_create(
-        user=user, items=items, idempotency_key=idempotency_key, live_session=live_session
+        user=user,
+        items=items,
+        idempotency_key=idempotency_key,
+        live_session=live_session,
+        address_id=address_id,
+        new_address=new_address,
     )
     return order
 
@@ -223,6 +280,8 @@ def order_get_or_create(
     items: Iterable[tuple[Course | Product, int]],
     idempotency_key: str,
     live_session: LiveSession | None = None,
+    address_id: int | None = None,
+    new_address: dict | None = None,
 ) -> tuple[Order, bool]:
     """``order_create``, also telling whether this call placed the order (True) or found the one
     placed first with the same key (False), as the API's 201 and 200 do.
@@ -244,6 +303,9 @@ def order_get_or_create(
         if existing is None:
             raise
         return existing, False
+    address = _shipping_address(
+        user=user, lines=lines, address_id=address_id, new_address=new_address
+    )
     order = Order(
         number=_order_number(now),
         user=user,
@@ -251,6 +313,8 @@ def order_get_or_create(
         live_session=live_session,
         total=sum((line.amount for line in lines), Decimal("0.00")),
     )
+    if address is not None:
+        order.ship_to(address)
     # Uniqueness is left to the INSERT below: that is what makes concurrent retries safe.
     order.full_clean(validate_unique=False, validate_constraints=False)
     for line in lines:
@@ -408,14 +472,17 @@ def order_checkout(
     items: list[tuple[str, int, int]],
     idempotency_key: str,
     live_session_id: int | None = None,
+    address_id: int | None = None,
+    new_address: dict | None = None,
 ) -> Order:
     """Place and pay an order in one step: the site's checkout and the live shelf's buy button.
 
     ``items`` are (kind, id, quantity) triples, kind "course" or "product"; anything not for sale
     is refused, named only as "not for sale". ``live_session_id`` is the live session bought from
-    (its flash prices apply). A repeated checkout with the same key returns the order placed
-    first, paid or not, and charges nothing again, also while it races the first (a double
-    submit), which may have paid for the items meanwhile.
+    (its flash prices apply). Physical products need ``address_id`` or ``new_address``, as for
+    ``order_create``. A repeated checkout with the same key returns the order placed first, paid
+    or not, and charges nothing again, also while it races the first (a double submit), which
+    may have paid for the items meanwhile.
     """
     _require_learner(user)
     existing = _order_with_key(user, idempotency_key)
@@ -434,6 +501,8 @@ def order_checkout(
         items=[(found[(kind, pk)], quantity) for kind, pk, quantity in items],
         idempotency_key=idempotency_key,
         live_session=live,
+        address_id=address_id,
+        new_address=new_address,
     )
     if order.status == Order.Status.PENDING:
         try:
@@ -524,6 +593,104 @@ def orders_cancel_expired(*, now: datetime | None = None) -> int:
     return Order.objects.filter(
         status=Order.Status.PENDING, created_at__lte=now - payment_window()
     ).update(status=Order.Status.CANCELLED, cancelled_at=now, updated_at=now)
+
+
+# Delivery addresses ------------------------------------------------------------------------------
+
+MAX_ADDRESSES = 20
+"""How many delivery addresses a learner may keep."""
+
+ADDRESS_FIELDS = (*SHIPPING_FIELDS, "is_default")
+
+
+def _address_save(address: DeliveryAddress) -> DeliveryAddress:
+    """Validate and save the learner's ``address`` (in the caller's transaction). Their first
+    address is their default; an address made the default takes it from the others."""
+    for name in SHIPPING_FIELDS:
+        setattr(address, name, str(getattr(address, name) or "").strip())
+    # One change of a learner's address book at a time (the learner's row is the lock): the
+    # default moves between rows, and two first addresses must not both become the default.
+    list(get_user_model().objects.select_for_update().filter(pk=address.user_id).values("pk"))
+    others = list(
+        DeliveryAddress.objects.filter(user_id=address.user_id)
+        .exclude(pk=address.pk)
+        .values_list("pk", "is_default")
+    )
+    if not others:
+        address.is_default = True
+    if address.is_default and any(is_default for _pk, is_default in others):
+        DeliveryAddress.objects.filter(user_id=address.user_id, is_default=True).exclude(
+            pk=address.pk
+        ).update(is_default=False)
+    address.full_clean()
+    address.save()
+    return address
+
+
+def _address_locked(*, user, address_id: int) -> DeliveryAddress:
+    """The learner's own address, locked; other learners' addresses do not exist."""
+    if user is None or not user.is_authenticated:
+        raise Http404("No such address.")
+    try:
+        return DeliveryAddress.objects.select_for_update().get(pk=address_id, user=user)
+    except DeliveryAddress.DoesNotExist:
+        raise Http404("No such address.") from None
+
+
+@transaction.atomic
+def address_create(
+    *,
+    user,
+    recipient: str,
+    phone: str,
+    region: str,
+    street: str,
+    postal_code: str = "",
+    is_default: bool = False,
+) -> DeliveryAddress:
+    """Add a delivery address to the learner's address book (at most ``MAX_ADDRESSES``)."""
+    _require_learner(user)
+    if DeliveryAddress.objects.filter(user=user).count() >= MAX_ADDRESSES:
+        raise ValidationError(
+            _("You can keep at most %(most)s addresses: delete one first."),
+            code="too_many_addresses",
+            params={"most": MAX_ADDRESSES},
+        )
+    address = DeliveryAddress(
+        user=user,
+        recipient=recipient,
+        phone=phone,
+        region=region,
+        street=street,
+        postal_code=postal_code,
+        is_default=is_default,
+    )
+    return _address_save(address)
+
+
+@transaction.atomic
+def address_update(*, user, address_id: int, **fields) -> DeliveryAddress:
+    """Change the fields given (of ``ADDRESS_FIELDS``) of one of the learner's addresses. Orders
+    shipped to it before keep the address they copied."""
+    if unknown := set(fields) - set(ADDRESS_FIELDS):
+        raise TypeError(f"Cannot change {sorted(unknown)}.")
+    address = _address_locked(user=user, address_id=address_id)
+    for name, value in fields.items():
+        setattr(address, name, value)
+    return _address_save(address)
+
+
+@transaction.atomic
+def address_delete(*, user, address_id: int) -> None:
+    """Delete one of the learner's addresses; if it was the default, their most recently
+    changed other address becomes the default."""
+    address = _address_locked(user=user, address_id=address_id)
+    address.delete()
+    if address.is_default:
+        successor = DeliveryAddress.objects.filter(user=user).order_by("-updated_at", "-id").first()
+        if successor is not None:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])
 
 
 # Enrollments and progress ------------------------------------------------------------------------
@@ -695,11 +862,14 @@ def live_reminders_send_due(*, now: datetime | None = None) -> int:
 def orders_anonymise_for(*, user) -> int:
     """Detach the learner's orders from them before their account is deleted.
 
-    The orders, lines and amounts stay for the accounts; the buyer and the client-chosen
-    idempotency key are removed. Returns how many orders were anonymised.
+    The orders, lines and amounts stay for the accounts; the buyer, the client-chosen
+    idempotency key and the delivery address are removed. Returns how many orders were anonymised.
     """
     return Order.objects.filter(user=user).update(
-        user=None, idempotency_key="", anonymised_at=timezone.now()
+        user=None,
+        idempotency_key="",
+        anonymised_at=timezone.now(),
+        **{f"ship_{name}": "" for name in SHIPPING_FIELDS},
     )
 
 
@@ -708,8 +878,9 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def commerce_export_for(*, user) -> dict:
-    """The learner's orders (with lines), enrollments, lesson progress and live reservations,
-    as JSON-serialisable data for their personal-data export."""
+    """The learner's orders (with lines and delivery addresses), address book, enrollments,
+    lesson progress and live reservations, as JSON-serialisable data for their personal-data
+    export."""
     progress = LessonProgress.objects.filter(user=user).select_related("lesson__course")
     reservations = LiveReservation.objects.filter(user=user).select_related("live_session")
     return {
@@ -723,6 +894,11 @@ def commerce_export_for(*, user) -> dict:
                 "cancelled_at": _iso(order.cancelled_at),
                 "refunded_at": _iso(order.refunded_at),
                 "live_session_id": order.live_session_id,
+                "ship_to": (
+                    {name: getattr(order, f"ship_{name}") for name in SHIPPING_FIELDS}
+                    if order.ships
+                    else None
+                ),
                 "lines": [
                     {
                         "title": line.title,
@@ -736,6 +912,15 @@ def commerce_export_for(*, user) -> dict:
                 ],
             }
             for order in orders_for(user=user)
+        ],
+        "delivery_addresses": [
+            {
+                **{name: getattr(address, name) for name in SHIPPING_FIELDS},
+                "is_default": address.is_default,
+                "created_at": _iso(address.created_at),
+                "updated_at": _iso(address.updated_at),
+            }
+            for address in DeliveryAddress.objects.filter(user=user)
         ],
         "enrollments": [
             {

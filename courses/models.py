@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.constraints import ConstraintErrorsOnFields
 from courses.images import ImageUploadField
 
 money_validator = MinValueValidator(Decimal("0.00"))
@@ -126,7 +127,7 @@ class Instructor(TimeStamped):
         return self.display_name
 
 
-class Category(models.Model):
+class Category(ConstraintErrorsOnFields):
     """A two-level tree: top-level topics (parent empty) and their sub-categories."""
 
     name = models.CharField(_("name"), max_length=60)
@@ -141,13 +142,30 @@ class Category(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    constraint_error_fields = {
+        "own_parent": "parent",
+        "duplicate_name": "name",
+    }
+
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         ordering = ["position", "name"]
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=F("id")), name="category_not_own_parent"),
-            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="category_not_own_parent",
+                violation_error_code="own_parent",
+                violation_error_message=_("A category cannot be its own parent."),
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="category_unique_name",
+                violation_error_code="duplicate_name",
+                violation_error_message=_(
+                    "A category of this name already exists under this parent."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -179,7 +197,7 @@ class Tag(models.Model):
         return self.name
 
 
-class Course(TimeStamped):
+class Course(ConstraintErrorsOnFields, TimeStamped):
     class Level(models.TextChoices):
         BEGINNER = "beginner", _("Beginner")
         INTERMEDIATE = "intermediate", _("Intermediate")
@@ -224,19 +242,34 @@ class Course(TimeStamped):
     owner_path = "instructor"
     objects = CourseQuerySet.as_manager()
 
+    constraint_error_fields = {
+        "negative_price": "price",
+        "list_price_below_price": "list_price",
+        "published_without_time": "published_at",
+    }
+
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
         ordering = ["-published_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(price__gte=0), name="course_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price__gte=0),
+                name="course_price_not_negative",
+                violation_error_code="negative_price",
+                violation_error_message=_("The price cannot be negative."),
+            ),
             models.CheckConstraint(
                 condition=Q(list_price__isnull=True) | Q(list_price__gte=F("price")),
                 name="course_list_price_not_below_price",
+                violation_error_code="list_price_below_price",
+                violation_error_message=_("The list price cannot be below the price."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="course_published_has_time",
+                violation_error_code="published_without_time",
+                violation_error_message=_("A published course needs a publication time."),
             ),
         ]
         indexes = [
@@ -253,7 +286,7 @@ class Course(TimeStamped):
         return self.price == 0
 
 
-class Chapter(models.Model):
+class Chapter(ConstraintErrorsOnFields):
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="chapters"
     )
@@ -263,19 +296,26 @@ class Chapter(models.Model):
     owner_path = "course__instructor"
     objects = OwnedQuerySet.as_manager()
 
+    constraint_error_fields = {"duplicate_position": "position"}
+
     class Meta:
         verbose_name = _("chapter")
         verbose_name_plural = _("chapters")
         ordering = ["course", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "position"], name="chapter_unique_position")
+            models.UniqueConstraint(
+                fields=["course", "position"],
+                name="chapter_unique_position",
+                violation_error_code="duplicate_position",
+                violation_error_message=_("Another chapter of this course has this position."),
+            )
         ]
 
     def __str__(self):
         return f"{self.position}. {self.title}"
 
 
-class Lesson(models.Model):
+class Lesson(ConstraintErrorsOnFields):
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="lessons"
     )
@@ -291,13 +331,18 @@ class Lesson(models.Model):
     owner_path = "course__instructor"
     objects = OwnedQuerySet.as_manager()
 
+    constraint_error_fields = {"duplicate_position": "position"}
+
     class Meta:
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
         ordering = ["course", "chapter__position", "position", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["chapter", "position"], name="lesson_unique_position_in_chapter"
+                fields=["chapter", "position"],
+                name="lesson_unique_position_in_chapter",
+                violation_error_code="duplicate_position",
+                violation_error_message=_("Another lesson of this chapter has this position."),
             )
         ]
 
@@ -309,7 +354,7 @@ class Lesson(models.Model):
             raise ValidationError({"chapter": _("The chapter belongs to another course.")})
 
 
-class Product(TimeStamped):
+class Product(ConstraintErrorsOnFields, TimeStamped):
     class Kind(models.TextChoices):
         PHYSICAL = "physical", _("Physical")
         DIGITAL = "digital", _("Digital")
@@ -334,17 +379,35 @@ class Product(TimeStamped):
     owner_path = "instructor"
     objects = ProductQuerySet.as_manager()
 
+    constraint_error_fields = {
+        "negative_price": "price",
+        "list_price_below_price": "list_price",
+        "negative_stock": "stock",
+    }
+
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price__gte=0),
+                name="product_price_not_negative",
+                violation_error_code="negative_price",
+                violation_error_message=_("The price cannot be negative."),
+            ),
             models.CheckConstraint(
                 condition=Q(list_price__isnull=True) | Q(list_price__gte=F("price")),
                 name="product_list_price_not_below_price",
+                violation_error_code="list_price_below_price",
+                violation_error_message=_("The list price cannot be below the price."),
             ),
-            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(stock__gte=0),
+                name="product_stock_not_negative",
+                violation_error_code="negative_stock",
+                violation_error_message=_("The stock cannot be negative."),
+            ),
         ]
         indexes = [
             models.Index(fields=["is_active", "-created_at"], name="product_active_created"),
@@ -358,8 +421,13 @@ class Product(TimeStamped):
     def in_stock(self):
         return self.stock > 0
 
+    @property
+    def ships(self) -> bool:
+        """Whether the product is delivered to an address (physical) rather than online."""
+        return self.kind == self.Kind.PHYSICAL
 
-class LiveSession(TimeStamped):
+
+class LiveSession(ConstraintErrorsOnFields, TimeStamped):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
         LIVE = "live", _("Live now")
@@ -405,6 +473,8 @@ class LiveSession(TimeStamped):
     owner_path = "instructor"
     objects = LiveSessionQuerySet.as_manager()
 
+    constraint_error_fields = {"end_before_start": "scheduled_end"}
+
     class Meta:
         verbose_name = _("live session")
         verbose_name_plural = _("live sessions")
@@ -413,6 +483,8 @@ class LiveSession(TimeStamped):
             models.CheckConstraint(
                 condition=Q(scheduled_end__gt=F("scheduled_start")),
                 name="live_end_after_start",
+                violation_error_code="end_before_start",
+                violation_error_message=_("The end must come after the start."),
             ),
         ]
         indexes = [
@@ -427,7 +499,7 @@ class LiveSession(TimeStamped):
         check_course_is_instructors(self)
 
 
-class LiveShelfItem(models.Model):
+class LiveShelfItem(ConstraintErrorsOnFields):
     """A product on a live session's shelf: ordered, at most one pinned, an optional flash price."""
 
     live_session = models.ForeignKey(
@@ -448,22 +520,35 @@ class LiveShelfItem(models.Model):
     owner_path = "live_session__instructor"
     objects = OwnedQuerySet.as_manager()
 
+    constraint_error_fields = {
+        "duplicate_product": "product",
+        "pinned_twice": "is_pinned",
+        "negative_flash_price": "flash_price",
+    }
+
     class Meta:
         verbose_name = _("shelf item")
         verbose_name_plural = _("product shelf")
         ordering = ["live_session", "position", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["live_session", "product"], name="shelf_product_once_per_live"
+                fields=["live_session", "product"],
+                name="shelf_product_once_per_live",
+                violation_error_code="duplicate_product",
+                violation_error_message=_("This product is on the shelf of this live already."),
             ),
             models.UniqueConstraint(
                 fields=["live_session"],
                 condition=Q(is_pinned=True),
                 name="shelf_one_pinned_per_live",
+                violation_error_code="pinned_twice",
+                violation_error_message=_("Another product of this live is pinned already."),
             ),
             models.CheckConstraint(
                 condition=Q(flash_price__isnull=True) | Q(flash_price__gte=0),
                 name="shelf_flash_price_not_negative",
+                violation_error_code="negative_flash_price",
+                violation_error_message=_("The flash price cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=(
@@ -479,6 +564,11 @@ class LiveShelfItem(models.Model):
                     )
                 ),
                 name="shelf_flash_window_complete",
+                violation_error_code="incomplete_flash_sale",
+                violation_error_message=_(
+                    "A flash sale needs a price, a start and an end after the start, "
+                    "or none of them."
+                ),
             ),
         ]
 
@@ -514,7 +604,7 @@ class LiveShelfItem(models.Model):
         return self.flash_starts_at <= at < self.flash_ends_at
 
 
-class ShortVideo(TimeStamped):
+class ShortVideo(ConstraintErrorsOnFields, TimeStamped):
     instructor = models.ForeignKey(
         Instructor,
         verbose_name=_("instructor"),
@@ -546,13 +636,18 @@ class ShortVideo(TimeStamped):
     owner_path = "instructor"
     objects = ShortVideoQuerySet.as_manager()
 
+    constraint_error_fields = {"duration_not_positive": "duration_seconds"}
+
     class Meta:
         verbose_name = _("short video")
         verbose_name_plural = _("short videos")
         ordering = ["-published_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(duration_seconds__gt=0), name="video_duration_positive"
+                condition=Q(duration_seconds__gt=0),
+                name="video_duration_positive",
+                violation_error_code="duration_not_positive",
+                violation_error_message=_("The duration must be more than zero seconds."),
             ),
         ]
         indexes = [

@@ -21,7 +21,15 @@ The generative model (documented so tests and benchmarks can rely on it):
   enrolled in), sometimes favourited and rated; a short video is watched and maybe liked or
   shared; a product is carted and maybe bought; an upcoming live session is reserved, a past one's
   replay watched. Impressions of items far from the learner's interests are sometimes marked
-  "not interested"; some sessions start with a search for one of the learner's topics.
+  "not interested"; some sessions start with a search for one of the learner's topics. A learner
+  buys a course at most once.
+* **What the purchases leave behind.** Each session in which a learner bought something is one
+  paid order (its lines at the catalog's prices, paid through the simulated provider when it was
+  placed), delivered to the learner's address when it has a physical product; bought and free
+  courses are enrollments (a bought one with its order), and watched lessons have progress. So
+  "my orders", "my learning" and "continue learning" show the simulated past.
+* **The demo account.** ``learner0001``, the account the README points to, is given the highest
+  activity level drawn, so it has a rich past to look at.
 
 The learners' latent topic weights are returned (and saved as JSON by the command) so tests can
 check that a trained model recovers them.
@@ -33,18 +41,22 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.utils import timezone
 
-from commerce.models import Enrollment, LessonProgress
+from commerce.models import DeliveryAddress, Enrollment, LessonProgress, Order, OrderLine
+from commerce.services import LESSON_COMPLETE_PERCENT
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
-from demo.catalog import DEMO_EMAIL_DOMAIN
-from demo.vocabulary import TOPICS, topic_for_tag
+from demo.catalog import DEMO_EMAIL_DOMAIN, learner_username
+from demo.vocabulary import DELIVERY_REGIONS, GIVEN_NAMES, STREETS, SURNAMES, TOPICS, topic_for_tag
 from recommendations.models import Event
 from recommendations.services.profiles import interests_derive
 from recommendations.services.trending import trending_refresh
@@ -176,6 +188,17 @@ def _sample_rows(rng, cdf_rows: np.ndarray) -> np.ndarray:
     return np.minimum((cdf_rows < draws).sum(axis=1), cdf_rows.shape[1] - 1)
 
 
+def _first_of_each_pair(mask, users, items, times) -> np.ndarray:
+    """``mask`` keeping, of each (user, item) pair, only its earliest entry in ``times``."""
+    idx = np.flatnonzero(mask)
+    idx = idx[np.lexsort((times[idx], items[idx], users[idx]))]
+    first = np.ones(len(idx), dtype=bool)
+    first[1:] = (users[idx][1:] != users[idx][:-1]) | (items[idx][1:] != items[idx][:-1])
+    kept = np.zeros_like(mask)
+    kept[idx[first]] = True
+    return kept
+
+
 def simulate(
     *,
     seed: int,
@@ -203,6 +226,12 @@ def simulate(
     theta = latent_interests(rng, n_users, n_topics, np.unique(catalog.topic))
     activity = rng.lognormal(0.0, 0.9, size=n_users)
     activity /= activity.mean()
+    showcase = next(
+        (u for u, (_, name) in enumerate(learners) if name == learner_username(1)), None
+    )
+    if showcase is not None:  # the demo account gets the busiest past: swap it the top level
+        busiest = int(np.argmax(activity))
+        activity[[showcase, busiest]] = activity[[busiest, showcase]]
 
     sessions_per_user = events_per_learner / EVENTS_PER_IMPRESSION / IMPRESSIONS_PER_SESSION
     sessions = rng.poisson(activity * sessions_per_user)
@@ -278,6 +307,7 @@ def simulate(
     add(watch_course, "watch", 60, share[watch_course], lesson=lessons)
     price_factor = np.exp(-catalog.price[items] / 600.0)
     buy_course = course & ~free & (u[:, 1] < 0.25 * engaged * price_factor + 0.01)
+    buy_course = _first_of_each_pair(buy_course, imp_user, items, session_start[imp_session])
     cart_course = course & ~free & (buy_course | (u[:, 2] < 0.06 * engaged))
     add(cart_course, "cart", 120)
     add(buy_course, "purchase", 180)
@@ -344,6 +374,7 @@ def _write(
     ids = rng.integers(0, 2**63, size=(len(events) + len(searches), 2), dtype=np.int64)
     by_type: Counter[str] = Counter()
     rows: list[Event] = []
+    acts: list[Act] = []
     written = 0
 
     def flush():
@@ -362,6 +393,10 @@ def _write(
         )
         if lesson and kind == "watch":
             object_type, object_id = "lesson", lesson
+        if kind in ("purchase", "enroll") or object_type == "lesson":
+            acts.append(
+                Act(int(user_pk[u_index]), int(session), kind, object_type, object_id, value, ts)
+            )
         rows.append(
             Event(
                 user_id=int(user_pk[u_index]),
@@ -399,45 +434,246 @@ def _write(
         )
         by_type["search"] += 1
     flush()
-    _learning_rows(events, user_pk=user_pk, catalog=catalog)
+    orders, enrollments, lessons = _learning_rows(acts, rng=rng)
+    progress(f"  {orders:,} orders, {enrollments:,} enrollments, {lessons:,} lessons watched")
     return written, dict(by_type)
 
 
-def _learning_rows(events, *, user_pk: np.ndarray, catalog: Catalog) -> None:
-    """Enrollments for the courses learners bought or joined, and progress in watched lessons,
-    so "my learning" and "continue learning" show the simulated past."""
-    enrolled, progress = set(), {}
-    for u_index, item, kind, lesson, value, _, _ in events:
-        user_id = int(user_pk[u_index])
-        if kind == "enroll":
-            enrolled.add((user_id, int(catalog.object_id[item])))
-        elif kind == "watch" and lesson:
-            key = (user_id, lesson)
-            progress[key] = max(progress.get(key, 0.0), value or 0.0)
+@dataclass(frozen=True)
+class Act:
+    """A simulated purchase, enrollment or lesson watched, and when it happened."""
+
+    user_id: int
+    session: int
+    kind: str
+    object_type: str
+    object_id: int
+    value: float | None
+    at: datetime
+
+
+def _learning_rows(acts: list[Act], *, rng: np.random.Generator) -> tuple[int, int, int]:
+    """The orders, payments, delivery addresses, enrollments and lesson progress that the
+    simulated purchases, enrollments and watches leave behind (see the module's docstring).
+
+    Rows are written with bulk inserts, which keep ``make run`` fast at every scale; the
+    rows' times are those of the simulated acts. Returns how many orders, enrollments and
+    progress rows were written."""
+    bought: dict[tuple[int, int], list[Act]] = {}  # (learner, session) -> its purchases
+    enrolled: dict[tuple[int, int], datetime] = {}  # (learner, course) -> when
+    watched: dict[tuple[int, int], tuple[float, datetime]] = {}  # (learner, lesson) -> share, when
+    for act in acts:
+        if act.kind == "purchase":
+            bought.setdefault((act.user_id, act.session), []).append(act)
+        elif act.kind == "enroll":
+            key = (act.user_id, act.object_id)
+            enrolled[key] = min(enrolled.get(key, act.at), act.at)
+        else:
+            share, at = watched.get((act.user_id, act.object_id), (0.0, act.at))
+            watched[(act.user_id, act.object_id)] = (max(share, act.value or 0.0), max(at, act.at))
+    with (
+        transaction.atomic(),
+        _times_as_simulated(DeliveryAddress, Order, Enrollment, LessonProgress),
+    ):
+        paid_with, orders = _orders(bought, rng=rng)
+        return (
+            orders,
+            _enrollments(enrolled, paid_with),
+            _progress(watched),
+        )
+
+
+@contextmanager
+def _times_as_simulated(*models):
+    """While in force, inserting rows of ``models`` keeps the times the simulation gave their
+    ``auto_now``/``auto_now_add`` fields (``created_at``, ``updated_at``), which Django would
+    otherwise stamp with the present (updating them afterwards would cost more than the insert).
+    Only the seeding command writes these tables meanwhile."""
+    fields = [
+        field
+        for model in models
+        for field in model._meta.concrete_fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
+    saved = [(field.auto_now, field.auto_now_add) for field in fields]
+    for field in fields:
+        field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
+
+
+def _orders(
+    bought: dict[tuple[int, int], list[Act]], *, rng: np.random.Generator
+) -> tuple[dict[tuple[int, int], Order], int]:
+    """One paid order per (learner, session) with purchases, at the catalog's prices, shipped
+    to the learner's address when a product in it is physical; returns the order each
+    (learner, course) was bought with, and how many orders were written."""
+    wanted = {"course": set(), "product": set()}
+    for group in bought.values():
+        for act in group:
+            wanted[act.object_type].add(act.object_id)
+    courses = {
+        pk: (title, price)
+        for pk, title, price in Course.objects.filter(pk__in=wanted["course"]).values_list(
+            "pk", "title", "price"
+        )
+    }
+    products = {
+        pk: (title, price, kind == Product.Kind.PHYSICAL)
+        for pk, title, price, kind in Product.objects.filter(pk__in=wanted["product"]).values_list(
+            "pk", "title", "price", "kind"
+        )
+    }
+    groups = sorted(bought.items(), key=lambda entry: (entry[1][0].at, entry[0]))
+
+    def ships(group: list[Act]) -> bool:
+        return any(a.object_type == "product" and products[a.object_id][2] for a in group)
+
+    first_shipped: dict[int, datetime] = {}  # learner -> their first delivery, in time order
+    for (user_id, _session), group in groups:
+        if ships(group):
+            first_shipped.setdefault(user_id, group[0].at)
+    addresses = _addresses(first_shipped, rng=rng)
+    numbers = rng.choice(10**10, size=len(groups), replace=False)
+    placed = set(  # by an earlier run of the same simulation
+        Order.objects.filter(
+            user_id__in={user for user, _ in bought}, idempotency_key__startswith="demo-"
+        ).values_list("user_id", "idempotency_key")
+    )
+    orders, lines = [], []
+    for n, ((user_id, session), group) in enumerate(groups):
+        if (user_id, f"demo-{session}") in placed:
+            continue
+        order_lines = []
+        for act in group:
+            if act.object_type == "course":
+                title, price = courses[act.object_id]
+                line = OrderLine(course_id=act.object_id, title=title, unit_price=price)
+            else:
+                title, price, _physical = products[act.object_id]
+                line = OrderLine(product_id=act.object_id, title=title, unit_price=price)
+            order_lines.append(line)
+        at = group[0].at
+        number = f"ZB{timezone.localtime(at):%Y%m%d}{int(numbers[n]):010d}"
+        order = Order(
+            number=number,
+            user_id=user_id,
+            idempotency_key=f"demo-{session}",
+            status=Order.Status.PAID,
+            total=sum((line.amount for line in order_lines), Decimal("0.00")),
+            payment_reference=f"SIM-{number}",  # what the simulated provider answers
+            paid_at=at,
+            created_at=at,
+            updated_at=at,
+        )
+        if ships(group):
+            order.ship_to(addresses[user_id])
+        orders.append(order)
+        lines.append(order_lines)
+    Order.objects.bulk_create(orders, batch_size=INSERT_BATCH)
+    for order, order_lines in zip(orders, lines, strict=True):
+        for line in order_lines:
+            line.order = order
+    OrderLine.objects.bulk_create(
+        [line for order_lines in lines for line in order_lines], batch_size=INSERT_BATCH
+    )
+    paid_with = {
+        (order.user_id, line.course_id): order
+        for order, order_lines in zip(orders, lines, strict=True)
+        for line in order_lines
+        if line.course_id
+    }
+    return paid_with, len(orders)
+
+
+def _addresses(
+    first_shipped: dict[int, datetime], *, rng: np.random.Generator
+) -> dict[int, DeliveryAddress]:
+    """A default delivery address for each learner of ``first_shipped`` (the one they have, if
+    any), saved when it was first shipped to."""
+    users = sorted(first_shipped)
+    existing = {
+        address.user_id: address
+        for address in DeliveryAddress.objects.filter(user_id__in=users, is_default=True)
+    }
+
+    def pick(options):
+        return options[int(rng.integers(len(options)))]
+
+    addresses = []
+    for user_id in users:
+        region, postal_code = pick(DELIVERY_REGIONS)
+        digits = "".join(map(str, rng.integers(10, size=9)))
+        addresses.append(
+            DeliveryAddress(
+                user_id=user_id,
+                recipient=pick(SURNAMES) + pick(GIVEN_NAMES),
+                phone=f"1{pick('358')}{digits[0]} {digits[1:5]} {digits[5:]}",
+                region=region,
+                street=f"{pick(STREETS)} {int(rng.integers(1, 300))} 号",
+                postal_code=postal_code,
+                is_default=True,
+                created_at=first_shipped[user_id],
+                updated_at=first_shipped[user_id],
+            )
+        )
+    DeliveryAddress.objects.bulk_create(
+        [address for address in addresses if address.user_id not in existing],
+        batch_size=INSERT_BATCH,
+    )
+    return {address.user_id: address for address in addresses} | existing
+
+
+def _enrollments(
+    enrolled: dict[tuple[int, int], datetime], paid_with: dict[tuple[int, int], Order]
+) -> int:
+    """The courses learners bought (with the order they bought them with) or joined for free."""
+    existing = set(
+        Enrollment.objects.filter(user_id__in={u for u, _ in enrolled}).values_list(
+            "user_id", "course_id"
+        )
+    )
+    pairs = sorted(set(enrolled) - existing)
+    rows = [
+        Enrollment(user_id=u, course_id=c, order=paid_with.get((u, c)), created_at=enrolled[(u, c)])
+        for u, c in pairs
+    ]
+    Enrollment.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+    return len(rows)
+
+
+def _progress(watched: dict[tuple[int, int], tuple[float, datetime]]) -> int:
+    """How far learners got in the lessons they watched, and when they last watched them."""
     durations = dict(
-        Lesson.objects.filter(pk__in={lesson for _, lesson in progress}).values_list(
+        Lesson.objects.filter(pk__in={lesson for _, lesson in watched}).values_list(
             "pk", "duration_seconds"
         )
     )
-    with transaction.atomic():
-        Enrollment.objects.bulk_create(
-            [Enrollment(user_id=u, course_id=c) for u, c in sorted(enrolled)],
-            batch_size=INSERT_BATCH,
-            ignore_conflicts=True,
+    existing = set(
+        LessonProgress.objects.filter(user_id__in={u for u, _ in watched}).values_list(
+            "user_id", "lesson_id"
         )
-        LessonProgress.objects.bulk_create(
-            [
-                LessonProgress(
-                    user_id=u,
-                    lesson_id=lesson,
-                    position_seconds=int(share * durations.get(lesson, 0)),
-                    percent_watched=round(share * 100),
-                )
-                for (u, lesson), share in sorted(progress.items())
-            ],
-            batch_size=INSERT_BATCH,
-            ignore_conflicts=True,
+    )
+    pairs = sorted(set(watched) - existing)
+    rows = []
+    for user_id, lesson in pairs:
+        share, at = watched[(user_id, lesson)]
+        percent = min(100, round(share * 100))
+        rows.append(
+            LessonProgress(
+                user_id=user_id,
+                lesson_id=lesson,
+                position_seconds=int(share * durations.get(lesson, 0)),
+                percent_watched=percent,
+                completed_at=at if percent >= LESSON_COMPLETE_PERCENT else None,
+                updated_at=at,
+            )
         )
+    LessonProgress.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+    return len(rows)
 
 
 def demo_behaviour_exists() -> bool:

@@ -23,7 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 
-from commerce.models import Enrollment
+from commerce.models import Enrollment, Order
 from courses.models import (
     Category,
     Chapter,
@@ -1111,8 +1111,10 @@ def delete_demo_data() -> int:
     with transaction.atomic():
         files = [name for rows in owned_content for name in rows.values_list("cover", flat=True)]
         files += owned.values_list("avatar", flat=True)
-        # The demo learners' enrollments protect the courses: they go first.
+        # The demo learners' enrollments and orders protect the courses and products: they go
+        # first (their delivery addresses go with the accounts).
         deleted = Enrollment.objects.filter(user__in=_demo_users()).delete()[0]
+        deleted += Order.objects.filter(user__in=_demo_users()).delete()[0]
         deleted += sum(rows.delete()[0] for rows in owned_content)
         deleted += _demo_users().delete()[0]
     delete_files(names=files)

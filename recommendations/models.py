@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.constraints import ConstraintErrorsOnFields
 from courses.models import Tag
 
 
@@ -26,7 +27,7 @@ class EventQuerySet(models.QuerySet):
         )
 
 
-class Event(models.Model):
+class Event(ConstraintErrorsOnFields):
     class Type(models.TextChoices):
         IMPRESSION = "impression", _("Impression")
         CLICK = "click", _("Click")
@@ -91,21 +92,35 @@ class Event(models.Model):
         verbose_name = _("feedback event")
         verbose_name_plural = _("feedback events")
         constraints = [
-            models.UniqueConstraint(fields=["client_event_id"], name="event_client_id_once"),
+            models.UniqueConstraint(
+                fields=["client_event_id"],
+                name="event_client_id_once",
+                violation_error_code="duplicate_event",
+                violation_error_message=_("An event with this client event id is stored already."),
+            ),
             models.CheckConstraint(
-                condition=Q(user__isnull=False) | ~Q(visitor_id=""), name="event_has_actor"
+                condition=Q(user__isnull=False) | ~Q(visitor_id=""),
+                name="event_has_actor",
+                violation_error_code="no_actor",
+                violation_error_message=_("An event needs a learner or an anonymous visitor id."),
             ),
             models.CheckConstraint(
                 condition=~Q(event_type="rating") | Q(value__gte=1, value__lte=5),
                 name="event_rating_1_to_5",
+                violation_error_code="rating_out_of_range",
+                violation_error_message=_("A rating goes from 1 to 5."),
             ),
             models.CheckConstraint(
                 condition=~Q(event_type="watch") | Q(value__gte=0, value__lte=1),
                 name="event_watch_share_0_to_1",
+                violation_error_code="watch_share_out_of_range",
+                violation_error_message=_("The share watched goes from 0 to 1."),
             ),
             models.CheckConstraint(
                 condition=Q(event_type="search") | Q(object_id__isnull=False),
                 name="event_has_object",
+                violation_error_code="no_object",
+                violation_error_message=_("This event needs the id of what it is about."),
             ),
         ]
         indexes = [
@@ -148,7 +163,7 @@ class LearnerProfile(models.Model):
         return str(self.user)
 
 
-class InterestTag(models.Model):
+class InterestTag(ConstraintErrorsOnFields):
     """One tag on one learner's profile: declared by them, derived from events, or both.
 
     A tag the learner deleted stays as a ``dismissed`` row, so the periodic derivation never
@@ -164,17 +179,31 @@ class InterestTag(models.Model):
     dismissed = models.BooleanField(_("deleted by the learner"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    constraint_error_fields = {"duplicate_interest": "tag", "negative_weight": "derived_weight"}
+
     class Meta:
         verbose_name = _("interest tag")
         verbose_name_plural = _("interest tags")
         constraints = [
-            models.UniqueConstraint(fields=["user", "tag"], name="interest_tag_once"),
+            models.UniqueConstraint(
+                fields=["user", "tag"],
+                name="interest_tag_once",
+                violation_error_code="duplicate_interest",
+                violation_error_message=_("This tag is on the learner's profile already."),
+            ),
             models.CheckConstraint(
-                condition=Q(derived_weight__gte=0), name="interest_weight_not_negative"
+                condition=Q(derived_weight__gte=0),
+                name="interest_weight_not_negative",
+                violation_error_code="negative_weight",
+                violation_error_message=_("The weight cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(dismissed=False) | Q(declared=False, derived_weight=0),
                 name="interest_dismissed_is_empty",
+                violation_error_code="dismissed_not_empty",
+                violation_error_message=_(
+                    "A tag the learner deleted can be neither declared nor weighted."
+                ),
             ),
         ]
 
@@ -182,7 +211,7 @@ class InterestTag(models.Model):
         return f"{self.user} · {self.tag}"
 
 
-class ModelVersion(models.Model):
+class ModelVersion(ConstraintErrorsOnFields):
     """One training run of the recommender and, if it succeeded, the model it produced.
 
     Artefacts are stored (``artefact_path``, in the private ``artefacts`` storage) before anything
@@ -222,13 +251,19 @@ class ModelVersion(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
 
+    constraint_error_fields = {"second_active_model": "status"}
+
     class Meta:
         verbose_name = _("model version")
         verbose_name_plural = _("model versions")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["status"], condition=Q(status="active"), name="one_active_model"
+                fields=["status"],
+                condition=Q(status="active"),
+                name="one_active_model",
+                violation_error_code="second_active_model",
+                violation_error_message=_("Another model version is active already."),
             ),
         ]
 

@@ -630,7 +630,7 @@ def test_publish_reports_a_course_that_fails_validation(settings, as_a, a):
     ("changes", "field"),
     [
         ({"price": "-1.00"}, "price"),
-        ({"price": "10.00", "list_price": "5.00"}, "__all__"),
+        ({"price": "10.00", "list_price": "5.00"}, "list_price"),
     ],
 )
 def test_invalid_course_values_are_form_errors(as_a, a, changes, field):

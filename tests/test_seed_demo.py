@@ -1,6 +1,7 @@
 """``manage.py seed_demo`` and the demo catalog generator behind it."""
 
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from xml.etree import ElementTree
@@ -10,7 +11,11 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
+from commerce.models import Enrollment, LessonProgress, Order, OrderLine
 from courses.models import (
     Category,
     Chapter,
@@ -35,6 +40,7 @@ from demo.vocabulary import (
     TOPICS,
     topic_for_tag,
 )
+from recommendations.models import Event
 from tests.factories import UserFactory
 
 SCALE = 0.05
@@ -450,3 +456,65 @@ def test_demo_titles_never_double_their_suffix_at_any_size(seed_value, scale):
     assert len(set(titles)) == len(titles)
     assert [t for t in titles if len(variants_at_the_end(t)) > 1] == []
     assert [t for t in titles if re.search(r"（[^（）]+）（[^（）]+）$", t)] == []
+
+
+def test_the_simulated_past_is_orders_enrollments_and_progress_learner0001_can_see(client):
+    seed()
+    now = timezone.now()
+    events = Event.objects.filter(page="demo")
+    bought_courses = set(
+        events.filter(event_type="purchase", object_type="course").values_list(
+            "user_id", "object_id"
+        )
+    )
+    bought_products = Counter(
+        events.filter(event_type="purchase", object_type="product").values_list(
+            "user_id", "object_id"
+        )
+    )
+    assert bought_courses and bought_products
+    lines = OrderLine.objects.select_related("order", "course", "product")
+    assert all(line.order.status == Order.Status.PAID for line in lines)
+    assert {(ln.order.user_id, ln.course_id) for ln in lines if ln.course_id} == bought_courses
+    assert (
+        Counter((ln.order.user_id, ln.product_id) for ln in lines if ln.product_id)
+        == bought_products
+    )
+    enrolled_with_order = set(
+        Enrollment.objects.filter(order__isnull=False).values_list("user_id", "course_id")
+    )
+    assert enrolled_with_order == bought_courses
+    for line in lines:  # at the catalog's prices, paid when placed, in the simulated past
+        item = line.course or line.product
+        assert (line.title, line.unit_price, line.quantity) == (item.title, item.price, 1)
+    for order in Order.objects.prefetch_related("lines__product"):
+        assert order.total == sum(line.amount for line in order.lines.all())
+        assert order.paid_at == order.created_at and now - timedelta(days=91) < order.paid_at < now
+        assert order.payment_reference == f"SIM-{order.number}"
+        physical = any(ln.product and ln.product.ships for ln in order.lines.all())
+        assert order.ships == physical
+        order.full_clean()
+    watched: dict[tuple[int, int], float] = {}  # the furthest share of each lesson watched
+    for user_id, lesson_id, share in events.filter(
+        event_type="watch", object_type="lesson"
+    ).values_list("user_id", "object_id", "value"):
+        watched[(user_id, lesson_id)] = max(watched.get((user_id, lesson_id), 0.0), share)
+    progress = {(row.user_id, row.lesson_id): row for row in LessonProgress.objects.all()}
+    assert set(progress) == set(watched)
+    for pair, row in progress.items():
+        assert row.percent_watched == min(100, round(watched[pair] * 100))
+        assert row.updated_at < now
+
+    learner = get_user_model().objects.get(username="learner0001")
+    assert client.login(username="learner0001", password="zhibo-admin")
+    learning = client.get(reverse("web:learning")).content.decode()
+    enrolled = Enrollment.objects.filter(user=learner).select_related("course")
+    assert enrolled.filter(order__isnull=False).exists()
+    assert all(escape(e.course.title) in learning for e in enrolled)
+    orders_page = client.get(reverse("web:orders")).content.decode()
+    mine = Order.objects.filter(user=learner).order_by("-created_at", "-id")
+    assert mine.exists()
+    assert all(order.number in orders_page for order in mine[:10])
+    home = client.get(reverse("web:home")).content.decode()
+    continue_section = home.split('data-section="continue"', 1)[1].split("</section>", 1)[0]
+    assert any(escape(e.course.title) in continue_section for e in enrolled)

@@ -6,11 +6,15 @@ import uuid
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.encoding import uri_to_iri
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.services import account_sign_up, account_sign_up_problems
 from commerce.cart import MAX_QUANTITY
+from commerce.models import SHIPPING_FIELDS, DeliveryAddress
 from courses.models import Course, Tag
 from courses.selectors import CATALOG_TYPES
 
@@ -63,29 +67,34 @@ class CartAddForm(forms.Form):
         return self.cleaned_data["quantity"] or 1
 
 
-class CheckoutForm(forms.Form):
-    """A checkout: what to buy and the idempotency key chosen when the page was shown.
+def _items_text(items: list[tuple[str, int, int]]) -> str:
+    return ",".join(f"{kind}:{pk}:{qty}" for kind, pk, qty in items)
 
-    ``items`` lists ``kind:id:quantity`` entries separated by commas. The key travels in the
-    form, so a double-submitted or retried checkout places one order.
-    """
 
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+class CheckoutItemsForm(forms.Form):
+    """What a checkout buys: ``items`` lists ``kind:id:quantity`` entries separated by commas,
+    ``live`` is the live session bought from (its flash prices apply). The confirmation page
+    (``web:checkout`` by GET) reads these from its address."""
+
     items = forms.CharField(widget=forms.HiddenInput, max_length=2000)
     live = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     from_cart = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
-    @classmethod
-    def for_items(cls, items: list[tuple[str, int, int]], *, live_id=None, from_cart=False):
-        return cls(
-            auto_id=False,
-            initial={
-                "idempotency_key": uuid.uuid4(),
-                "items": ",".join(f"{kind}:{pk}:{qty}" for kind, pk, qty in items),
-                "live": live_id,
-                "from_cart": from_cart,
-            },
-        )
+    @staticmethod
+    def confirm_url(
+        items: list[tuple[str, int, int]], *, live_id=None, from_cart=False, back=""
+    ) -> str:
+        """The confirmation page of a checkout of ``items``: the price and, for physical
+        products, where to deliver them, before anything is charged; ``back`` is the page to
+        return to (``next``)."""
+        query = {"items": _items_text(items)}
+        if live_id:
+            query["live"] = live_id
+        if from_cart:
+            query["from_cart"] = "1"
+        if back:
+            query["next"] = uri_to_iri(back)
+        return f"{reverse('web:checkout')}?{urlencode(query)}"
 
     def clean_items(self) -> list[tuple[str, int, int]]:
         parsed = []
@@ -101,6 +110,79 @@ class CheckoutForm(forms.Form):
         if not parsed:
             raise forms.ValidationError(_("Your cart is empty."))
         return parsed
+
+
+class CheckoutForm(CheckoutItemsForm):
+    """A checkout: what to buy and the idempotency key chosen when the page was shown. The key
+    travels in the form, so a double-submitted or retried checkout places one order."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    @classmethod
+    def for_items(cls, items: list[tuple[str, int, int]], *, live_id=None, from_cart=False):
+        return cls(
+            auto_id=False,
+            initial={
+                "idempotency_key": uuid.uuid4(),
+                "items": _items_text(items),
+                "live": live_id,
+                "from_cart": from_cart,
+            },
+        )
+
+
+class DeliveryAddressForm(forms.ModelForm):
+    """A delivery address's fields, checked by the model's own rules; ``commerce.services``
+    saves them (``address_create``, ``address_update``)."""
+
+    class Meta:
+        model = DeliveryAddress
+        fields = ["recipient", "phone", "region", "street", "postal_code", "is_default"]
+        widgets = {
+            "recipient": forms.TextInput(attrs={"autocomplete": "name"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+            "street": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "postal_code": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
+            ),
+        }
+
+
+class ShippingForm(forms.Form):
+    """Where a checkout's physical products go: one of the learner's saved addresses (its id),
+    or ``NEW`` with the fields of a new address (a ``DeliveryAddressForm`` prefixed "new", saved
+    to their address book as the order is placed)."""
+
+    NEW = "new"
+
+    address = forms.ChoiceField(label=_("Deliver to"), widget=forms.RadioSelect)
+
+    def __init__(self, data=None, *, addresses, **kwargs):
+        super().__init__(data, **kwargs)
+        self.addresses = list(addresses)
+        self.fields["address"].choices = [(str(a.pk), str(a)) for a in self.addresses] + [
+            (self.NEW, _("A new address"))
+        ]
+        self.fields["address"].initial = str(self.addresses[0].pk) if self.addresses else self.NEW
+        self.new = DeliveryAddressForm(data, prefix="new")
+
+    @property
+    def chosen(self) -> str:
+        return str(self["address"].value())
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if valid and self.cleaned_data["address"] == self.NEW:
+            return self.new.is_valid()
+        return valid
+
+    def address_arguments(self) -> dict:
+        """What ``order_checkout`` takes for the chosen address (once the form is valid)."""
+        if self.cleaned_data["address"] != self.NEW:
+            return {"address_id": int(self.cleaned_data["address"])}
+        fields = {name: self.new.cleaned_data[name] for name in SHIPPING_FIELDS}
+        return {"new_address": fields | {"is_default": self.new.cleaned_data["is_default"]}}
 
 
 class ProgressForm(forms.Form):

@@ -38,6 +38,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language
 
 from accounts.backends import request_user_and
@@ -131,6 +132,7 @@ def _render_shared() -> str:
             "upcoming": upcoming,
             "videos": selectors.short_video_feed(limit=SHORT_VIDEOS),
             "trending": trending,
+            "back": reverse("web:home"),  # where "remind me" comes back to
             "csrf_token": CSRF_PLACEHOLDER,
         },
     )

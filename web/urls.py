@@ -28,6 +28,9 @@ urlpatterns = [
     path("me/learning/", commerce.my_learning, name="learning"),
     path("me/orders/", commerce.my_orders, name="orders"),
     path("me/orders/<int:order_id>/", commerce.order_detail, name="order"),
+    path("me/addresses/", commerce.my_addresses, name="addresses"),
+    path("me/addresses/<int:address_id>/", commerce.address_edit, name="address"),
+    path("me/addresses/<int:address_id>/delete/", commerce.address_remove, name="address_delete"),
     # Accounts
     path("accounts/signup/", accounts.sign_up, name="signup"),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),

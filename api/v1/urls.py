@@ -89,6 +89,8 @@ urlpatterns = [
         accounts.InterestDetailView.as_view(),
         name="interest-detail",
     ),
+    path("me/addresses/", commerce.AddressListCreateView.as_view(), name="address-list"),
+    path("me/addresses/<id:pk>/", commerce.AddressDetailView.as_view(), name="address-detail"),
     path("me/personalization/", accounts.PersonalizationView.as_view(), name="personalization"),
     path("me/export/", accounts.DataExportView.as_view(), name="export"),
     path("me/history/", accounts.HistoryView.as_view(), name="history"),

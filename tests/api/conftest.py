@@ -20,6 +20,7 @@ from commerce.services import (
 )
 from recommendations.services.events import event_record
 from recommendations.services.profiles import interests_declare
+from tests.commerce.factories import ADDRESS
 from tests.factories import (
     CourseFactory,
     InstructorFactory,
@@ -105,7 +106,7 @@ def learner_with_data(username: str = "learner"):
     live_reservation_create(user=learner, live_session=shelf.live_session)
     paid_order = order_create(user=learner, items=[(paid, 1)], idempotency_key="first")
     order_pay(order_id=paid_order.pk, user=learner)
-    order_create(user=learner, items=[(product, 2)], idempotency_key="second")
+    order_create(user=learner, items=[(product, 2)], idempotency_key="second", new_address=ADDRESS)
     interests_declare(user=learner, tags=[tag])
     event_record(user=learner, event_type="view", object_type="product", object_id=product.pk)
     return learner

@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from commerce.models import LessonProgress, LiveReservation, Order
+from commerce.models import DeliveryAddress, LessonProgress, LiveReservation, Order
 from commerce.services import (
+    address_create,
     course_enroll_free,
     lesson_progress_record,
     live_reservation_create,
@@ -21,6 +22,7 @@ from commerce.services import (
 from recommendations.models import Event
 from recommendations.services.profiles import interests_declare
 from tests.api.conftest import client_for
+from tests.commerce.factories import ADDRESS
 from tests.factories import (
     CourseFactory,
     InstructorFactory,
@@ -44,6 +46,7 @@ class OwnedRows:
     reservation: LiveReservation
     lesson: object
     tag: object
+    address: DeliveryAddress
 
 
 @pytest.fixture
@@ -66,6 +69,7 @@ def rows() -> OwnedRows:
         reservation=live_reservation_create(user=owner, live_session=live),
         lesson=lesson,
         tag=tag,
+        address=address_create(user=owner, **ADDRESS),
     )
 
 
@@ -93,6 +97,22 @@ OBJECT_ENDPOINTS = [
         (200, 403, 403, 401),
     ),
     ("delete interest", "delete", "/api/v1/me/interests/{tag}/", None, (204, 404, 404, 401)),
+    ("read address", "get", "/api/v1/me/addresses/{address}/", None, (200, 404, 404, 401)),
+    (
+        "change address",
+        "patch",
+        "/api/v1/me/addresses/{address}/",
+        {"recipient": "李四"},
+        (200, 404, 404, 401),
+    ),
+    (
+        "replace address",
+        "put",
+        "/api/v1/me/addresses/{address}/",
+        {**ADDRESS, "recipient": "李四"},
+        (200, 404, 404, 401),
+    ),
+    ("delete address", "delete", "/api/v1/me/addresses/{address}/", None, (204, 404, 404, 401)),
 ]
 
 
@@ -102,6 +122,7 @@ def _fill(template, rows: OwnedRows):
         "reservation": rows.reservation.pk,
         "lesson": rows.lesson.pk,
         "tag": rows.tag.pk,
+        "address": rows.address.pk,
     }
     if isinstance(template, dict):
         return {k: _fill(v, rows) for k, v in template.items()}
@@ -127,12 +148,15 @@ def test_others_cannot_change_the_owners_rows(rows, actor):
     client.post(f"/api/v1/orders/{rows.order.pk}/cancel/")
     client.delete(f"/api/v1/reservations/{rows.reservation.pk}/")
     client.post("/api/v1/progress/", {"lesson": rows.lesson.pk, "position_seconds": 599})
+    client.patch(f"/api/v1/me/addresses/{rows.address.pk}/", {"recipient": "李四"})
+    client.delete(f"/api/v1/me/addresses/{rows.address.pk}/")
     rows.order.refresh_from_db()
     rows.reservation.refresh_from_db()
     assert rows.order.status == Order.Status.PENDING
     assert rows.reservation.cancelled_at is None
     assert LessonProgress.objects.get(user=rows.owner).position_seconds == 60
     assert not LessonProgress.objects.filter(user__in=[rows.other, rows.instructor]).exists()
+    assert DeliveryAddress.objects.get(pk=rows.address.pk).recipient == ADDRESS["recipient"]
 
 
 LISTS = [
@@ -141,6 +165,7 @@ LISTS = [
     "/api/v1/reservations/",
     "/api/v1/continue-learning/",
     "/api/v1/me/interests/",
+    "/api/v1/me/addresses/",
 ]
 
 

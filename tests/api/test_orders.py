@@ -10,6 +10,7 @@ from django.utils import timezone
 from commerce.models import Enrollment, Order
 from courses.models import LiveSession
 from tests.api.conftest import client_for
+from tests.commerce.factories import ADDRESS
 from tests.factories import (
     CourseFactory,
     LiveSessionFactory,
@@ -64,6 +65,7 @@ def test_an_order_lists_its_lines_at_the_prices_in_force(learner):
     body = place(
         client_for(learner),
         [{"type": "course", "id": course.pk}, {"type": "product", "id": product.pk, "quantity": 3}],
+        address=ADDRESS,
     ).json()
     assert body["status"] == "pending"
     assert body["total"] == "159.00"
@@ -86,8 +88,8 @@ def test_the_flash_price_applies_when_ordering_from_the_live_session(learner):
     )
     lines = [{"type": "product", "id": item.product_id}]
     client = client_for(learner)
-    from_live = place(client, lines, key="live", live_session=live.pk).json()
-    elsewhere = place(client, lines, key="shop").json()
+    from_live = place(client, lines, key="live", live_session=live.pk, address=ADDRESS).json()
+    elsewhere = place(client, lines, key="shop", address=ADDRESS).json()
     assert (from_live["total"], from_live["lines"][0]["is_flash_price"]) == ("9.90", True)
     assert elsewhere["total"] == f"{item.product.price:.2f}"
 
@@ -122,7 +124,7 @@ def test_a_declined_payment_is_a_409_and_the_order_stays_pending(learner, settin
 def test_a_sold_out_item_is_a_409_and_cancels_the_order(learner):
     product = ProductFactory(stock=1)
     client = client_for(learner)
-    order = place(client, [{"type": "product", "id": product.pk}]).json()
+    order = place(client, [{"type": "product", "id": product.pk}], address=ADDRESS).json()
     product.stock = 0
     product.save()
     response = client.post(f"{ORDERS}{order['id']}/pay/")

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from commerce.models import Enrollment, LessonProgress
+from commerce.models import Enrollment, LessonProgress, LiveReservation, Order
 from recommendations.models import Event
 from recommendations.services.profiles import interests_declare
 from tests.browser.conftest import PHONE
@@ -200,3 +200,82 @@ def test_impressions_and_clicks_reach_the_beacon_with_the_request_id(page):
         page.wait_for_timeout(100)
     click = Event.objects.get(user=user, event_type="click", object_type="course")
     assert str(click.request_id) == request_id
+
+
+def test_remind_me_signed_out_signs_in_reserves_and_comes_back(page, shot):
+    make_catalog(2)
+    now = timezone.now()
+    live = LiveSessionFactory(
+        title="周五直播：高效阅读法",
+        status="scheduled",
+        scheduled_start=now + timedelta(minutes=30),
+        scheduled_end=now + timedelta(hours=2),
+    )
+    user = UserFactory()
+    page.goto("/")
+    card = page.locator(".live-card", has_text="周五直播：高效阅读法")
+    card.get_by_role("button", name="开播提醒").click()
+    page.wait_for_url("**/accounts/login/?next=/")
+    expect(page.locator(".message-info")).to_contain_text("周五直播：高效阅读法")
+    shot(page, "remind-me-sign-in")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: url.endswith("/") and "accounts" not in url)
+    expect(page.locator(".message-success")).to_contain_text("已预约，开播前会提醒你。")
+    shot(page, "remind-me-reserved")
+    assert LiveReservation.objects.filter(user=user, live_session=live).exists()
+
+
+def test_buying_a_physical_book_from_the_live_shelf_asks_where_to_deliver_it(page, shot):
+    now = timezone.now()
+    live = LiveSessionFactory(
+        title="周末直播：数据分析答疑",
+        status="live",
+        scheduled_start=now - timedelta(minutes=20),
+        scheduled_end=now + timedelta(hours=1),
+        stream_url="https://live.zhibo.local/demo.m3u8",
+    )
+    book = LiveShelfItemFactory(
+        live_session=live,
+        is_pinned=True,
+        product__title="数据分析实战手册（纸质版）",
+        product__kind="physical",
+        product__price=Decimal("89"),
+        flash_price=Decimal("59"),
+        flash_starts_at=now - timedelta(minutes=5),
+        flash_ends_at=now + timedelta(minutes=25),
+    ).product
+    LiveShelfItemFactory(live_session=live, product__title="课程讲义 PDF", product__kind="digital")
+    user = UserFactory()
+    sign_in(page, user)
+    page.goto(f"/live/{live.slug}/")
+    expect(page.get_by_test_id("buy-digital")).to_contain_text("¥59")
+    shot(page, "live-shelf-prices")
+    page.get_by_test_id("buy-physical").click()
+    page.wait_for_url("**/checkout/?**")
+    expect(page.get_by_test_id("confirm-pay")).to_have_text("确认支付 ¥59")
+    page.fill("#id_new-recipient", "王小明")
+    page.fill("#id_new-phone", "138 0013 8000")
+    page.fill("#id_new-region", "上海市 上海市 浦东新区")
+    page.fill("#id_new-street", "世纪大道 100 号 8 楼")
+    shot(page, "checkout-confirm-address")
+    page.get_by_test_id("confirm-pay").click()
+    page.wait_for_url("**/me/orders/*/")
+    expect(page.locator(".receipt")).to_contain_text("已支付")
+    expect(page.locator("[data-section=ship-to]")).to_contain_text("世纪大道 100 号 8 楼")
+    shot(page, "order-shipped-to")
+    order = Order.objects.get(user=user)
+    assert (order.total, order.ship_recipient) == (Decimal("59.00"), "王小明")
+    assert order.lines.get().product == book
+
+    page.goto(f"/live/{live.slug}/")  # the next time, the saved address is offered
+    page.get_by_test_id("buy-physical").click()
+    expect(page.locator("[data-section=delivery]")).to_contain_text("王小明")
+    shot(page, "checkout-saved-address")
+    page.set_viewport_size(PHONE)
+    expect(page.get_by_test_id("confirm-pay")).to_be_visible()
+    shot(page, "phone-checkout-saved-address")
+    page.goto("/me/addresses/")
+    expect(page.locator("[data-section=addresses]")).to_contain_text("世纪大道 100 号 8 楼")
+    shot(page, "address-book")

@@ -4,7 +4,14 @@ from decimal import Decimal
 
 import factory
 
-from commerce.models import Enrollment, LessonProgress, LiveReservation, Order, OrderLine
+from commerce.models import (
+    DeliveryAddress,
+    Enrollment,
+    LessonProgress,
+    LiveReservation,
+    Order,
+    OrderLine,
+)
 from tests.factories import (
     CourseFactory,
     LessonFactory,
@@ -12,6 +19,26 @@ from tests.factories import (
     ProductFactory,
     UserFactory,
 )
+
+ADDRESS = {
+    "recipient": "张三",
+    "phone": "138 0013 8000",
+    "region": "广东省 深圳市 南山区",
+    "street": "科技园路 1 号 2 栋 301",
+    "postal_code": "518057",
+}
+"""A delivery address's fields: what a checkout of physical products passes as ``new_address``."""
+
+
+class DeliveryAddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DeliveryAddress
+
+    user = factory.SubFactory(UserFactory)
+    recipient = factory.Sequence(lambda n: f"收货人{n}")
+    phone = "139 1234 5678"
+    region = "北京市 北京市 海淀区"
+    street = factory.Sequence(lambda n: f"中关村大街 {n} 号")
 
 
 class OrderFactory(factory.django.DjangoModelFactory):

@@ -17,6 +17,7 @@ from commerce.models import LiveReservation, Order
 from commerce.services import live_reminders_send_due, order_create, order_pay
 from courses.models import Product
 from tests.api.conftest import client_for
+from tests.commerce.factories import ADDRESS
 from tests.factories import CourseFactory, LiveSessionFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,7 +43,9 @@ def test_fifty_buyers_for_ten_units_pay_ten_orders_and_never_oversell(postgres):
     buyers = UserFactory.create_batch(50)
 
     def buy(i):
-        order = order_create(user=buyers[i], items=[(product, 1)], idempotency_key="checkout")
+        order = order_create(
+            user=buyers[i], items=[(product, 1)], idempotency_key="checkout", new_address=ADDRESS
+        )
         try:
             order_pay(order_id=order.pk, user=buyers[i])
         except ValidationError as refusal:
@@ -64,7 +67,11 @@ def test_concurrent_retries_with_one_idempotency_key_place_one_order(postgres):
 
     orders = run_together(
         10,
-        lambda i: order_create(user=buyer, items=[(product, 1)], idempotency_key="retry").pk,
+        lambda i: (
+            order_create(
+                user=buyer, items=[(product, 1)], idempotency_key="retry", new_address=ADDRESS
+            ).pk
+        ),
     )
 
     assert len(set(orders)) == 1

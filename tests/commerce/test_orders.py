@@ -21,7 +21,7 @@ from commerce.services import (
 )
 from courses.models import Course, LiveSession, Product
 from recommendations.models import Event
-from tests.commerce.factories import EnrollmentFactory
+from tests.commerce.factories import ADDRESS, EnrollmentFactory
 from tests.factories import (
     CourseFactory,
     LiveSessionFactory,
@@ -49,8 +49,13 @@ def product():
 
 
 def place(user, *items, key="checkout-1", live_session=None):
+    """Order ``items``; physical products are delivered to ``ADDRESS``."""
     return order_create(
-        user=user, items=list(items), idempotency_key=key, live_session=live_session
+        user=user,
+        items=list(items),
+        idempotency_key=key,
+        live_session=live_session,
+        new_address=ADDRESS,
     )
 
 

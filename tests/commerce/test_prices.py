@@ -10,6 +10,7 @@ from django.utils import timezone
 from commerce.services import order_create
 from courses.models import LiveSession
 from courses.pricing import price_in_force
+from tests.commerce.factories import ADDRESS
 from tests.factories import (
     CourseFactory,
     LiveSessionFactory,
@@ -88,7 +89,11 @@ def test_two_learners_ordering_at_the_same_time_get_the_same_flash_price(flash_i
 
     orders = [
         order_create(
-            user=UserFactory(), items=[(product, 1)], idempotency_key="k", live_session=live
+            user=UserFactory(),
+            items=[(product, 1)],
+            idempotency_key="k",
+            live_session=live,
+            new_address=ADDRESS,
         )
         for _ in range(2)
     ]
@@ -101,7 +106,12 @@ def test_ordering_the_same_product_outside_the_live_session_pays_the_regular_pri
     flash_item.flash_ends_at = now + timedelta(minutes=10)
     flash_item.save()
 
-    order = order_create(user=UserFactory(), items=[(flash_item.product, 2)], idempotency_key="k")
+    order = order_create(
+        user=UserFactory(),
+        items=[(flash_item.product, 2)],
+        idempotency_key="k",
+        new_address=ADDRESS,
+    )
 
     line = order.lines.get()
     assert (line.unit_price, line.is_flash_price, order.total) == (REGULAR, False, 2 * REGULAR)

@@ -5,6 +5,7 @@ another, on the very next request: the services change the learner's version or 
 generation, whichever door they were called from, so no cached page or list survives a write.
 """
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from commerce.models import LiveReservation, Order
 from courses.models import Course
 from recommendations.models import InterestTag
 from tests.api.conftest import client_for
+from tests.commerce.factories import ADDRESS
 from tests.factories import (
     PASSWORD,
     CourseFactory,
@@ -250,6 +252,29 @@ def test_a_reservation_made_on_the_web_is_listed_by_the_api_and_the_reverse(web,
     api.delete(f"/api/v1/reservations/{listed[0]['id']}/")
     assert "开播提醒" in web.get(reverse("web:live", args=[upcoming.slug])).content.decode()
     assert LiveReservation.objects.get(user=learner).cancelled_at is not None
+
+
+def test_an_address_saved_on_the_web_is_offered_by_the_api_and_the_reverse(web, api):
+    web.post(reverse("web:addresses"), ADDRESS)
+    assert api.get("/api/v1/me/addresses/").json()["results"][0]["street"] == ADDRESS["street"]
+    api.post("/api/v1/me/addresses/", {**ADDRESS, "recipient": "李四"})
+    assert "李四" in web.get(reverse("web:addresses")).content.decode()
+
+
+def test_a_physical_product_needs_an_address_through_both_doors(web, api):
+    book = ProductFactory(kind="physical")
+    refused = api.post(
+        "/api/v1/orders/",
+        {"items": [{"type": "product", "id": book.pk}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    assert refused.status_code == 400 and list(refused.json()["errors"]) == ["address"]
+    web.post(
+        reverse("web:checkout"),
+        {"idempotency_key": str(uuid.uuid4()), "items": f"product:{book.pk}:1"},
+    )
+    assert Order.objects.count() == 0
 
 
 def test_a_draft_course_cannot_be_put_in_the_cart_nor_show_its_title(web):

@@ -16,6 +16,7 @@ from courses.generations import generation_key
 from courses.models import Course, LiveSession, Product
 from recommendations.services.serving import recommendations_for
 from recommendations.services.trending import trending_refresh
+from tests.commerce.factories import ADDRESS
 from tests.factories import (
     CourseFactory,
     InstructorFactory,
@@ -80,12 +81,14 @@ def test_a_payment_that_sells_a_product_out_retires_products(
 ):
     buyer = UserFactory()
     plenty, last = ProductFactory(stock=5), ProductFactory(price=Decimal("10.00"), stock=1)
-    order = order_create(user=buyer, items=[(plenty, 1)], idempotency_key="k1")
+    order = order_create(user=buyer, items=[(plenty, 1)], idempotency_key="k1", new_address=ADDRESS)
     with django_capture_on_commit_callbacks(execute=True):
         order_pay(order_id=order.pk, user=buyer)
     assert changed(started) == set()  # still in stock: every card stays as it was
 
-    order = order_create(user=buyer, items=[(plenty, 1), (last, 1)], idempotency_key="k2")
+    order = order_create(
+        user=buyer, items=[(plenty, 1), (last, 1)], idempotency_key="k2", new_address=ADDRESS
+    )
     with django_capture_on_commit_callbacks(execute=True):
         order_pay(order_id=order.pk, user=buyer)
     assert changed(started) == {"product"}
@@ -95,7 +98,10 @@ def test_a_payment_refused_for_lack_of_stock_changes_nothing(
     started, django_capture_on_commit_callbacks
 ):
     order = order_create(
-        user=UserFactory(), items=[(ProductFactory(stock=1), 1)], idempotency_key="k2"
+        user=UserFactory(),
+        items=[(ProductFactory(stock=1), 1)],
+        idempotency_key="k2",
+        new_address=ADDRESS,
     )
     Product.objects.filter(pk=order.lines.get().product_id).update(stock=0)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
@@ -113,7 +119,7 @@ def test_a_sold_out_product_leaves_a_cached_product_list(django_capture_on_commi
         return [item.object.title for item in items]
 
     assert "最后一件" in titles()
-    order = order_create(user=buyer, items=[(last, 1)], idempotency_key="k3")
+    order = order_create(user=buyer, items=[(last, 1)], idempotency_key="k3", new_address=ADDRESS)
     with django_capture_on_commit_callbacks(execute=True):
         order_pay(order_id=order.pk, user=buyer)
     assert "最后一件" not in titles()

@@ -81,7 +81,7 @@ def test_a_second_submit_overtaken_by_the_first_shows_the_paid_order(
 
 
 def test_checkout_from_the_cart_empties_the_cart(signed_in):
-    product = ProductFactory()
+    product = ProductFactory(kind="digital")
     signed_in.post(
         reverse("web:cart_add"), {"kind": "product", "object_id": product.pk, "quantity": 1}
     )

@@ -16,7 +16,7 @@ from commerce import selectors as commerce_selectors
 from courses import selectors
 from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
-from web.forms import BrowseForm, CheckoutForm
+from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm
 from web.home import home_page
 
 PAGE_SIZE = 12
@@ -117,11 +117,18 @@ def live_detail(request, slug):
         "courses/live.html",
         {
             "live": live,
+            # Digital products are bought in one tap (the price is on the button); physical
+            # ones go to the confirmation page, which asks where to deliver them.
             "shelf": [
                 (
                     offer,
                     CheckoutForm.for_items(
                         [("product", offer.item.product_id, 1)], live_id=live.pk
+                    ),
+                    CheckoutItemsForm.confirm_url(
+                        [("product", offer.item.product_id, 1)],
+                        live_id=live.pk,
+                        back=request.get_full_path(),
                     ),
                 )
                 for offer in detail.shelf
@@ -151,6 +158,9 @@ def product_detail(request, slug):
                 bought_together_for(item_type="product", object_id=product.pk, k=4)
             )[0],
             "checkout": CheckoutForm.for_items([("product", product.pk, 1)]),
+            "confirm_url": CheckoutItemsForm.confirm_url(
+                [("product", product.pk, 1)], back=request.get_full_path()
+            ),
         },
     )
 

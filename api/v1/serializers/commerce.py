@@ -1,4 +1,5 @@
-"""Orders, enrollments, lesson progress and live reservations of the signed-in learner."""
+"""Orders, delivery addresses, enrollments, lesson progress and live reservations of the
+signed-in learner."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,7 +10,15 @@ from api.v1.serializers.catalog import (
     LiveSessionBriefSerializer,
     SelectorPrimaryKeyField,
 )
-from commerce.models import Enrollment, LessonProgress, LiveReservation, Order, OrderLine
+from commerce.models import (
+    SHIPPING_FIELDS,
+    DeliveryAddress,
+    Enrollment,
+    LessonProgress,
+    LiveReservation,
+    Order,
+    OrderLine,
+)
 from courses.models import Lesson, Product
 from courses.selectors import (
     course_list_published,
@@ -26,9 +35,48 @@ class OrderItemInSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
 
 
+class AddressSerializer(serializers.ModelSerializer):
+    """A delivery address of the learner's address book. Their first address is their default;
+    making another the default takes it from the others."""
+
+    class Meta:
+        model = DeliveryAddress
+        fields = [
+            "id",
+            "recipient",
+            "phone",
+            "region",
+            "street",
+            "postal_code",
+            "is_default",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class NewAddressSerializer(serializers.ModelSerializer):
+    """The fields of a new delivery address."""
+
+    class Meta:
+        model = DeliveryAddress
+        fields = [*SHIPPING_FIELDS, "is_default"]
+
+
+class ShippingAddressSerializer(serializers.Serializer):
+    """The address an order is shipped to, as copied onto the order when it was placed."""
+
+    recipient = serializers.CharField()
+    phone = serializers.CharField()
+    region = serializers.CharField()
+    street = serializers.CharField()
+    postal_code = serializers.CharField(allow_blank=True)
+
+
 class OrderCreateSerializer(serializers.Serializer):
-    """What to buy. Courses are looked up among published ones, products among all (an off-sale
-    product is refused with its name); ``validated_data["items"]`` holds (object, quantity)."""
+    """What to buy, and where physical products go. Courses are looked up among published ones,
+    products among all (an off-sale product is refused with its name);
+    ``validated_data["items"]`` holds (object, quantity)."""
 
     items = OrderItemInSerializer(many=True, allow_empty=False, max_length=MAX_ORDER_ITEMS)
     live_session = SelectorPrimaryKeyField(
@@ -37,6 +85,28 @@ class OrderCreateSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The live session the order is placed from: its flash prices apply.",
     )
+    address_id = IdField(
+        required=False,
+        help_text=(
+            "Where physical products go: one of your delivery addresses "
+            "(`/api/v1/me/addresses/`). Required, or `address`, when the order has a physical "
+            "product; ignored otherwise."
+        ),
+    )
+    address = NewAddressSerializer(
+        required=False,
+        help_text=(
+            "Where physical products go: a new delivery address, saved to your address book "
+            "(unless you saved the same already). Instead of `address_id`."
+        ),
+    )
+
+    def validate(self, data: dict) -> dict:
+        if "address_id" in data and "address" in data:
+            raise serializers.ValidationError(
+                {"address": ["Send either address_id or address, not both."]}
+            )
+        return data
 
     def validate_items(self, items: list[dict]) -> list[tuple[object, int]]:
         wanted = {
@@ -77,6 +147,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
+    shipping_address = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
@@ -90,9 +161,16 @@ class OrderSerializer(serializers.ModelSerializer):
             "paid_at",
             "cancelled_at",
             "refunded_at",
+            "shipping_address",
             "lines",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ShippingAddressSerializer(allow_null=True))
+    def get_shipping_address(self, order: Order) -> dict | None:
+        if not order.ships:
+            return None
+        return {name: getattr(order, f"ship_{name}") for name in SHIPPING_FIELDS}
 
 
 class EnrollmentCreateSerializer(serializers.Serializer):

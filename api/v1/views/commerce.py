@@ -1,4 +1,5 @@
-"""The signed-in learner's orders, enrollments, lesson progress and live reservations.
+"""The signed-in learner's orders, delivery addresses, enrollments, lesson progress and live
+reservations.
 
 Every read goes through a selector that takes the user, and every write through a service that
 does: an id of another learner's row is a 404, exactly like an id that does not exist.
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 from api.v1.exceptions import Conflict
 from api.v1.schema import problems
 from api.v1.serializers.commerce import (
+    AddressSerializer,
     ContinueLearningQuerySerializer,
     CourseInProgressSerializer,
     EnrollmentCreateSerializer,
@@ -28,6 +30,8 @@ from api.v1.serializers.commerce import (
     ReservationSerializer,
 )
 from commerce.selectors import (
+    address_get_for_user,
+    addresses_for,
     continue_learning_for,
     enrollments_for,
     live_reservation_get_for_user,
@@ -37,6 +41,9 @@ from commerce.selectors import (
     orders_for,
 )
 from commerce.services import (
+    address_create,
+    address_delete,
+    address_update,
     course_enroll_free,
     lesson_progress_record,
     live_reservation_cancel,
@@ -85,7 +92,9 @@ class OrderListCreateView(generics.ListAPIView):
         summary="Place an order",
         description=(
             "A pending order at the prices in force now (flash prices when placed from their "
-            "live session), to be paid within the payment window. Requires `Idempotency-Key`."
+            "live session), to be paid within the payment window. Requires `Idempotency-Key`. "
+            "An order with a physical product needs `address_id` or `address` (400 "
+            "`address_required` otherwise); the order keeps a copy of the address."
         ),
         parameters=[idempotency_key_parameter],
         request=OrderCreateSerializer,
@@ -103,6 +112,8 @@ class OrderListCreateView(generics.ListAPIView):
             items=data.validated_data["items"],
             idempotency_key=key,
             live_session=data.validated_data.get("live_session"),
+            address_id=data.validated_data.get("address_id"),
+            new_address=data.validated_data.get("address"),
         )
         # A request racing the one that placed the order gets that order, as a retry does.
         return Response(
@@ -159,6 +170,78 @@ class OrderPayView(OrderActionView):
 )
 class OrderCancelView(OrderActionView):
     order_action = staticmethod(order_cancel)
+
+
+@extend_schema(tags=["me"])
+class AddressListCreateView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = AddressSerializer
+
+    def get_queryset(self):
+        return addresses_for(user=self.request.user)
+
+    @extend_schema(summary="Your delivery addresses")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Add a delivery address",
+        description="Your first address is your default. At most 20 addresses.",
+        request=AddressSerializer,
+        responses={201: AddressSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = AddressSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        address = address_create(user=request.user, **data.validated_data)
+        return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["me"])
+class AddressDetailView(APIView):
+    """One of the learner's addresses; another learner's address id is a 404."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="One of your delivery addresses", responses=AddressSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(
+            AddressSerializer(address_get_for_user(user=request.user, address_id=pk)).data
+        )
+
+    def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
+        address_get_for_user(user=request.user, address_id=pk)  # 404 before any validation
+        data = AddressSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        address = address_update(user=request.user, address_id=pk, **data.validated_data)
+        return Response(AddressSerializer(address).data)
+
+    @extend_schema(
+        summary="Replace a delivery address",
+        description="Orders shipped to it before keep the address they copied.",
+        request=AddressSerializer,
+        responses=AddressSerializer,
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(
+        summary="Change fields of a delivery address",
+        description="Orders shipped to it before keep the address they copied.",
+        request=AddressSerializer,
+        responses=AddressSerializer,
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(
+        summary="Delete a delivery address",
+        description="If it was your default, your most recently changed address becomes it.",
+        responses={204: None},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        address_delete(user=request.user, address_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["learning"])
