@@ -10,14 +10,14 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts.signin import SignInLimited, account_authenticate
 from accounts.tokens import refresh_token_rotate
-from api.v1.serializers import IdField
+from api.v1.serializers import IdField, ModelSerializer, Serializer
 from api.v1.serializers.catalog import TagSerializer
 from courses.selectors import instructor_for
 
 User = get_user_model()
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     is_instructor = serializers.SerializerMethodField()
 
     class Meta:
@@ -29,13 +29,13 @@ class MeSerializer(serializers.ModelSerializer):
         return instructor_for(user) is not None
 
 
-class MeUpdateSerializer(serializers.ModelSerializer):
+class MeUpdateSerializer(ModelSerializer):
     class Meta:
         model = User
         fields = ["email", "first_name", "last_name"]
 
 
-class SignUpSerializer(serializers.Serializer):
+class SignUpSerializer(Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(
         write_only=True, max_length=128, style={"input_type": "password"}
@@ -87,17 +87,17 @@ class TokenRefreshSerializer(JWTRefreshSerializer):
         return refresh_token_rotate(refresh=attrs["refresh"])
 
 
-class SignedUpSerializer(serializers.Serializer):
+class SignedUpSerializer(Serializer):
     user = MeSerializer()
     access = serializers.CharField()
     refresh = serializers.CharField()
 
 
-class SignOutSerializer(serializers.Serializer):
+class SignOutSerializer(Serializer):
     refresh = serializers.CharField(help_text="The refresh token to revoke.")
 
 
-class InterestTagSerializer(serializers.Serializer):
+class InterestTagSerializer(Serializer):
     tag = TagSerializer()
     declared = serializers.BooleanField(help_text="You chose it.")
     derived_weight = serializers.FloatField(
@@ -105,17 +105,17 @@ class InterestTagSerializer(serializers.Serializer):
     )
 
 
-class InterestsDeclareSerializer(serializers.Serializer):
+class InterestsDeclareSerializer(Serializer):
     tag_ids = serializers.ListField(child=IdField(), allow_empty=False, max_length=50)
 
 
-class PersonalizationSerializer(serializers.Serializer):
+class PersonalizationSerializer(Serializer):
     enabled = serializers.BooleanField(
         help_text="Personalised recommendations; off means trending lists only, at once."
     )
 
 
-class AccountDeleteSerializer(serializers.Serializer):
+class AccountDeleteSerializer(Serializer):
     password = serializers.CharField(
         write_only=True, max_length=128, help_text="Your current password, to confirm."
     )
@@ -126,5 +126,5 @@ class AccountDeleteSerializer(serializers.Serializer):
         return password
 
 
-class HistoryClearedSerializer(serializers.Serializer):
+class HistoryClearedSerializer(Serializer):
     events_deleted = serializers.IntegerField()

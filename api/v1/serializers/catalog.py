@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.v1.serializers import ModelSerializer, Serializer
 from courses.models import (
     Category,
     Chapter,
@@ -37,19 +38,19 @@ class SelectorPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return self.selector()
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name", "slug"]
 
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class CategoryBriefSerializer(ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug"]
 
 
-class CategoryTreeSerializer(serializers.ModelSerializer):
+class CategoryTreeSerializer(ModelSerializer):
     children = CategoryBriefSerializer(many=True, read_only=True)
 
     class Meta:
@@ -57,13 +58,13 @@ class CategoryTreeSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "children"]
 
 
-class InstructorBriefSerializer(serializers.ModelSerializer):
+class InstructorBriefSerializer(ModelSerializer):
     class Meta:
         model = Instructor
         fields = ["id", "display_name", "slug"]
 
 
-class InstructorSerializer(serializers.ModelSerializer):
+class InstructorSerializer(ModelSerializer):
     avatar_url = ImageUrlField(source="avatar")
 
     class Meta:
@@ -71,7 +72,7 @@ class InstructorSerializer(serializers.ModelSerializer):
         fields = ["id", "display_name", "slug", "headline", "bio", "avatar_url"]
 
 
-class CourseBriefSerializer(serializers.ModelSerializer):
+class CourseBriefSerializer(ModelSerializer):
     cover_url = ImageUrlField(source="cover")
 
     class Meta:
@@ -79,7 +80,7 @@ class CourseBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "slug", "cover_url"]
 
 
-class CourseListSerializer(serializers.ModelSerializer):
+class CourseListSerializer(ModelSerializer):
     cover_url = ImageUrlField(source="cover")
     is_free = serializers.BooleanField(read_only=True)
     instructor = InstructorBriefSerializer(read_only=True)
@@ -106,7 +107,7 @@ class CourseListSerializer(serializers.ModelSerializer):
         ]
 
 
-class LessonSerializer(serializers.ModelSerializer):
+class LessonSerializer(ModelSerializer):
     video_url = serializers.SerializerMethodField(
         help_text="Only for learners enrolled in the course, or for free previews; else null."
     )
@@ -121,7 +122,7 @@ class LessonSerializer(serializers.ModelSerializer):
         return (lesson.video_url or None) if lesson.pk in playable else None
 
 
-class ChapterSerializer(serializers.ModelSerializer):
+class ChapterSerializer(ModelSerializer):
     lessons = LessonSerializer(many=True, read_only=True)
 
     class Meta:
@@ -140,7 +141,7 @@ class CourseDetailSerializer(CourseListSerializer):
         return bool(self.context.get("enrolled", False))
 
 
-class ProductBriefSerializer(serializers.ModelSerializer):
+class ProductBriefSerializer(ModelSerializer):
     cover_url = ImageUrlField(source="cover")
     in_stock = serializers.BooleanField(read_only=True)
 
@@ -162,7 +163,7 @@ class ProductDetailSerializer(ProductListSerializer):
         fields = [*ProductListSerializer.Meta.fields, "description"]
 
 
-class LiveSessionBriefSerializer(serializers.ModelSerializer):
+class LiveSessionBriefSerializer(ModelSerializer):
     cover_url = ImageUrlField(source="cover")
 
     class Meta:
@@ -170,7 +171,7 @@ class LiveSessionBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "slug", "cover_url", "status", "scheduled_start", "scheduled_end"]
 
 
-class LiveSessionListSerializer(serializers.ModelSerializer):
+class LiveSessionListSerializer(ModelSerializer):
     cover_url = ImageUrlField(source="cover")
     instructor = InstructorBriefSerializer(read_only=True)
     course = CourseBriefSerializer(read_only=True, allow_null=True)
@@ -192,7 +193,7 @@ class LiveSessionListSerializer(serializers.ModelSerializer):
         ]
 
 
-class ShelfOfferSerializer(serializers.Serializer):
+class ShelfOfferSerializer(Serializer):
     """A product on the shelf and the price it sells at from this live session right now."""
 
     product = ProductBriefSerializer(source="item.product")
@@ -228,7 +229,7 @@ class LiveSessionDetailSerializer(LiveSessionListSerializer):
         return ShelfOfferSerializer(self.context["shelf"], many=True, context=self.context).data
 
 
-class ShortVideoSerializer(serializers.ModelSerializer):
+class ShortVideoSerializer(ModelSerializer):
     cover_url = ImageUrlField(source="cover")
     instructor = InstructorBriefSerializer(read_only=True)
     course = CourseBriefSerializer(read_only=True, allow_null=True)

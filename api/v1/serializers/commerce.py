@@ -4,7 +4,7 @@ signed-in learner."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.v1.serializers import IdField
+from api.v1.serializers import IdField, ModelSerializer, Serializer
 from api.v1.serializers.catalog import (
     CourseBriefSerializer,
     LiveSessionBriefSerializer,
@@ -29,13 +29,13 @@ from courses.selectors import (
 MAX_ORDER_ITEMS = 50
 
 
-class OrderItemInSerializer(serializers.Serializer):
+class OrderItemInSerializer(Serializer):
     type = serializers.ChoiceField(choices=["course", "product"])
     id = IdField()
     quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
 
 
-class AddressSerializer(serializers.ModelSerializer):
+class AddressSerializer(ModelSerializer):
     """A delivery address of the learner's address book. Their first address is their default;
     making another the default takes it from the others."""
 
@@ -55,7 +55,7 @@ class AddressSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class NewAddressSerializer(serializers.ModelSerializer):
+class NewAddressSerializer(ModelSerializer):
     """The fields of a new delivery address."""
 
     class Meta:
@@ -63,7 +63,7 @@ class NewAddressSerializer(serializers.ModelSerializer):
         fields = [*SHIPPING_FIELDS, "is_default"]
 
 
-class ShippingAddressSerializer(serializers.Serializer):
+class ShippingAddressSerializer(Serializer):
     """The address an order is shipped to, as copied onto the order when it was placed."""
 
     recipient = serializers.CharField()
@@ -73,7 +73,7 @@ class ShippingAddressSerializer(serializers.Serializer):
     postal_code = serializers.CharField(allow_blank=True)
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(Serializer):
     """What to buy, and where physical products go. Courses are looked up among published ones,
     products among all (an off-sale product is refused with its name);
     ``validated_data["items"]`` holds (object, quantity)."""
@@ -128,7 +128,7 @@ class OrderCreateSerializer(serializers.Serializer):
         return [(found[item["type"]][item["id"]], item["quantity"]) for item in items]
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(ModelSerializer):
     type = serializers.SerializerMethodField()
     item_id = serializers.SerializerMethodField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
@@ -145,7 +145,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
         return line.course_id or line.product_id
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     shipping_address = serializers.SerializerMethodField()
 
@@ -173,11 +173,11 @@ class OrderSerializer(serializers.ModelSerializer):
         return {name: getattr(order, f"ship_{name}") for name in SHIPPING_FIELDS}
 
 
-class EnrollmentCreateSerializer(serializers.Serializer):
+class EnrollmentCreateSerializer(Serializer):
     course = SelectorPrimaryKeyField(selector=course_list_published, help_text="A free course.")
 
 
-class EnrollmentSerializer(serializers.ModelSerializer):
+class EnrollmentSerializer(ModelSerializer):
     course = CourseBriefSerializer(read_only=True)
     enrolled_at = serializers.DateTimeField(source="created_at", read_only=True)
 
@@ -186,7 +186,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         fields = ["id", "course", "enrolled_at"]
 
 
-class ProgressRecordSerializer(serializers.Serializer):
+class ProgressRecordSerializer(Serializer):
     lesson = SelectorPrimaryKeyField(selector=lesson_list_published)
     position_seconds = serializers.IntegerField(min_value=0, max_value=7 * 24 * 3600)
     duration_seconds = serializers.IntegerField(
@@ -199,7 +199,7 @@ class ProgressRecordSerializer(serializers.Serializer):
     )
 
 
-class LessonProgressSerializer(serializers.ModelSerializer):
+class LessonProgressSerializer(ModelSerializer):
     last_watched_at = serializers.DateTimeField(source="updated_at", read_only=True)
 
     class Meta:
@@ -214,13 +214,13 @@ class LessonProgressSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LessonBriefSerializer(serializers.ModelSerializer):
+class LessonBriefSerializer(ModelSerializer):
     class Meta:
         model = Lesson
         fields = ["id", "title", "duration_seconds"]
 
 
-class CourseInProgressSerializer(serializers.Serializer):
+class CourseInProgressSerializer(Serializer):
     course = CourseBriefSerializer()
     last_lesson = LessonBriefSerializer(allow_null=True)
     last_watched_at = serializers.DateTimeField(allow_null=True)
@@ -229,15 +229,15 @@ class CourseInProgressSerializer(serializers.Serializer):
     percent_complete = serializers.IntegerField()
 
 
-class ContinueLearningQuerySerializer(serializers.Serializer):
+class ContinueLearningQuerySerializer(Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=50, default=6)
 
 
-class ReservationCreateSerializer(serializers.Serializer):
+class ReservationCreateSerializer(Serializer):
     live_session = SelectorPrimaryKeyField(selector=live_session_list_visible)
 
 
-class ReservationSerializer(serializers.ModelSerializer):
+class ReservationSerializer(ModelSerializer):
     live_session = LiveSessionBriefSerializer(read_only=True)
     reserved_at = serializers.DateTimeField(source="created_at", read_only=True)
 

@@ -2,7 +2,7 @@
 
 Only the envelope is validated here; each event is validated by
 ``recommendations.services.events.event_ingest_batch`` on its own, so one bad event never drops
-the good ones of its batch. ``EventSerializer`` documents an event's fields for the schema.
+the good ones of its batch. The schema says so: an event is any value there, described in words.
 """
 
 import json
@@ -10,34 +10,28 @@ import json
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.v1.serializers import IdField
-from recommendations.models import Event
+from api.v1.serializers import Serializer
 from recommendations.services.events import CLIENT_TYPES, MAX_BATCH
 
 
-class EventSerializer(serializers.Serializer):
-    client_event_id = serializers.UUIDField(help_text="Chosen by the client; makes retries safe.")
-    type = serializers.ChoiceField(
-        choices=[(v, label) for v, label in Event.Type.choices if v not in Event.SERVER_ONLY_TYPES],
-        help_text="Purchases, enrollments and reservations are recorded by the server, not sent.",
-    )
-    object_type = serializers.ChoiceField(
-        choices=Event.ObjectType.choices, required=False, help_text="Not for searches."
-    )
-    object_id = IdField(required=False)
-    client_ts = serializers.DateTimeField(help_text="With a time zone offset; at most 30 days old.")
-    value = serializers.FloatField(
-        required=False, help_text="Watch: share watched (0-1); rating: 1-5."
-    )
-    position_seconds = serializers.IntegerField(min_value=0, required=False)
-    query = serializers.CharField(required=False, max_length=200, help_text="Searches only.")
-    page = serializers.CharField(required=False, max_length=64)
-    request_id = serializers.UUIDField(
-        required=False, help_text="The recommendation request the item was shown in."
-    )
-
-
-@extend_schema_field(EventSerializer)
+@extend_schema_field(
+    {
+        "description": (
+            "An event: an object with `client_event_id`, `type`, `object_type`, `object_id`, "
+            "`client_ts`, and as its type needs `value`, `position_seconds`, `query`, `page`, "
+            "`request_id`. Each event is validated on its own, so any value is accepted here: "
+            "one that is not a valid event is listed under `rejected` with its index, field and "
+            "reason, and the rest of the batch is stored."
+        ),
+        "example": {
+            "client_event_id": "3f1c2d4e-5b6a-4c7d-8e9f-0a1b2c3d4e5f",
+            "type": "click",
+            "object_type": "course",
+            "object_id": 42,
+            "client_ts": "2026-11-29T09:30:00+08:00",
+        },
+    }
+)
 class RawEventField(serializers.DictField):
     """One event as sent, validated by the ingestion service. An event that is not an object
     (a string, a number, a list) is passed on as it is, so the service rejects that one event
@@ -58,7 +52,7 @@ class RawEventField(serializers.DictField):
         return event
 
 
-class EventBatchSerializer(serializers.Serializer):
+class EventBatchSerializer(Serializer):
     client = serializers.ChoiceField(choices=sorted(CLIENT_TYPES))
     visitor_id = serializers.CharField(
         required=False,
@@ -76,13 +70,13 @@ class EventBatchSerializer(serializers.Serializer):
         return attrs
 
 
-class RejectionSerializer(serializers.Serializer):
+class RejectionSerializer(Serializer):
     index = serializers.IntegerField()
     field = serializers.CharField()
     reason = serializers.CharField()
 
 
-class IngestResultSerializer(serializers.Serializer):
+class IngestResultSerializer(Serializer):
     stored = serializers.ListField(child=serializers.IntegerField())
     duplicates = serializers.ListField(
         child=serializers.IntegerField(), help_text="Already stored before: nothing changed."

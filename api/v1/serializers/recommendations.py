@@ -3,13 +3,14 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.v1.serializers import Serializer
 from api.v1.serializers.catalog import ImageUrlField
 from recommendations.services.serving import ITEM_MODELS
 
 ITEM_TYPES = list(ITEM_MODELS)
 
 
-class RecommendationQuerySerializer(serializers.Serializer):
+class RecommendationQuerySerializer(Serializer):
     type = serializers.ChoiceField(choices=ITEM_TYPES, help_text="The kind of item to recommend.")
     slot = serializers.RegexField(
         r"^[a-z0-9_-]{1,40}$",
@@ -19,23 +20,23 @@ class RecommendationQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
 
 
-class TrendingQuerySerializer(serializers.Serializer):
+class TrendingQuerySerializer(Serializer):
     type = serializers.ChoiceField(choices=ITEM_TYPES)
     limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
 
 
-class RelatedQuerySerializer(serializers.Serializer):
+class RelatedQuerySerializer(Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=20, default=6)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(Serializer):
     kind = serializers.CharField(
         help_text="item, tag, similar, bought_together or trending: why it is shown."
     )
     text = serializers.CharField(help_text="The reason in words, for the learner.")
 
 
-class RecommendedItemSerializer(serializers.Serializer):
+class RecommendedItemSerializer(Serializer):
     id = serializers.IntegerField(source="object.pk")
     type = serializers.CharField(source="item_type")
     title = serializers.CharField(source="object.title")
@@ -52,7 +53,7 @@ class RecommendedItemSerializer(serializers.Serializer):
         return None if price is None else f"{price:.2f}"
 
 
-class RecommendationListSerializer(serializers.Serializer):
+class RecommendationListSerializer(Serializer):
     request_id = serializers.UUIDField(
         help_text="Send it back with the impression and click events of these items."
     )

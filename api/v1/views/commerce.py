@@ -6,7 +6,6 @@ does: an id of another learner's row is a 404, exactly like an id that does not 
 """
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -57,7 +56,12 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 idempotency_key_parameter = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 64,
+        "pattern": r"^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$",
+    },
     OpenApiParameter.HEADER,
     required=True,
     description=(
@@ -69,9 +73,13 @@ idempotency_key_parameter = OpenApiParameter(
 
 def _idempotency_key(request: Request) -> str:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if not key or len(key) > 64 or not key.isprintable():
+    if not key or len(key) > 64 or not (key.isascii() and key.isprintable()):
         raise exceptions.ValidationError(
-            {IDEMPOTENCY_HEADER: ["Send a printable key of 1 to 64 characters in this header."]}
+            {
+                IDEMPOTENCY_HEADER: [
+                    "Send a key of 1 to 64 printable ASCII characters in this header."
+                ]
+            }
         )
     return key
 
