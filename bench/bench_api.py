@@ -1,20 +1,30 @@
-"""The recommendations endpoint under concurrent load, beside a trivial endpoint of the same server.
+"""The API under concurrent load from many learners, beside a trivial endpoint of the same server.
 
-    .venv/bin/python bench/bench_api.py            # PostgreSQL and Redis of this machine
+    .venv/bin/python bench/bench_api.py                  # PostgreSQL and Redis of this machine
+    .venv/bin/python bench/bench_api.py --keep           # keep the seeded database ...
+    .venv/bin/python bench/bench_api.py --reuse          # ... and measure on it again
 
 Builds a scratch PostgreSQL database (``zhibo_bench_api``, dropped afterwards unless ``--keep``)
-with ``seed_demo --scale 0.2`` and a model trained by ``recommender train --sync --force``, starts
-gunicorn (2 workers) on loopback with Redis as the cache, and loads it from this process with
-threads, each holding one keep-alive connection: ``GET /api/v1/recommendations/`` and
-``GET /api/v1/me/`` as the same signed-in learner, in alternating rounds so both see the same
-machine. Prints requests per second, p50 and p99 of each and the ratios. Targets: a p50 at most
-1.5 times the trivial endpoint's, and at least 300 requests per second.
+with ``seed_demo --scale 5.5`` (about 11,000 learners) and a model trained and precomputed by
+``recommender train --sync --force``, starts gunicorn (2 workers) on loopback with Redis as the
+cache, and loads it from this process with threads, each holding one keep-alive connection.
+
+Every request is made as a different learner, one who has a precomputed list (at least
+``--learners`` of them, 10,000 by default): so ``GET /api/v1/recommendations/`` never meets its
+own result cache, and measures what a learner's first list of the day costs (the precomputed
+list, the live filters, the re-rank, the reasons). Beside it, in alternating rounds so both see
+the same machine: ``GET /api/v1/me/`` for the same learners (the trivial endpoint), and
+``POST /api/v1/events/`` with batches of 50 events. Prints requests per second, p50 and p99 of
+each and the ratios. Targets: recommendations at a p50 at most 1.5 times the trivial endpoint's,
+and at least 300 requests per second.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
+import json
 import os
 import shutil
 import socket
@@ -23,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +43,8 @@ PYTHON = sys.executable
 SCRATCH_DB = "zhibo_bench_api"
 RECOMMENDATIONS = "/api/v1/recommendations/?type=course&slot=home&limit=10"
 TRIVIAL = "/api/v1/me/"
+EVENTS = "/api/v1/events/"
+EVENTS_PER_BATCH = 50
 
 
 @dataclass
@@ -78,24 +91,22 @@ def manage(env: dict, *args: str) -> None:
     print(f"  manage.py {' '.join(args)}: {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def learner_token(env: dict) -> tuple[str, str]:
-    """A demo learner with the most events (given some if the demo has none) and a JWT."""
-    script = """
+def learner_tokens(env: dict, count: int) -> tuple[list[str], list[int]]:
+    """Access tokens of ``count`` learners who have a precomputed list under the active model,
+    and course ids for the event batches."""
+    script = f"""
+import json
+from rest_framework_simplejwt.tokens import AccessToken
 from django.contrib.auth import get_user_model
-from django.db.models import Count
-from rest_framework_simplejwt.tokens import RefreshToken
-from courses.models import Course, Instructor
-from recommendations.models import Event
-from recommendations.services.events import event_record
-learner = (
-    get_user_model().objects.filter(is_staff=False)
-    .exclude(pk__in=Instructor.objects.values("user"))
-    .annotate(n=Count("events")).order_by("-n", "pk").first()
-)
-if not learner.events.exists():
-    for course in Course.objects.filter(status="published")[:20]:
-        event_record(user=learner, event_type="view", object_type="course", object_id=course.pk)
-print(learner.username, learner.events.count(), RefreshToken.for_user(learner).access_token)
+from courses.models import Course
+from recommendations.models import ModelVersion
+from recommendations.training.artefacts import model_cache
+version = ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE)
+user_ids = model_cache.get(version.pk, version.artefact_path).user_ids[:{count}].tolist()
+users = get_user_model().objects.in_bulk(user_ids)
+tokens = [str(AccessToken.for_user(users[pk])) for pk in user_ids if pk in users]
+courses = list(Course.objects.published().values_list("pk", flat=True)[:500])
+print(json.dumps({{"tokens": tokens, "courses": courses}}))
 """
     out = subprocess.run(
         [PYTHON, "manage.py", "shell", "-c", script],
@@ -104,13 +115,36 @@ print(learner.username, learner.events.count(), RefreshToken.for_user(learner).a
         check=True,
         capture_output=True,
         text=True,
-    ).stdout.split()
-    username, events, token = out[-3:]
-    print(f"  learner {username} with {events} events", flush=True)
-    return username, token
+    ).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    print(f"  {len(data['tokens'])} learners with a precomputed list", flush=True)
+    if len(data["tokens"]) < count:
+        raise SystemExit(f"Only {len(data['tokens'])} learners; seed a larger demo (--scale).")
+    return data["tokens"], data["courses"]
 
 
-def wait_until_up(port: int, token: str, timeout: float = 30.0) -> None:
+def event_batch(courses: list[int], n: int) -> bytes:
+    """A batch of ``n`` detail views and clicks of demo courses, each with its own event id."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return json.dumps(
+        {
+            "client": "android",
+            "events": [
+                {
+                    "client_event_id": str(uuid.uuid4()),
+                    "type": "view" if i % 2 else "click",
+                    "object_type": "course",
+                    "object_id": courses[(n * 7 + i) % len(courses)],
+                    "client_ts": now,
+                    "page": "bench",
+                }
+                for i in range(n)
+            ]
+        }
+    ).encode()
+
+
+def wait_until_up(port: int, token: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -123,24 +157,56 @@ def wait_until_up(port: int, token: str, timeout: float = 30.0) -> None:
     raise RuntimeError("gunicorn did not answer in time")
 
 
+class Learners:
+    """Hands out learners' tokens in turn, so each request of a round is a different learner."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens, self._next, self._lock = tokens, itertools.count(), threading.Lock()
+
+    def take(self) -> str:
+        with self._lock:
+            return self.tokens[next(self._next) % len(self.tokens)]
+
+    def restart(self) -> None:
+        with self._lock:
+            self._next = itertools.count()
+
+
 def load(
-    port: int, path: str, token: str, *, threads: int, seconds: float, max_requests: int
+    port: int,
+    method: str,
+    path: str,
+    learners: Learners,
+    *,
+    threads: int,
+    seconds: float,
+    max_requests: int,
+    body=None,
 ) -> Run:
-    """``threads`` keep-alive clients hitting ``path`` for ``seconds`` (or ``max_requests``)."""
-    headers = {"Authorization": f"Bearer {token}", "Connection": "keep-alive"}
+    """``threads`` keep-alive clients sending ``method path`` for ``seconds`` (or
+    ``max_requests``), each request as the next learner; ``body()`` makes each request's body."""
     runs = [Run() for _ in range(threads)]
     budget = threading.Semaphore(max_requests)
     stop = time.perf_counter() + seconds
+    wanted = 201 if method == "POST" else 200
 
     def client(run: Run) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while time.perf_counter() < stop and budget.acquire(blocking=False):
+            headers = {
+                "Authorization": f"Bearer {learners.take()}",
+                "Connection": "keep-alive",
+            }
+            payload = None
+            if body is not None:
+                payload = body()
+                headers["Content-Type"] = "application/json"
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers=headers)
+                conn.request(method, path, body=payload, headers=headers)
                 response = conn.getresponse()
                 response.read()
-                ok = response.status == 200
+                ok = response.status in (200, wanted)
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -174,12 +240,17 @@ def main() -> int:
         help="a PostgreSQL database URL on the server to create the scratch database on",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
-    parser.add_argument("--scale", default="0.2", help="seed_demo --scale")
+    parser.add_argument("--scale", default="6", help="seed_demo --scale (2,000 learners per 1)")
+    parser.add_argument(
+        "--learners", type=int, default=10_000, help="distinct learners, each asked once"
+    )
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients")
-    parser.add_argument("--seconds", type=float, default=8.0, help="per round and endpoint")
+    parser.add_argument("--seconds", type=float, default=6.0, help="per round and endpoint")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--max-requests", type=int, default=20_000, help="per round and endpoint")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure on the database a --keep run left"
+    )
     args = parser.parse_args()
 
     import redis
@@ -187,7 +258,10 @@ def main() -> int:
     redis.Redis.from_url(args.redis_url).flushdb()
     media = tempfile.mkdtemp(prefix="zhibo-bench-api-")
     artefacts = tempfile.mkdtemp(prefix="zhibo-bench-api-artefacts-")
-    database_url = scratch_database(args.server_url, SCRATCH_DB, create=True)
+    if args.reuse:
+        database_url = urlsplit(args.server_url)._replace(path=f"/{SCRATCH_DB}").geturl()
+    else:
+        database_url = scratch_database(args.server_url, SCRATCH_DB, create=True)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -200,14 +274,22 @@ def main() -> int:
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "API_THROTTLE_ANON": "1000000/minute",
         "API_THROTTLE_USER": "1000000/minute",
+        "API_THROTTLE_EVENTS": "1000000/minute",
+        "JWT_ACCESS_MINUTES": "120",
     }
     server = None
     try:
         print("Setting up the scratch database:", flush=True)
-        manage(env, "migrate", "--noinput", "-v", "0")
-        manage(env, "seed_demo", "--scale", args.scale)
+        if not args.reuse:
+            manage(env, "migrate", "--noinput", "-v", "0")
+            manage(env, "seed_demo", "--scale", args.scale)
+        # Trains and precomputes every learner's lists into this run's (flushed) Redis.
         manage(env, "recommender", "train", "--sync", "--force")
-        _username, token = learner_token(env)
+        tokens, courses = learner_tokens(env, args.learners)
+        # Disjoint learners per endpoint: none of them meets what another request cached.
+        recs_learners = Learners(tokens[0::2])
+        trivial_learners = Learners(tokens[1::2])
+        per_round = len(recs_learners.tokens) // args.rounds
 
         port = free_port()
         server = subprocess.Popen(
@@ -230,24 +312,38 @@ def main() -> int:
             cwd=ROOT,
             env=env,
         )
-        wait_until_up(port, token)
-        for path in (TRIVIAL, RECOMMENDATIONS):  # warm both workers' caches and connections
-            load(port, path, token, threads=args.threads, seconds=2, max_requests=2000)
+        wait_until_up(port, tokens[0])
+        warm = Learners(tokens[:50])  # warm both workers' connections and imports
+        for path in (TRIVIAL, RECOMMENDATIONS):
+            load(port, "GET", path, warm, threads=args.threads, seconds=2, max_requests=200)
 
-        totals = {TRIVIAL: Run(), RECOMMENDATIONS: Run()}
+        batches = itertools.count()
+        kinds = {
+            "recommendations": ("GET", RECOMMENDATIONS, recs_learners, None),
+            "me": ("GET", TRIVIAL, trivial_learners, None),
+            "events": (
+                "POST",
+                EVENTS,
+                Learners(tokens[1::2]),  # the trivial endpoint's: their lists stay untouched
+                lambda: event_batch(courses, next(batches)),
+            ),
+        }
+        totals = {name: Run() for name in kinds}
         for _ in range(args.rounds):
-            for path in totals:
-                totals[path].add(
+            for name, (method, path, learners, body) in kinds.items():
+                totals[name].add(
                     load(
                         port,
+                        method,
                         path,
-                        token,
+                        learners,
                         threads=args.threads,
                         seconds=args.seconds,
-                        max_requests=args.max_requests,
+                        max_requests=per_round,
+                        body=body,
                     )
                 )
-        report(totals, args)
+        report(totals, args, distinct=len(tokens))
     finally:
         if server is not None:
             server.terminate()
@@ -259,26 +355,35 @@ def main() -> int:
     return 0
 
 
-def report(totals: dict[str, Run], args) -> None:
-    trivial, recs = totals[TRIVIAL], totals[RECOMMENDATIONS]
+def report(totals: dict[str, Run], args, *, distinct: int) -> None:
+    trivial, recs, events = totals["me"], totals["recommendations"], totals["events"]
     print(
         f"\ngunicorn 2 workers (gthread x4), {args.threads} keep-alive clients, "
-        f"{args.rounds} alternating rounds of {args.seconds:g} s, PostgreSQL + Redis, "
-        f"seed_demo --scale {args.scale}, {os.cpu_count()} CPUs"
+        f"{args.rounds} alternating rounds of up to {args.seconds:g} s, PostgreSQL + Redis, "
+        f"seed_demo --scale {args.scale}, {distinct} distinct learners (none asked twice for "
+        f"a list), {os.cpu_count()} CPUs"
     )
-    print(f"{'endpoint':<58}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for path, run in totals.items():
+    print(f"{'request':<64}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    rows = [
+        (f"GET {RECOMMENDATIONS}", recs),
+        (f"GET {TRIVIAL}", trivial),
+        (f"POST {EVENTS} ({EVENTS_PER_BATCH} events a batch)", events),
+    ]
+    for label, run in rows:
         print(
-            f"GET {path:<54}{run.rps:>9.0f}{run.percentile(0.5):>9.1f}"
+            f"{label:<64}{run.rps:>9.0f}{run.percentile(0.5):>9.1f}"
             f"{run.percentile(0.99):>9.1f}{run.errors:>8}"
         )
-    p50_ratio = recs.percentile(0.5) / trivial.percentile(0.5)
     print(
-        f"\nrecommendations / me: p50 x{p50_ratio:.2f} (target <= 1.5), "
-        f"p99 x{recs.percentile(0.99) / trivial.percentile(0.99):.2f}, "
+        f"\nrecommendations / me: p50 x{recs.percentile(0.5) / trivial.percentile(0.5):.2f} "
+        f"(target <= 1.5), p99 x{recs.percentile(0.99) / trivial.percentile(0.99):.2f}, "
         f"throughput x{recs.rps / trivial.rps:.2f}"
     )
     print(f"recommendations: {recs.rps:.0f} req/s (target >= 300)")
+    print(
+        f"events: {events.rps * EVENTS_PER_BATCH:.0f} events/s in batches of {EVENTS_PER_BATCH}, "
+        f"p50 x{events.percentile(0.5) / trivial.percentile(0.5):.2f} of me"
+    )
 
 
 if __name__ == "__main__":
