@@ -280,8 +280,8 @@ def main() -> int:
     server = None
     try:
         print("Setting up the scratch database:", flush=True)
+        manage(env, "migrate", "--noinput", "-v", "0")  # a kept database may predate a migration
         if not args.reuse:
-            manage(env, "migrate", "--noinput", "-v", "0")
             manage(env, "seed_demo", "--scale", args.scale)
         # Trains and precomputes every learner's lists into this run's (flushed) Redis.
         manage(env, "recommender", "train", "--sync", "--force")
