@@ -2,6 +2,7 @@
 admin (Django's newer strings, the apps' token blacklist, permission names, field labels)."""
 
 import contextlib
+import json
 import re
 from html.parser import HTMLParser
 
@@ -130,3 +131,21 @@ def test_the_token_blacklist_and_permissions_read_in_chinese(client):
     assert "令牌黑名单" in index and "已签发令牌" in index and "黑名单令牌" in index
     group = client.get(reverse("admin:auth_group_add"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "课程与商品 | 课程 | 可添加课程" in group.content.decode()
+
+
+def test_the_admins_permission_chooser_speaks_chinese(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get("/admin/jsi18n/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # The catalog is written as JSON, with its Chinese escaped.
+    catalog = json.loads(
+        re.search(r"const newcatalog = (\{.*?\});", response.content.decode(), re.S)[1]
+    )
+    assert catalog["Available %s"] == "可用 %s"  # Django's own
+    assert catalog["Choose all %s"] == "选择全部%s"
+    assert catalog["Remove all %s"] == "删除全部%s"
+    assert catalog["Choose selected %s"] == "选择选中的%s"
+    assert catalog["Remove selected %s"] == "删除选中的%s"
+    assert (
+        "箭头按钮"
+        in catalog['Choose %s by selecting them and then select the "Choose" arrow button.']
+    )
