@@ -39,7 +39,7 @@ def run_together(count, work):
 
 
 def test_fifty_buyers_for_ten_units_pay_ten_orders_and_never_oversell(postgres):
-    product = ProductFactory(stock=10)
+    product = ProductFactory(stock=10, kind="digital")
     buyers = UserFactory.create_batch(50)
 
     def buy(i):
@@ -62,7 +62,7 @@ def test_fifty_buyers_for_ten_units_pay_ten_orders_and_never_oversell(postgres):
 
 
 def test_concurrent_retries_with_one_idempotency_key_place_one_order(postgres):
-    product = ProductFactory(stock=10)
+    product = ProductFactory(stock=10, kind="digital")
     buyer = UserFactory()
 
     orders = run_together(
@@ -94,7 +94,7 @@ def test_concurrent_reminder_runs_send_each_reminder_once(postgres, mailoutbox):
 
 
 def test_racing_api_requests_with_one_idempotency_key_get_one_201_and_the_rest_200(postgres):
-    product = ProductFactory(stock=10)
+    product = ProductFactory(stock=10, kind="digital")
     buyer = UserFactory()
     body = {"items": [{"type": "product", "id": product.pk, "quantity": 1}]}
 
@@ -110,7 +110,7 @@ def test_racing_api_requests_with_one_idempotency_key_get_one_201_and_the_rest_2
 
 def test_a_double_submitted_web_checkout_shows_every_submit_the_paid_order(postgres):
     course = CourseFactory(price=Decimal("99.00"))
-    last_one = ProductFactory(stock=1)
+    last_one = ProductFactory(stock=1, kind="digital")
     buyer = UserFactory()
     browsers = [Client() for _ in range(6)]
     for browser in browsers:

@@ -60,7 +60,7 @@ def test_a_second_submit_overtaken_by_the_first_shows_the_paid_order(
     """The second submit looks for an order with its key before the first has placed one; the
     first then places and pays it, so the second finds the course owned and the last unit gone
     when it checks the items: it must show the paid order, not the cart with an error."""
-    course, last_one = make_course(price=Decimal("99")), ProductFactory(stock=1)
+    course, last_one = make_course(price=Decimal("99")), ProductFactory(stock=1, kind="digital")
     data = checkout_data(f"course:{course.pk}:1", f"product:{last_one.pk}:1")
     first_browser = Client()
     first_browser.force_login(learner)
@@ -102,7 +102,7 @@ def test_checkout_explains_what_went_wrong(signed_in, learner):
 
 
 def test_checkout_holds_the_cap_of_99_per_product_across_repeated_lines(signed_in, learner):
-    product = ProductFactory(title="机械键盘", stock=1000)
+    product = ProductFactory(title="机械键盘", stock=1000, kind="digital")
     entry = f"product:{product.pk}:99"
     response = signed_in.post(
         reverse("web:checkout"), checkout_data(entry, entry, entry, entry), follow=True
