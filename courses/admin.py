@@ -203,6 +203,7 @@ class LessonInline(InstructorScopedInline, admin.TabularInline):
         "is_free_preview",
     ]
     extra = 1
+    show_change_link = True  # an article's text is edited on the lesson's own page
 
     def parent_choices(self, course):
         return {"chapter": course.chapters.all()}

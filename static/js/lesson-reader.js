@@ -4,7 +4,8 @@
  * Articles: the lesson's duration is its estimated reading time (seconds). The position sent is
  * the furthest share of the article scrolled into view times that duration, but never more than
  * twice the time actually spent reading (page visible), so a quick scroll to the end does not
- * complete an article; it never goes back below the saved position.
+ * complete an article; it never goes back below the saved position, and coming back to the
+ * article scrolls to where the learner had read to.
  * Audio: the position is the playback time; playing resumes at the saved position. */
 (function () {
   "use strict";
@@ -78,6 +79,11 @@
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") { spentSeconds(); save(true); } else { visibleSince = Date.now(); }
     });
+    /* Coming back: the furthest point read shows near the bottom of the window. */
+    if (furthest > 0 && furthest < 0.95 && !window.location.hash) {
+      var rect = box.getBoundingClientRect();
+      window.scrollTo(0, Math.max(0, window.scrollY + rect.top + furthest * rect.height - window.innerHeight * 0.7));
+    }
     measure();
     window.zhibo = window.zhibo || {};
     window.zhibo.saveReading = save;

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from commerce.models import LessonProgress
+from commerce.services import lesson_progress_record
 from courses.models import Lesson
 from tests.browser.conftest import PHONE
 from tests.browser.test_content_security_policy import Violations
@@ -59,6 +60,11 @@ def test_reading_an_article_saves_how_far_the_learner_read(page, shot, media):
     progress = LessonProgress.objects.get(user=user, lesson=lesson)
     assert 0 < progress.position_seconds <= lesson.duration_seconds
     assert progress.completed_at is None  # scrolled to the end, but not read yet
+
+    lesson_progress_record(user=user, lesson=lesson, position_seconds=lesson.duration_seconds // 2)
+    page.goto(f"/lessons/{lesson.pk}/")  # back to where the learner had read to
+    page.wait_for_function("() => window.scrollY > 300")
+    shot(page, "lesson-article-resumed", full_page=False)
     assert violations.reported() == []
 
 

@@ -122,6 +122,8 @@ def test_an_instructor_uploads_an_article_image_in_the_admin(client, settings, t
     assert stored.instructor == instructor
     with Image.open(stored.image.path) as image:
         assert image.width == MAX_IMAGE_WIDTH
+    served = client.get(stored.image.url)  # a public upload, like covers
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
     fake = SimpleUploadedFile("fake.png", b"<html>not an image</html>", "image/png")
     refused = client.post(add, {"image": fake})
     assert "image" in form_errors(refused)
