@@ -329,13 +329,14 @@ class Lesson(models.Model):
     def save(self, *args, **kwargs):
         """Whichever door saves it, an article is stored sanitised and timed by its length, and
         an audio lesson lasts as long as its (newly uploaded) file."""
-        fields = kwargs.get("update_fields")
+        timed = False
         if self.kind == self.Kind.ARTICLE:
             self.body_html = article_clean(self.body_html)
-            self.duration_seconds = article_reading_seconds(self.body_html)
+            self.duration_seconds, timed = article_reading_seconds(self.body_html), True
         if self.audio and not self.audio._committed:
-            self.duration_seconds = upload_duration(self.audio.file)
-        if fields is not None:
+            self.duration_seconds, timed = upload_duration(self.audio.file), True
+        fields = kwargs.get("update_fields")
+        if timed and fields:
             kwargs["update_fields"] = {*fields, "duration_seconds"}
         super().save(*args, **kwargs)
 

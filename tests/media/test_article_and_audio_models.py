@@ -59,6 +59,10 @@ def test_saving_an_article_lesson_sanitises_it_and_times_it_by_its_length():
     assert lesson.duration_seconds == article_reading_seconds(lesson.body_html) >= 30
     long = LessonFactory(kind=Lesson.Kind.ARTICLE, body_html="<p>" + "字" * 4000 + "</p>")
     assert long.duration_seconds == 600  # 4,000 characters at 400 a minute
+    long.body_html = "<p onclick='x()'>" + "字" * 800 + "</p>"
+    long.save(update_fields=["body_html"])  # the duration follows, even when not named
+    long.refresh_from_db()
+    assert (long.body_html, long.duration_seconds) == ("<p>" + "字" * 800 + "</p>", 120)
 
 
 def test_a_video_lessons_fields_are_left_as_they_are():
