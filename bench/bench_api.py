@@ -139,7 +139,7 @@ def event_batch(courses: list[int], n: int) -> bytes:
                     "page": "bench",
                 }
                 for i in range(n)
-            ]
+            ],
         }
     ).encode()
 

@@ -200,7 +200,7 @@ for _served in (MEDIA_ROOT, STATIC_ROOT, *STATICFILES_DIRS):
 # The media folders with public uploads (covers, avatars); the rest (the recommender's artefacts)
 # is never served. The site serves them itself in development, or with DJANGO_SERVE_MEDIA=true
 # when no web server is in front of it (config/media.py; nginx: platform/nginx.conf).
-MEDIA_PUBLIC_FOLDERS = ["covers/", "avatars/"]
+MEDIA_PUBLIC_FOLDERS = ["covers/", "avatars/", "articles/"]  # never lessons/ (paid audio)
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -298,6 +298,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "LiveStatusEnum": "courses.models.LiveSession.Status",
+        "LessonKindEnum": "courses.models.Lesson.Kind",
+        "ProductKindEnum": "courses.models.Product.Kind",
         "OrderStatusEnum": "commerce.models.Order.Status",
         "EventTypeEnum": "recommendations.models.Event.Type",
         "OrderItemTypeEnum": ["course", "product"],

@@ -8,6 +8,7 @@ the choices of every foreign key and many-to-many field (a forged id is an inval
 the rows a bulk action touches. Superusers own everything.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +19,7 @@ from django.utils.translation import ngettext_lazy
 
 from courses import selectors, services
 from courses.models import (
+    ArticleImage,
     Category,
     Chapter,
     Course,
@@ -190,8 +192,18 @@ class ChapterInline(InstructorScopedInline, admin.TabularInline):
 class LessonInline(InstructorScopedInline, admin.TabularInline):
     model = Lesson
     fk_name = "course"
-    fields = ["chapter", "position", "title", "duration_seconds", "video_url", "is_free_preview"]
+    fields = [
+        "chapter",
+        "position",
+        "title",
+        "kind",
+        "duration_seconds",
+        "video_url",
+        "audio",
+        "is_free_preview",
+    ]
     extra = 1
+    show_change_link = True  # an article's text is edited on the lesson's own page
 
     def parent_choices(self, course):
         return {"chapter": course.chapters.all()}
@@ -264,10 +276,49 @@ class ChapterAdmin(InstructorScopedAdmin):
 
 @admin.register(Lesson)
 class LessonAdmin(InstructorScopedAdmin):
-    list_display = ["title", "course", "chapter", "position", "duration_seconds", "is_free_preview"]
-    list_filter = ["is_free_preview", ("course", admin.RelatedOnlyFieldListFilter)]
+    list_display = [
+        "title",
+        "course",
+        "chapter",
+        "position",
+        "kind",
+        "duration_seconds",
+        "is_free_preview",
+    ]
+    list_filter = ["kind", "is_free_preview", ("course", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["course", "chapter"]
     search_fields = ["title", "course__title"]
+    fields = [
+        "course",
+        "chapter",
+        "position",
+        "title",
+        "kind",
+        "is_free_preview",
+        "duration_seconds",
+        "video_url",
+        "audio",
+        "body_html",
+    ]
+    formfield_overrides = {
+        **_OwnedRows.formfield_overrides,
+        models.TextField: {
+            "widget": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"})
+        },
+    }
+
+
+@admin.register(ArticleImage)
+class ArticleImageAdmin(InstructorScopedAdmin):
+    """Images for articles: upload one, then use its address in an article's ``<img src>``."""
+
+    list_display = ["__str__", "address", "alt", "instructor", "created_at"]
+    fields = ["instructor", "image", "alt", "address"]
+    readonly_fields = ["address"]
+
+    @admin.display(description=_("address for <img src>"))
+    def address(self, obj):
+        return obj.image.url if obj and obj.image else ""
 
 
 # Live sessions and their shelf

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.constraints import ConstraintErrorsOnFields
+from courses.articles import article_clean, article_reading_seconds, resized_upload
+from courses.audio import AudioUploadField, upload_duration
 from courses.images import ImageUploadField
 
 money_validator = MinValueValidator(Decimal("0.00"))
@@ -316,6 +318,11 @@ class Chapter(ConstraintErrorsOnFields):
 
 
 class Lesson(ConstraintErrorsOnFields):
+    class Kind(models.TextChoices):
+        VIDEO = "video", _("Video")
+        AUDIO = "audio", _("Audio")
+        ARTICLE = "article", _("Article")
+
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="lessons"
     )
@@ -327,6 +334,21 @@ class Lesson(ConstraintErrorsOnFields):
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
     video_url = models.URLField(_("video URL"), max_length=500, blank=True)
     is_free_preview = models.BooleanField(_("free preview"), default=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.VIDEO)
+    body_html = models.TextField(
+        _("article (HTML)"),
+        blank=True,
+        help_text=_(
+            "For article lessons: headings, paragraphs, lists, links, code, quotes, tables and "
+            "images uploaded under “Article images”. Anything else is removed when saved."
+        ),
+    )
+    audio = AudioUploadField(
+        _("audio file"),
+        upload_to="lessons/audio/",
+        blank=True,
+        help_text=_("For audio lessons: MP3, M4A, Ogg or WAV; its length becomes the duration."),
+    )
 
     owner_path = "course__instructor"
     objects = OwnedQuerySet.as_manager()
@@ -349,9 +371,25 @@ class Lesson(ConstraintErrorsOnFields):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        """Whichever door saves it, an article is stored sanitised and timed by its length, and
+        an audio lesson lasts as long as its (newly uploaded) file."""
+        timed = False
+        if self.kind == self.Kind.ARTICLE:
+            self.body_html = article_clean(self.body_html)
+            self.duration_seconds, timed = article_reading_seconds(self.body_html), True
+        if self.audio and not self.audio._committed:
+            self.duration_seconds, timed = upload_duration(self.audio.file), True
+        fields = kwargs.get("update_fields")
+        if timed and fields:
+            kwargs["update_fields"] = {*fields, "duration_seconds"}
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.chapter_id and self.course_id and self.chapter.course_id != self.course_id:
             raise ValidationError({"chapter": _("The chapter belongs to another course.")})
+        if self.kind == self.Kind.AUDIO and not self.audio:
+            raise ValidationError({"audio": _("An audio lesson needs an audio file.")})
 
 
 class Product(ConstraintErrorsOnFields, TimeStamped):
@@ -660,3 +698,34 @@ class ShortVideo(ConstraintErrorsOnFields, TimeStamped):
 
     def clean(self):
         check_course_is_instructors(self)
+
+
+class ArticleImage(models.Model):
+    """An image an instructor uploads to show in their article lessons: checked like covers
+    (``ImageUploadField``) and stored at most ``MAX_IMAGE_WIDTH`` pixels wide."""
+
+    instructor = models.ForeignKey(
+        Instructor,
+        verbose_name=_("instructor"),
+        on_delete=models.CASCADE,
+        related_name="article_images",
+    )
+    image = ImageUploadField(_("image"), upload_to="articles/")
+    alt = models.CharField(_("description (alt text)"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    owner_path = "instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("article image")
+        verbose_name_plural = _("article images")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.image.name.rsplit("/", 1)[-1]
+
+    def save(self, *args, **kwargs):
+        if self.image and not self.image._committed:
+            self.image.save(self.image.name, resized_upload(self.image.file), save=False)
+        super().save(*args, **kwargs)

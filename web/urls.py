@@ -13,6 +13,7 @@ urlpatterns = [
     path("browse/", catalog.browse, name="browse"),
     path("courses/<str:slug>/", catalog.course_detail, name="course"),
     path("lessons/<int:lesson_id>/", catalog.lesson_player, name="lesson"),
+    path("lessons/<int:lesson_id>/audio/", catalog.lesson_audio, name="lesson_audio"),
     path("live/<str:slug>/", catalog.live_detail, name="live"),
     path("videos/", catalog.video_feed, name="videos"),
     path("products/<str:slug>/", catalog.product_detail, name="product"),

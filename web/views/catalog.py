@@ -8,16 +8,18 @@ calls too.
 
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from accounts.backends import account_hint_keep
 from commerce import selectors as commerce_selectors
 from courses import selectors
+from courses.audio import AUDIO_TYPES
 from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
 from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm
 from web.home import home_page
+from web.media import ranged_file_response
 
 PAGE_SIZE = 12
 
@@ -106,6 +108,19 @@ def lesson_player(request, lesson_id):
             "progress": progress_by_lesson.get(lesson.pk),
         },
     )
+
+
+def lesson_audio(request, lesson_id):
+    """The audio of an audio lesson, for learners who may listen to it (403 for the others):
+    the files are not public media."""
+    lesson = selectors.lesson_for_player(lesson_id=lesson_id)
+    if lesson.kind != lesson.Kind.AUDIO or not lesson.audio:
+        raise Http404("No audio.")
+    if not commerce_selectors.lesson_access_for(user=request.user, lesson=lesson):
+        return HttpResponse(status=403)
+    extension = lesson.audio.name.rsplit(".", 1)[-1].lower()
+    content_type = AUDIO_TYPES.get(extension, "application/octet-stream")
+    return ranged_file_response(request, lesson.audio, content_type=content_type)
 
 
 def live_detail(request, slug):

@@ -1,6 +1,7 @@
 """The public catalog: courses, live sessions, short videos, products, categories, tags and
 instructors, as lists and details."""
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -112,14 +113,49 @@ class LessonSerializer(ModelSerializer):
         help_text="Only for learners enrolled in the course, or for free previews; else null."
     )
 
+    audio_url = serializers.SerializerMethodField(
+        help_text="Audio lessons: the address of the audio (it checks access itself), for "
+        "learners who may listen; else null."
+    )
+    article_html = serializers.SerializerMethodField(
+        help_text="Article lessons: the article as sanitised HTML, for learners who may read "
+        "it; else null. duration_seconds is its estimated reading time."
+    )
+
     class Meta:
         model = Lesson
-        fields = ["id", "title", "position", "duration_seconds", "is_free_preview", "video_url"]
+        fields = [
+            "id",
+            "title",
+            "position",
+            "kind",
+            "duration_seconds",
+            "is_free_preview",
+            "video_url",
+            "audio_url",
+            "article_html",
+        ]
+
+    def _playable(self, lesson: Lesson) -> bool:
+        return lesson.pk in self.context.get("playable_lesson_ids", frozenset())
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_video_url(self, lesson: Lesson) -> str | None:
-        playable = self.context.get("playable_lesson_ids", frozenset())
-        return (lesson.video_url or None) if lesson.pk in playable else None
+        return (lesson.video_url or None) if self._playable(lesson) else None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_audio_url(self, lesson: Lesson) -> str | None:
+        if lesson.kind != Lesson.Kind.AUDIO or not lesson.audio or not self._playable(lesson):
+            return None
+        path = reverse("web:lesson_audio", args=[lesson.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_article_html(self, lesson: Lesson) -> str | None:
+        if lesson.kind != Lesson.Kind.ARTICLE or not self._playable(lesson):
+            return None
+        return lesson.body_html
 
 
 class ChapterSerializer(ModelSerializer):

@@ -21,6 +21,7 @@ from demo.catalog import (
     build_catalog,
     delete_demo_data,
 )
+from demo.lesson_kinds import build_lesson_kinds
 
 
 def _seed(value: str) -> int:
@@ -107,6 +108,8 @@ class Command(BaseCommand):
             )
         except DemoDataConflict as exc:
             raise CommandError(str(exc)) from None
+        kinds = build_lesson_kinds(seed=seed)
+        progress(f"lesson kinds: {kinds['articles']} articles, {kinds['audio']} audio lessons")
         behaviour = None
         if events_per_learner > 0:
             behaviour = build_behaviour(
