@@ -9,6 +9,7 @@ see (published, visible, on sale) is a method of each model's queryset, defined 
 Orders, enrollments, progress and reservations are in ``commerce``.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -67,6 +68,15 @@ class LiveSessionQuerySet(OwnedQuerySet):
             status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
             scheduled_end__gt=at or timezone.now(),
         )
+
+    def with_replay(self):
+        """Ended sessions with a replay: a link to one, or their own recording."""
+        return self.filter(LiveSession.HAS_REPLAY)
+
+
+def new_stream_key() -> str:
+    """A secret stream key for a publisher (OBS, a phone app): 32 URL-safe characters."""
+    return secrets.token_urlsafe(24)
 
 
 class ShortVideoQuerySet(OwnedQuerySet):
@@ -394,6 +404,20 @@ class LiveSession(TimeStamped):
     )
     stream_url = models.URLField(_("stream URL"), max_length=500, blank=True)
     replay_url = models.URLField(_("replay URL"), max_length=500, blank=True)
+    stream_key = models.CharField(
+        _("stream key"),
+        max_length=64,
+        default=new_stream_key,
+        editable=False,
+        help_text=_("Secret: whoever has it may broadcast this live session."),
+    )
+    recording = models.CharField(
+        _("recording"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("The replay recorded from the live stream, under the live folder."),
+    )
     products = models.ManyToManyField(
         Product,
         through="LiveShelfItem",
@@ -404,6 +428,7 @@ class LiveSession(TimeStamped):
 
     owner_path = "instructor"
     objects = LiveSessionQuerySet.as_manager()
+    HAS_REPLAY = Q(status=Status.ENDED) & (~Q(replay_url="") | ~Q(recording=""))
 
     class Meta:
         verbose_name = _("live session")
@@ -414,6 +439,7 @@ class LiveSession(TimeStamped):
                 condition=Q(scheduled_end__gt=F("scheduled_start")),
                 name="live_end_after_start",
             ),
+            models.UniqueConstraint(fields=["stream_key"], name="live_stream_key_unique"),
         ]
         indexes = [
             models.Index(fields=["status", "scheduled_start"], name="live_status_start"),
