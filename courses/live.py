@@ -218,10 +218,11 @@ def broadcast_command(
     time for ``seconds``, encoded for low latency (a keyframe every second) to ``output``."""
     title = str(title_file).replace("\\", "\\\\").replace(":", "\\:")
     font = "font=Noto Sans CJK SC:fontcolor=white"
-    video = [
-        "drawbox=y=ih-64:w=iw:h=64:color=black@0.6:t=fill",
-        f"drawtext=textfile={title}:{font}:fontsize=24:x=16:y=h-52",
-        f"drawtext=text=%{{localtime}}:{font}:fontsize=20:x=w-tw-16:y=h-48",
+    video = [  # the title along the bottom, the clock at the top right, sized to the frame
+        "drawbox=y=ih*5/6:w=iw:h=ih/6:color=black@0.6:t=fill",
+        f"drawtext=textfile={title}:{font}:fontsize=h/16:x=h/24:y=h*11/12-th/2",
+        f"drawtext=text=%{{localtime}}:{font}:fontsize=h/20:x=w-tw-h/24:y=h/24"
+        ":box=1:boxcolor=black@0.6:boxborderw=6",
     ]
     return [
         ffmpeg_exe(),
