@@ -202,7 +202,7 @@ for _served in (MEDIA_ROOT, STATIC_ROOT, *STATICFILES_DIRS):
 MEDIA_PUBLIC_FOLDERS = ["covers/", "avatars/"]
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG)
 # Live streams: an ingest server (nginx-rtmp, platform/nginx-rtmp.conf) or the demo broadcaster
-# (manage.py live_broadcast) writes each stream's HLS into LIVE_ROOT/<stream key>/, and replays
+# (manage.py live_broadcast) writes each stream's HLS into LIVE_ROOT/hls/<stream key>/, and replays
 # recorded from them into LIVE_ROOT/replays/<session id>/; the site serves both by session
 # (web/views/live.py), so the folder itself is never served and the key never shows in a URL.
 # Publishers (OBS, a phone app) send RTMP to LIVE_INGEST_URL with their session's stream key.

@@ -5,7 +5,7 @@ A live session has a secret stream key. A publisher (OBS, a phone app, or the de
 broadcaster) sends RTMP to ``LIVE_INGEST_URL/<stream key>``; the ingest server (nginx-rtmp,
 ``platform/nginx-rtmp.conf``) asks the site whether the key may publish (``live_publish_authorise``)
 and tells it when publishing is done (``live_publish_done``). While it publishes it writes HLS
-into ``LIVE_ROOT/<stream key>/index.m3u8`` (a sliding list of one-second segments) and records
+into ``LIVE_ROOT/hls/<stream key>/index.m3u8`` (a sliding list of one-second segments) and records
 the stream to a file, which becomes the replay once it ends (``live_replay_from_recording``,
 HLS VOD in ``LIVE_ROOT/replays/<session id>/``). The site serves both by session, so the key
 never shows in a URL. The demo broadcaster (``live_broadcast``) writes the same files itself.
@@ -47,8 +47,10 @@ def ffmpeg_exe() -> str:
 
 
 def stream_dir(live_session: LiveSession) -> Path:
-    """Where the live HLS of ``live_session`` is written (named by its key, as nginx-rtmp does)."""
-    return settings.LIVE_ROOT / live_session.stream_key
+    """Where the live HLS of ``live_session`` is written: ``LIVE_ROOT/hls/<stream key>/``, as
+    nginx-rtmp does with ``hls_nested``. A folder of its own, as nginx's ``hls_cleanup`` deletes
+    old playlists and segments anywhere below ``hls_path``."""
+    return settings.LIVE_ROOT / "hls" / live_session.stream_key
 
 
 def replay_dir(live_session: LiveSession) -> Path:

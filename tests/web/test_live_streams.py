@@ -174,6 +174,11 @@ def test_the_site_serves_the_playlist_and_segments_with_their_types(client, sess
     segment = client.get(reverse("web:live_hls", args=[session.slug, "seg00004.ts"]))
     assert segment.status_code == 200 and segment["Content-Type"] == "video/mp2t"
     assert segment["X-Content-Type-Options"] == "nosniff"
+    assert (
+        client.head(reverse("web:live_hls", args=[session.slug, "seg00004.ts"])).status_code == 200
+    )
+    assert live_streams.stream_dir(session).parent.name == "hls"  # away from replays: nginx's
+    # hls_cleanup deletes old playlists and segments anywhere below its hls_path
 
 
 @pytest.mark.parametrize("name", ["missing.ts", "..", "index.m3u8.bak", "a.mp4", ".hidden.ts"])

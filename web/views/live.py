@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from config.json_input import JSONTooDeep, json_loads
 from courses import live, selectors
@@ -81,7 +81,7 @@ def live_status(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def live_media(request, slug, kind, name):
     session = selectors.live_session_for_stream(slug=slug)
     path = live.live_media_file(live_session=session, kind=kind, name=name)

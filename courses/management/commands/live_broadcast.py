@@ -33,5 +33,8 @@ class Command(BaseCommand):
             )
         except PermissionDenied as error:
             raise CommandError(str(error)) from error
+        if options["rtmp"]:
+            self.stdout.write(self.style.SUCCESS("Published; the ingest server reports the end."))
+            return
         replay = f", replay {session.recording}" if session.recording else ""
         self.stdout.write(self.style.SUCCESS(f"Done: {session.status}{replay}."))
