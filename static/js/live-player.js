@@ -22,6 +22,10 @@
     if (hls) { hls.destroy(); hls = null; }
     video.hidden = false;
     stage.classList.add("is-playing");
+    if (!/\.m3u8(\?|$)/.test(src)) { // a replay on a video host as a plain file
+      video.src = src;
+      return;
+    }
     if (window.Hls && window.Hls.isSupported()) {
       hls = new window.Hls(live ? {
         lowLatencyMode: true,

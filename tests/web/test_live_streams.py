@@ -254,3 +254,19 @@ def test_an_instructor_cannot_regenerate_another_instructors_key(client, session
     )
     session.refresh_from_db()
     assert session.stream_key == old
+
+
+def test_an_ended_session_offers_its_replay_in_the_same_player(client, session):
+    session.status = LiveSession.Status.ENDED
+    session.recording = f"replays/{session.pk}/index.m3u8"
+    session.save()
+    page = client.get(reverse("web:live", args=[session.slug])).content.decode()
+    replay = reverse("web:live_replay", args=[session.slug, "index.m3u8"])
+    assert 'data-state="ended"' in page and f'data-replay-src="{replay}"' in page
+    assert "data-play-replay" in page and "回放" in page
+
+    session.recording = ""
+    session.replay_url = "https://media.zhibo.local/replays/a.mp4"
+    session.save()
+    page = client.get(reverse("web:live", args=[session.slug])).content.decode()
+    assert 'data-replay-src="https://media.zhibo.local/replays/a.mp4"' in page
