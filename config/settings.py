@@ -202,6 +202,15 @@ for _served in (MEDIA_ROOT, STATIC_ROOT, *STATICFILES_DIRS):
 # when no web server is in front of it (config/media.py; nginx: platform/nginx.conf).
 MEDIA_PUBLIC_FOLDERS = ["covers/", "avatars/", "articles/"]  # never lessons/ (paid audio)
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG)
+# Live streams: an ingest server (nginx-rtmp, platform/nginx-rtmp.conf) or the demo broadcaster
+# (manage.py live_broadcast) writes each stream's HLS into LIVE_ROOT/hls/<stream key>/, and replays
+# recorded from them into LIVE_ROOT/replays/<session id>/; the site serves both by session
+# (web/views/live.py), so the folder itself is never served and the key never shows in a URL.
+# Publishers (OBS, a phone app) send RTMP to LIVE_INGEST_URL with their session's stream key.
+LIVE_ROOT = Path(env.str("LIVE_ROOT", default=str(VAR_DIR / "live"))).resolve()
+LIVE_INGEST_URL = env.str("LIVE_INGEST_URL", default="rtmp://127.0.0.1:1935/live")
+LIVE_FRESH_SECONDS = env.int("LIVE_FRESH_SECONDS", default=6)  # a live playlist older is stalled
+LIVE_FFMPEG = env.str("LIVE_FFMPEG", default="")  # default: the ffmpeg of imageio-ffmpeg
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -331,7 +340,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "media-src": ["'self'", *CSP_MEDIA_ORIGINS],
+        "media-src": ["'self'", "blob:", *CSP_MEDIA_ORIGINS],  # hls.js plays through a blob:
+        "worker-src": ["'self'", "blob:"],  # and transmuxes in a worker
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from courses import selectors, services
+from courses import live, selectors, services
 from courses.models import (
     ArticleImage,
     Category,
@@ -378,7 +378,36 @@ class LiveSessionAdmin(InstructorScopedAdmin):
         "replay_url",
     ]
     inlines = [LiveShelfItemInline]
-    actions = ["start", "end"]
+    actions = ["start", "end", "regenerate_stream_key"]
+    broadcast_fields = ["ingest_server", "stream_key", "recording"]
+
+    def _broadcasts(self, request, obj):
+        """The stream key is shown to the session's own instructor only (not to other staff)."""
+        return obj is not None and obj.instructor.user_id == request.user.pk
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        extra = self.broadcast_fields if self._broadcasts(request, obj) else ["recording"]
+        return [name for name in fields if name not in self.broadcast_fields] + extra
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.broadcast_fields]
+
+    @admin.display(description=_("ingest server (RTMP)"))
+    def ingest_server(self, obj):
+        return live.ingest_server()
+
+    @admin.action(description=_("Regenerate the stream keys"), permissions=["change"])
+    def regenerate_stream_key(self, request, queryset):
+        self.apply_to_selected(
+            request,
+            queryset,
+            lambda session: live.live_stream_key_regenerate(live_session=session),
+            done=lambda session: True,
+            message=ngettext_lazy(
+                "%(count)d stream key regenerated.", "%(count)d stream keys regenerated.", "count"
+            ),
+        )
 
     @admin.action(description=_("Start the selected live sessions"), permissions=["change"])
     def start(self, request, queryset):

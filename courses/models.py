@@ -9,6 +9,7 @@ see (published, visible, on sale) is a method of each model's queryset, defined 
 Orders, enrollments, progress and reservations are in ``commerce``.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -70,6 +71,15 @@ class LiveSessionQuerySet(OwnedQuerySet):
             status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
             scheduled_end__gt=at or timezone.now(),
         )
+
+    def with_replay(self):
+        """Ended sessions with a replay: a link to one, or their own recording."""
+        return self.filter(LiveSession.HAS_REPLAY)
+
+
+def new_stream_key() -> str:
+    """A secret stream key for a publisher (OBS, a phone app): 32 URL-safe characters."""
+    return secrets.token_urlsafe(24)
 
 
 class ShortVideoQuerySet(OwnedQuerySet):
@@ -500,6 +510,20 @@ class LiveSession(ConstraintErrorsOnFields, TimeStamped):
     )
     stream_url = models.URLField(_("stream URL"), max_length=500, blank=True)
     replay_url = models.URLField(_("replay URL"), max_length=500, blank=True)
+    stream_key = models.CharField(
+        _("stream key"),
+        max_length=64,
+        default=new_stream_key,
+        editable=False,
+        help_text=_("Secret: whoever has it may broadcast this live session."),
+    )
+    recording = models.CharField(
+        _("recording"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("The replay recorded from the live stream, under the live folder."),
+    )
     products = models.ManyToManyField(
         Product,
         through="LiveShelfItem",
@@ -510,6 +534,7 @@ class LiveSession(ConstraintErrorsOnFields, TimeStamped):
 
     owner_path = "instructor"
     objects = LiveSessionQuerySet.as_manager()
+    HAS_REPLAY = Q(status=Status.ENDED) & (~Q(replay_url="") | ~Q(recording=""))
 
     constraint_error_fields = {"end_before_start": "scheduled_end"}
 
@@ -524,6 +549,7 @@ class LiveSession(ConstraintErrorsOnFields, TimeStamped):
                 violation_error_code="end_before_start",
                 violation_error_message=_("The end must come after the start."),
             ),
+            models.UniqueConstraint(fields=["stream_key"], name="live_stream_key_unique"),
         ]
         indexes = [
             models.Index(fields=["status", "scheduled_start"], name="live_status_start"),

@@ -81,7 +81,7 @@ def catalog_search(
     now = timezone.now()
     if item_type == "live":
         items = LiveSession.objects.visible().filter(
-            Q(scheduled_end__gt=now) | (Q(status=LiveSession.Status.ENDED) & ~Q(replay_url=""))
+            Q(scheduled_end__gt=now) | LiveSession.HAS_REPLAY
         )
     elif item_type == "video":
         items = ShortVideo.objects.published(now)
@@ -246,6 +246,20 @@ def tags_for_onboarding() -> list:
 def live_session_get(*, live_id: int) -> LiveSession | None:
     """A live session that is not cancelled, by id (None when there is none)."""
     return LiveSession.objects.visible().filter(pk=live_id).first()
+
+
+def live_session_by_id_or_slug(*, value: str) -> LiveSession | None:
+    """Any live session by its id (digits) or slug, for commands (None when there is none)."""
+    lookup = Q(slug=value) | (Q(pk=int(value)) if value.isdigit() else Q())
+    return LiveSession.objects.filter(lookup).select_related("instructor").first()
+
+
+def live_session_for_stream(*, slug: str) -> LiveSession:
+    """A visible live session by slug, for its stream and status (404 otherwise). One query."""
+    try:
+        return LiveSession.objects.visible().get(slug=slug)
+    except LiveSession.DoesNotExist:
+        raise Http404("No such live session.") from None
 
 
 # Reads for the public catalog (the REST API's lists and details) ------------------------------

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import accounts, catalog, commerce, feedback, privacy
+from web.views import accounts, catalog, commerce, feedback, live, privacy
 
 app_name = "web"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/", catalog.lesson_player, name="lesson"),
     path("lessons/<int:lesson_id>/audio/", catalog.lesson_audio, name="lesson_audio"),
     path("live/<str:slug>/", catalog.live_detail, name="live"),
+    path("live/<str:slug>/status/", live.live_status, name="live_status"),
+    path("live/<str:slug>/hls/<str:name>", live.live_media, {"kind": "stream"}, name="live_hls"),
+    path(
+        "live/<str:slug>/replay/<str:name>", live.live_media, {"kind": "replay"}, name="live_replay"
+    ),
+    path("ingest/", live.ingest_callback, name="live_ingest"),
     path("videos/", catalog.video_feed, name="videos"),
     path("products/<str:slug>/", catalog.product_detail, name="product"),
     path("instructors/<str:slug>/", catalog.instructor_detail, name="instructor"),

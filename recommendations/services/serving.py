@@ -309,8 +309,8 @@ def available_items(item_type: str):
     now = timezone.now()
     if item_type == "course":
         return Course.objects.published(now)
-    if item_type == "live":
-        return LiveSession.objects.open(now)
+    if item_type == "live":  # open sessions, and ended ones with a replay (watched like a lesson)
+        return LiveSession.objects.open(now) | LiveSession.objects.with_replay()
     if item_type == "video":
         return ShortVideo.objects.published(now)
     return Product.objects.purchasable()
@@ -329,7 +329,7 @@ def availability_changes_at(item_type: str, now: datetime) -> datetime | None:
         upcoming = Course.objects.publishing_after(now)
         return upcoming.aggregate(at=Min("published_at"))["at"]
     if item_type == "live":
-        return available_items("live").aggregate(at=Min("scheduled_end"))["at"]
+        return LiveSession.objects.open(now).aggregate(at=Min("scheduled_end"))["at"]
     if item_type == "video":
         upcoming = ShortVideo.objects.publishing_after(now)
         return upcoming.aggregate(at=Min("published_at"))["at"]

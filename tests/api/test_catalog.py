@@ -143,6 +143,18 @@ def test_live_shelf_shows_the_flash_price_inside_its_window_only(anon):
     assert shelf[later.pk]["flash_starts_at"] is not None
 
 
+def test_a_live_session_names_its_stream_and_recorded_replay_on_the_site(anon):
+    live = LiveSessionFactory(status="ended")
+    body = anon.get(f"/api/v1/lives/{live.pk}/").json()
+    assert body["hls_url"] == f"http://testserver/live/{live.slug}/hls/index.m3u8"
+    assert body["recording_url"] is None
+    assert "stream_key" not in body and live.stream_key not in str(body)
+    live.recording = f"replays/{live.pk}/index.m3u8"
+    live.save()
+    body = anon.get(f"/api/v1/lives/{live.pk}/").json()
+    assert body["recording_url"] == f"http://testserver/live/{live.slug}/replay/index.m3u8"
+
+
 def test_cancelled_live_sessions_are_hidden(anon):
     cancelled = LiveSessionFactory(status=LiveSession.Status.CANCELLED)
     shown = LiveSessionFactory()

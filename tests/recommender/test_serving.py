@@ -227,6 +227,22 @@ def test_ended_live_sessions_are_not_recommended(db):
     assert titles(result) == ["即将开播"]
 
 
+def test_ended_live_sessions_with_a_replay_are_recommended_like_a_lesson(db):
+    from tests.factories import LiveSessionFactory
+
+    now = timezone.now()
+    for title, replay in [("有回放", {"recording": "replays/1/index.m3u8"}), ("无回放", {})]:
+        LiveSessionFactory(
+            title=title,
+            scheduled_start=now - timedelta(hours=3),
+            scheduled_end=now - timedelta(hours=1),
+            status="ended",
+            **replay,
+        )
+    result = recommendations_for(user=AnonymousUser(), item_type="live", k=5)
+    assert titles(result) == ["有回放"]
+
+
 def test_the_number_of_queries_does_not_grow_with_the_catalog(
     trained, world, django_assert_max_num_queries
 ):

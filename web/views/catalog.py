@@ -13,6 +13,7 @@ from django.shortcuts import render
 
 from accounts.backends import account_hint_keep
 from commerce import selectors as commerce_selectors
+from courses import live as live_streams
 from courses import selectors
 from courses.audio import AUDIO_TYPES
 from recommendations.services.events import event_record
@@ -20,6 +21,7 @@ from recommendations.services.related import bought_together_for, similar_items_
 from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm
 from web.home import home_page
 from web.media import ranged_file_response
+from web.views.live import stream_urls
 
 PAGE_SIZE = 12
 
@@ -127,6 +129,11 @@ def live_detail(request, slug):
     detail = selectors.live_session_detail(slug=slug)
     live = detail.live_session
     _record_view(request, "live", live.pk)
+    stream = live_streams.live_stream_state(live_session=live)
+    # The site's own stream (from the ingest server or the demo broadcaster) once it has one;
+    # until then a stream on a video host, if the session names one.
+    external = bool(live.stream_url) and not stream.playlist and live.status == "live"
+    is_instructor = request.user.is_authenticated and live.instructor.user_id == request.user.pk
     return render(
         request,
         "courses/live.html",
@@ -134,6 +141,11 @@ def live_detail(request, slug):
             "live": live,
             # Digital products are bought in one tap (the price is on the button); physical
             # ones go to the confirmation page, which asks where to deliver them.
+            "stream": stream,
+            "stream_state": "live" if external else stream.state,
+            "external_stream": external,
+            **stream_urls(live),
+            "ingest_server": live_streams.ingest_server() if is_instructor else "",
             "shelf": [
                 (
                     offer,

@@ -250,6 +250,12 @@ class LiveSessionDetailSerializer(LiveSessionListSerializer):
     """A live session with its current product shelf (直播带货); the shelf comes in the context."""
 
     shelf = serializers.SerializerMethodField()
+    hls_url = serializers.SerializerMethodField(
+        help_text="The live stream as HLS on this site (its state: /live/<slug>/status/)."
+    )
+    recording_url = serializers.SerializerMethodField(
+        help_text="The replay recorded from the live stream, HLS on this site; null until then."
+    )
 
     class Meta(LiveSessionListSerializer.Meta):
         fields = [
@@ -257,8 +263,25 @@ class LiveSessionDetailSerializer(LiveSessionListSerializer):
             "description",
             "stream_url",
             "replay_url",
+            "hls_url",
+            "recording_url",
             "shelf",
         ]
+
+    def _site_url(self, name: str, live_session: LiveSession) -> str:
+        path = reverse(name, args=[live_session.slug, "index.m3u8"])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_hls_url(self, live_session: LiveSession) -> str:
+        return self._site_url("web:live_hls", live_session)
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_recording_url(self, live_session: LiveSession) -> str | None:
+        if not live_session.recording:
+            return None
+        return self._site_url("web:live_replay", live_session)
 
     @extend_schema_field(ShelfOfferSerializer(many=True))
     def get_shelf(self, live_session: LiveSession) -> list[dict]:

@@ -1,0 +1,111 @@
+"""The demo broadcaster (``manage.py live_broadcast``) publishes a generated stream for a live
+session: HLS in its live folder while it runs, through the same services as the ingest
+server's callback, then a replay (HLS VOD) recorded from it; ``manage.py live_replay`` makes a
+recording from nginx-rtmp the replay."""
+
+import shutil
+import subprocess
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from courses import live as live_streams
+from courses.models import LiveSession
+from tests.factories import LiveSessionFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def live_root(settings, tmp_path):
+    settings.LIVE_ROOT = tmp_path / "live"
+    return settings.LIVE_ROOT
+
+
+@pytest.fixture
+def session():
+    now = timezone.now()
+    return LiveSessionFactory(
+        title="三秒直播",
+        scheduled_start=now - timedelta(minutes=1),
+        scheduled_end=now + timedelta(hours=1),
+    )
+
+
+def test_a_three_second_broadcast_goes_live_then_leaves_a_replay(session):
+    seen = []
+    done = threading.Event()
+
+    def watch():  # what the status endpoint would report, while the broadcast runs
+        try:
+            while not done.is_set():
+                row = LiveSession.objects.get(pk=session.pk)
+                seen.append((row.status, live_streams.live_stream_state(live_session=row)))
+                time.sleep(0.3)
+        finally:
+            connection.close()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        call_command("live_broadcast", session.slug, "--seconds", "3", "--size", "320x180")
+    finally:
+        done.set()
+        watcher.join()
+
+    assert any(status == "live" and state.state == "live" for status, state in seen)
+    session.refresh_from_db()
+    assert session.status == LiveSession.Status.ENDED
+    playlist = (live_streams.stream_dir(session) / "index.m3u8").read_text()
+    assert playlist.count("#EXTINF") >= 2 and "#EXT-X-ENDLIST" in playlist
+    assert live_streams.live_stream_state(live_session=session).state == "ended"
+
+    assert session.recording == f"replays/{session.pk}/index.m3u8"
+    replay = (live_streams.replay_dir(session) / "index.m3u8").read_text()
+    assert "#EXT-X-PLAYLIST-TYPE:VOD" in replay and "#EXT-X-ENDLIST" in replay
+    duration = sum(float(line[8:].rstrip(",")) for line in replay.splitlines() if "EXTINF" in line)
+    assert 2.5 <= duration <= 4.0
+    assert not list(live_streams.recordings_dir().glob("*.ts"))  # the recording was used up
+    assert LiveSession.objects.with_replay().filter(pk=session.pk).exists()
+
+
+def test_a_session_that_is_over_is_not_broadcast(session):
+    session.status = LiveSession.Status.ENDED
+    session.save()
+    with pytest.raises(CommandError):
+        call_command("live_broadcast", str(session.pk), "--seconds", "1")
+    with pytest.raises(CommandError):
+        call_command("live_broadcast", "no-such-live", "--seconds", "1")
+
+
+def test_an_nginx_recording_becomes_the_replay(session, live_root):
+    """nginx-rtmp records FLV and runs ``live_replay <key> <path>`` when the recording is done."""
+    recording = live_root / "recordings" / f"{session.stream_key}-1.flv"
+    recording.parent.mkdir(parents=True)
+    subprocess.run(
+        [
+            live_streams.ffmpeg_exe(),
+            *("-hide_banner", "-loglevel", "error", "-f", "lavfi"),
+            *("-i", "testsrc2=size=160x90:rate=10", "-f", "lavfi", "-i", "sine"),
+            *("-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+            *("-f", "flv", str(recording)),
+        ],
+        check=True,
+    )
+    live_streams.live_publish_authorise(stream_key=session.stream_key)
+    call_command("live_replay", session.stream_key, str(recording))
+    session.refresh_from_db()
+    assert session.status == LiveSession.Status.ENDED and session.recording
+    assert "#EXT-X-ENDLIST" in (live_streams.replay_dir(session) / "index.m3u8").read_text()
+
+    elsewhere = live_root.parent / "outside.flv"
+    shutil.copy(recording, elsewhere)
+    with pytest.raises(CommandError):  # only recordings under LIVE_ROOT
+        call_command("live_replay", session.stream_key, str(elsewhere))
+    with pytest.raises(CommandError):
+        call_command("live_replay", "not-the-key-0000000000", str(recording))
