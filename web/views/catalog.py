@@ -18,6 +18,7 @@ from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
 from web.forms import BrowseForm, CheckoutForm
 from web.home import home_page
+from web.views.media import playback_for
 
 PAGE_SIZE = 12
 
@@ -95,13 +96,16 @@ def lesson_player(request, lesson_id):
     progress_by_lesson = commerce_selectors.lesson_progress_by_lesson(
         user=request.user, lessons=lessons
     )
+    can_watch = commerce_selectors.lesson_access_for(user=request.user, lesson=lesson)
     return render(
         request,
         "courses/lesson.html",
         {
             "lesson": lesson,
             "course": lesson.course,
-            "can_watch": commerce_selectors.lesson_access_for(user=request.user, lesson=lesson),
+            "can_watch": can_watch,
+            "playback": can_watch
+            and playback_for(request, lesson.media, paid=not lesson.is_free_preview),
             "lessons": [(item, progress_by_lesson.get(item.pk)) for item in lessons],
             "progress": progress_by_lesson.get(lesson.pk),
         },
@@ -132,11 +136,10 @@ def live_detail(request, slug):
 
 
 def video_feed(request):
-    return render(
-        request,
-        "courses/videos.html",
-        {"videos": selectors.short_video_feed(start_slug=request.GET.get("v", ""))},
-    )
+    videos = selectors.short_video_feed(start_slug=request.GET.get("v", ""))
+    for video in videos:  # short videos are free: addresses for anyone
+        video.playback = playback_for(request, video.media, paid=False)
+    return render(request, "courses/videos.html", {"videos": videos})
 
 
 def product_detail(request, slug):
