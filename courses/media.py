@@ -129,6 +129,14 @@ def _storage_path(name: str) -> Path:
 
 def media_asset_create(*, instructor, title: str, size_bytes: int) -> MediaAsset:
     """A new asset waiting for ``size_bytes`` bytes of upload; too large a file is refused."""
+    _check_size(size_bytes)
+    asset = MediaAsset(instructor=instructor, title=title)
+    asset.full_clean()
+    asset.save()
+    return media_upload_begin(asset=asset, size_bytes=size_bytes)
+
+
+def _check_size(size_bytes: int) -> None:
     if size_bytes <= 0:
         raise ValidationError(_("The file is empty."), code="empty")
     if size_bytes > settings.MEDIA_UPLOAD_MAX_BYTES:
@@ -137,11 +145,24 @@ def media_asset_create(*, instructor, title: str, size_bytes: int) -> MediaAsset
             % {"megabytes": settings.MEDIA_UPLOAD_MAX_BYTES // 1024**2},
             code="too_large",
         )
-    asset = MediaAsset(instructor=instructor, title=title, size_bytes=size_bytes)
-    asset.full_clean()
-    asset.save()
-    asset.source.name = f"sources/{asset.pk}/{uuid.uuid4().hex}.upload"
-    asset.save(update_fields=["source"])
+
+
+def media_upload_begin(*, asset: MediaAsset, size_bytes: int) -> MediaAsset:
+    """Announce the size of the file about to be uploaded to ``asset`` (the admin's first
+    chunk); a new file may replace one that failed or is not complete."""
+    _check_size(size_bytes)
+    with transaction.atomic():
+        asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
+        if asset.status == MediaAsset.Status.UPLOADING and asset.size_bytes == size_bytes:
+            return asset  # resuming the same upload
+        if asset.status not in (MediaAsset.Status.UPLOADING, MediaAsset.Status.FAILED):
+            raise ValidationError(_("This video is already uploaded."), code="complete")
+        if asset.source.name:
+            private_media_storage().delete(asset.source.name)
+        asset.source.name = f"sources/{asset.pk}/{uuid.uuid4().hex}.upload"
+        asset.size_bytes, asset.received_bytes = size_bytes, 0
+        asset.status, asset.failure_reason = MediaAsset.Status.UPLOADING, ""
+        asset.save()
     return asset
 
 

@@ -76,6 +76,8 @@ EXPECTED_GROUP_PERMISSIONS = {
     "view_tag",
     "add_tag",
 }
+# Given by a later migration (0008): instructors' own video files.
+MEDIA_PERMISSIONS = {f"{action}_mediaasset" for action in ["add", "change", "delete", "view"]}
 
 
 @dataclass
@@ -212,7 +214,7 @@ def choices(response, field, prefix=None):
 def test_instructors_group_migration_gives_the_listed_permissions(db):
     group = Group.objects.get(name="Instructors")
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert codenames == EXPECTED_GROUP_PERMISSIONS
+    assert codenames == EXPECTED_GROUP_PERMISSIONS | MEDIA_PERMISSIONS
     assert set(group.permissions.values_list("content_type__app_label", flat=True)) == {"courses"}
 
 
@@ -226,6 +228,11 @@ def test_instructors_group_migration_reverses_and_reapplies(db):
     migration.create_group(apps, None)
     group = Group.objects.get(name="Instructors")
     assert set(group.permissions.values_list("codename", flat=True)) == EXPECTED_GROUP_PERMISSIONS
+    media_migration = importlib.import_module(
+        "courses.migrations.0008_media_assets_for_instructors"
+    )
+    media_migration.grant(apps, None)
+    assert group.permissions.filter(codename__in=MEDIA_PERMISSIONS).count() == 4
 
 
 # Opening someone else's rows

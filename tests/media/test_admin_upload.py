@@ -1,0 +1,89 @@
+"""Instructors upload their videos in the admin, in chunks, resuming where the server's copy
+ends; a refused file answers with the reason, and nobody reaches another instructor's files."""
+
+import pytest
+from django.urls import reverse
+
+from courses.models import MediaAsset
+from tests.factories import InstructorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def instructor(client):
+    instructor = InstructorFactory(user__is_staff=True)
+    client.force_login(instructor.user)
+    return instructor
+
+
+def add_asset(client, title="第一课视频"):
+    response = client.post(reverse("admin:courses_mediaasset_add"), {"title": title})
+    assert response.status_code == 302, response.content[:2000]
+    return MediaAsset.objects.get(title=title)
+
+
+def post_chunk(client, asset, data, start, total):
+    return client.post(
+        reverse("admin:courses_mediaasset_upload", args=[asset.pk]),
+        data=data,
+        content_type="application/octet-stream",
+        headers={"content-range": f"bytes {start}-{start + len(data) - 1}/{total}"},
+    )
+
+
+def test_an_instructor_uploads_a_video_in_chunks_and_it_is_transcoded(
+    client, instructor, clip, eager_tasks
+):
+    asset = add_asset(client)
+    assert asset.instructor == instructor and asset.status == MediaAsset.Status.UPLOADING
+    page = client.get(reverse("admin:courses_mediaasset_change", args=[asset.pk])).content
+    assert b"data-media-upload" in page and b"js/admin-upload.js" in page
+    data = clip.read_bytes()
+    half = len(data) // 2
+    first = post_chunk(client, asset, data[:half], 0, len(data))
+    assert first.status_code == 200 and first.json()["received"] == half
+    # A chunk from the wrong place: the server says where to carry on.
+    skipped = post_chunk(client, asset, data[half + 10 :], half + 10, len(data))
+    assert skipped.status_code == 409 and skipped.json() == {"received": half}
+    status = client.get(reverse("admin:courses_mediaasset_upload", args=[asset.pk])).json()
+    assert status["received"] == half and status["size"] == len(data)
+    with eager_tasks(execute=True):
+        last = post_chunk(client, asset, data[half:], half, len(data))
+    assert last.status_code == 200
+    asset.refresh_from_db()
+    assert asset.status == MediaAsset.Status.READY
+    changelist = client.get(reverse("admin:courses_mediaasset_changelist")).content.decode()
+    assert asset.title in changelist
+
+
+def test_a_refused_file_answers_with_the_reason_shown_in_the_admin(client, instructor):
+    asset = add_asset(client)
+    data = b"just some text, no video here\n" * 50
+    response = post_chunk(client, asset, data, 0, len(data))
+    assert response.status_code == 400
+    assert "not a video" in response.json()["error"]
+    page = client.get(reverse("admin:courses_mediaasset_changelist")).content.decode()
+    assert "not a video" in page  # the failure reason, in the list
+    # A new file may replace the refused one.
+    assert post_chunk(client, asset, b"x" * 10, 0, 20).status_code == 200
+
+
+def test_a_file_too_large_is_refused_at_its_first_chunk(client, instructor, settings):
+    settings.MEDIA_UPLOAD_MAX_BYTES = 100
+    asset = add_asset(client)
+    response = post_chunk(client, asset, b"x" * 50, 0, 101)
+    assert response.status_code == 400 and "too large" in response.json()["error"]
+
+
+def test_nobody_reaches_another_instructors_video(client, instructor):
+    theirs = MediaAsset.objects.create(instructor=InstructorFactory(), title="theirs")
+    for url in (
+        reverse("admin:courses_mediaasset_change", args=[theirs.pk]),
+        reverse("admin:courses_mediaasset_upload", args=[theirs.pk]),
+    ):
+        assert client.get(url).status_code == 404
+    assert post_chunk(client, theirs, b"x", 0, 1).status_code == 404
+    assert (
+        "theirs" not in client.get(reverse("admin:courses_mediaasset_changelist")).content.decode()
+    )
