@@ -2,6 +2,7 @@
 ends; a refused file answers with the reason, and nobody reaches another instructor's files."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from courses.models import MediaAsset
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 def instructor(client):
     instructor = InstructorFactory(user__is_staff=True)
     client.force_login(instructor.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # messages checked in English
     return instructor
 
 
