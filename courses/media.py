@@ -190,7 +190,7 @@ def media_upload_chunk(*, asset: MediaAsset, offset: int, data: bytes) -> MediaA
     return asset
 
 
-def media_upload_finish(*, asset: MediaAsset) -> MediaAsset:
+def media_upload_finish(*, asset: MediaAsset, queue: bool = True) -> MediaAsset:
     """Probe the complete upload: a refused file is deleted and the asset fails with the reason
     (``ValidationError`` carries it to the door); an accepted one is queued for transcoding."""
     try:
@@ -204,13 +204,15 @@ def media_upload_finish(*, asset: MediaAsset) -> MediaAsset:
     asset.status = MediaAsset.Status.UPLOADED
     asset.failure_reason = ""
     asset.save()
-    media_transcode_queue(asset=asset)
+    if queue:
+        media_transcode_queue(asset=asset)
     return asset
 
 
-def media_asset_import(*, instructor, path: Path, title: str) -> MediaAsset:
+def media_asset_import(*, instructor, path: Path, title: str, queue: bool = True) -> MediaAsset:
     """A whole file on disk uploaded at once (the demo, benchmarks, the shell), as the admin's
-    chunks would: refused or queued the same way."""
+    chunks would: refused or queued the same way (``queue=False``: the caller transcodes it
+    with ``media_transcode``)."""
     path = Path(path)
     asset = media_asset_create(instructor=instructor, title=title, size_bytes=path.stat().st_size)
     target = _storage_path(asset.source.name)
@@ -218,7 +220,14 @@ def media_asset_import(*, instructor, path: Path, title: str) -> MediaAsset:
     shutil.copyfile(path, target)
     MediaAsset.objects.filter(pk=asset.pk).update(received_bytes=asset.size_bytes)
     asset.received_bytes = asset.size_bytes
-    return media_upload_finish(asset=asset)
+    return media_upload_finish(asset=asset, queue=queue)
+
+
+def media_files_delete(*, asset: MediaAsset) -> None:
+    """Delete the asset's upload and renditions from the private storage (not the row)."""
+    if asset.source.name:
+        private_media_storage().delete(asset.source.name)
+    shutil.rmtree(_storage_path(f"hls/{asset.pk}"), ignore_errors=True)
 
 
 def media_transcode_queue(*, asset: MediaAsset) -> None:
