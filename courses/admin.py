@@ -243,6 +243,11 @@ class CourseAdmin(InstructorScopedAdmin):
         # A lesson needs one of the course's chapters: lessons come once the course exists.
         return self.inlines if obj is not None else [ChapterInline]
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Lesson:  # lessons playing a ready file take its duration
+            media.media_durations_follow(items=[f.instance for f in formset.forms if f.instance.pk])
+
     @admin.action(description=_("Publish the selected courses"), permissions=["change"])
     def publish(self, request, queryset):
         self.apply_to_selected(
@@ -535,6 +540,12 @@ class MediaAssetAdmin(InstructorScopedAdmin):
     class Media:
         js = ["js/admin-upload.js"]
         css = {"all": ["css/admin.css"]}
+
+    def delete_model(self, request, obj):
+        services.media_assets_delete(user=request.user, assets=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.media_assets_delete(user=request.user, assets=queryset)
 
     @admin.display(description=_("duration"))
     def duration(self, obj):

@@ -223,11 +223,10 @@ def media_asset_import(*, instructor, path: Path, title: str, queue: bool = True
     return media_upload_finish(asset=asset, queue=queue)
 
 
-def media_files_delete(*, asset: MediaAsset) -> None:
-    """Delete the asset's upload and renditions from the private storage (not the row)."""
-    if asset.source.name:
-        private_media_storage().delete(asset.source.name)
-    shutil.rmtree(_storage_path(f"hls/{asset.pk}"), ignore_errors=True)
+def media_files_delete(*, asset_id: int) -> None:
+    """Delete an asset's upload and renditions from the private storage (not the row)."""
+    for folder in (f"sources/{asset_id}", f"hls/{asset_id}"):
+        shutil.rmtree(_storage_path(folder), ignore_errors=True)
 
 
 def media_transcode_queue(*, asset: MediaAsset) -> None:
@@ -247,6 +246,23 @@ def media_attach(*, asset: MediaAsset, lessons=(), short_videos=()) -> None:
     if asset.is_ready:
         _durations_apply(asset)
     generations.catalog_changed("course", "video")
+
+
+def media_duration_of(item) -> int | None:
+    """The duration a lesson or short video takes from its video file, once that is ready."""
+    asset = getattr(item, "media", None)
+    if asset is None or not asset.is_ready:
+        return None
+    return max(1, round(asset.duration_seconds or 0))
+
+
+def media_durations_follow(*, items) -> None:
+    """Saved lessons or short videos that play a ready file take its real duration."""
+    for item in items:
+        seconds = media_duration_of(item)
+        if seconds and item.duration_seconds != seconds:
+            type(item).objects.filter(pk=item.pk).update(duration_seconds=seconds)
+            item.duration_seconds = seconds
 
 
 def _durations_apply(asset: MediaAsset) -> None:

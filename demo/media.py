@@ -94,6 +94,7 @@ def delete_demo_media() -> int:
     assets = list(
         MediaAsset.objects.filter(instructor__user__email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
     )
+    deleted = MediaAsset.objects.filter(pk__in=[a.pk for a in assets]).delete()[0]
     for asset in assets:
-        media.media_files_delete(asset=asset)
-    return MediaAsset.objects.filter(pk__in=[a.pk for a in assets]).delete()[0]
+        media.media_files_delete(asset_id=asset.pk)
+    return deleted

@@ -5,8 +5,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from courses import media
 from courses.models import MediaAsset
-from tests.factories import InstructorFactory
+from tests.factories import InstructorFactory, LessonFactory
+from tests.test_admin_scoping import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +91,32 @@ def test_nobody_reaches_another_instructors_video(client, instructor):
     assert (
         "theirs" not in client.get(reverse("admin:courses_mediaasset_changelist")).content.decode()
     )
+
+
+def test_a_lesson_given_a_ready_file_in_the_admin_takes_its_duration(
+    client, instructor, clip, eager_tasks
+):
+    with eager_tasks(execute=True):
+        asset = media.media_asset_import(instructor=instructor, path=clip, title="ready")
+    lesson = LessonFactory(chapter__course__instructor=instructor, duration_seconds=600)
+    change = reverse("admin:courses_lesson_change", args=[lesson.pk])
+    data = form_data(client.get(change)) | {"media": str(asset.pk)}
+    assert client.post(change, data).status_code == 302
+    lesson.refresh_from_db()
+    assert lesson.media == asset and lesson.duration_seconds == 2
+
+
+def test_deleting_a_video_file_deletes_its_stored_files(client, instructor, clip, eager_tasks):
+    with eager_tasks(execute=True):
+        asset = media.media_asset_import(instructor=instructor, path=clip, title="gone")
+    asset.refresh_from_db()
+    folder = media._storage_path(f"hls/{asset.pk}")
+    source = media._storage_path(asset.source.name)
+    assert folder.exists() and source.exists()
+    with eager_tasks(execute=True):
+        response = client.post(
+            reverse("admin:courses_mediaasset_delete", args=[asset.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    assert not MediaAsset.objects.filter(pk=asset.pk).exists()
+    assert not folder.exists() and not source.exists()
