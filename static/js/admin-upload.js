@@ -45,7 +45,7 @@
           if (!response.ok) throw new Error(data.error || response.statusText);
           show(data.received, data.size);
           if (data.status === "failed") throw new Error(data.failure_reason);
-          if (data.received >= file.size) { say(data.status_label); return data; }
+          if (data.received >= file.size) { say("100% · " + data.status_label); return data; }
           return send(file, data.received, 0);
         });
       }, function () {

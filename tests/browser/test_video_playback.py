@@ -2,6 +2,7 @@
 saved position, with speed and keyboard controls, and their name over the paid video."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -12,7 +13,7 @@ from courses import media
 from courses.models import MediaAsset
 from tests.browser.test_journeys import sign_in
 from tests.commerce.factories import EnrollmentFactory
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, InstructorFactory, UserFactory
 from tests.media.conftest import make_clip
 from tests.web.conftest import make_course
 
@@ -69,3 +70,50 @@ def test_a_paid_lesson_plays_hls_resumes_and_answers_the_keyboard(page, shot, le
     page.evaluate("() => document.querySelector('video').currentTime = 4")
     page.wait_for_function("() => document.querySelector('video').readyState >= 2")
     shot(page, "lesson-hls-player", full_page=False)
+
+
+def test_an_instructor_uploads_a_video_in_chunks_from_the_admin(page, shot, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "media_private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private-media"},
+        },
+    }
+    settings.MEDIA_UPLOAD_CHUNK_BYTES = 16_384  # a small clip in several chunks
+    instructor = InstructorFactory(user__is_staff=True, user__username="teacher-up")
+    asset = MediaAsset.objects.create(instructor=instructor, title="上传测试")
+    clip = make_clip(tmp_path / "upload.mp4", seconds=2)
+    chunks = []
+    page.on(
+        "request",
+        lambda request: (
+            chunks.append(request.headers.get("content-range"))
+            if request.method == "POST" and "/upload/" in request.url
+            else None
+        ),
+    )
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        page.goto("/admin/login/")
+        page.fill("#id_username", "teacher-up")
+        page.fill("#id_password", PASSWORD)
+        page.locator("input[type=submit]").click()
+        page.goto(f"/admin/courses/mediaasset/{asset.pk}/change/")
+        page.set_input_files("[data-media-upload] [data-file]", str(clip))
+        page.click("[data-media-upload] [data-start]")
+        expect(page.locator("[data-media-upload] [data-message]")).to_contain_text("100%")
+        shot(page, "admin-video-upload", full_page=False)
+        page.wait_for_load_state("load")
+        asset.refresh_from_db()
+        deadline = time.monotonic() + 20
+        while asset.status != MediaAsset.Status.READY and time.monotonic() < deadline:
+            time.sleep(0.2)
+            asset.refresh_from_db()
+    finally:
+        app.conf.task_always_eager = before
+    assert asset.status == MediaAsset.Status.READY, asset.failure_reason
+    size = clip.stat().st_size
+    assert len(chunks) == -(-size // 16_384) and chunks[-1].endswith(f"/{size}")
+    assert asset.renditions == ["240p", "120p"]
