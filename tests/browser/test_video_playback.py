@@ -13,7 +13,7 @@ from courses import media
 from courses.models import MediaAsset
 from tests.browser.test_journeys import sign_in
 from tests.commerce.factories import EnrollmentFactory
-from tests.factories import PASSWORD, InstructorFactory, UserFactory
+from tests.factories import PASSWORD, InstructorFactory, ShortVideoFactory, UserFactory
 from tests.media.conftest import make_clip
 from tests.web.conftest import make_course
 
@@ -70,6 +70,17 @@ def test_a_paid_lesson_plays_hls_resumes_and_answers_the_keyboard(page, shot, le
     page.evaluate("() => document.querySelector('video').currentTime = 4")
     page.wait_for_function("() => document.querySelector('video').readyState >= 2")
     shot(page, "lesson-hls-player", full_page=False)
+
+    # The short-video feed plays the same file, to anyone.
+    video = ShortVideoFactory(instructor=lesson.course.instructor, title="短视频 HLS")
+    media.media_attach(asset=MediaAsset.objects.get(lessons=lesson), short_videos=[video])
+    page.goto(f"/videos/?v={video.slug}")
+    feed_video = page.locator(f"#v-{video.slug} video")
+    expect(feed_video).to_have_attribute("data-hls-level", re.compile(r"^\d+$"), timeout=15_000)
+    page.wait_for_function(
+        f"() => document.querySelector('#v-{video.slug} video').currentTime > 0.5"
+    )
+    shot(page, "video-feed-hls", full_page=False)
 
 
 def test_an_instructor_uploads_a_video_in_chunks_from_the_admin(page, shot, settings, tmp_path):
