@@ -250,7 +250,7 @@ def media_attach(*, asset: MediaAsset, lessons=(), short_videos=()) -> None:
 
 def media_duration_of(item) -> int | None:
     """The duration a lesson or short video takes from its video file, once that is ready."""
-    asset = getattr(item, "media", None)
+    asset = item.media if isinstance(item, Lesson | ShortVideo) else None
     if asset is None or not asset.is_ready:
         return None
     return max(1, round(asset.duration_seconds or 0))

@@ -149,7 +149,10 @@ class MediaAsset(TimeStamped):
         FAILED = "failed", _("failed")
 
     instructor = models.ForeignKey(
-        Instructor, verbose_name=_("instructor"), on_delete=models.PROTECT, related_name="media"
+        Instructor,
+        verbose_name=_("instructor"),
+        on_delete=models.PROTECT,
+        related_name="media_assets",
     )
     title = models.CharField(_("title"), max_length=120)
     source = models.FileField(

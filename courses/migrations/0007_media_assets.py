@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('renditions', models.JSONField(blank=True, default=list, verbose_name='renditions')),
                 ('hls_folder', models.CharField(blank=True, max_length=255, verbose_name='HLS folder')),
                 ('poster', models.CharField(blank=True, max_length=255, verbose_name='poster')),
-                ('instructor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='media', to='courses.instructor', verbose_name='instructor')),
+                ('instructor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='media_assets', to='courses.instructor', verbose_name='instructor')),
             ],
             options={
                 'verbose_name': 'video file',
