@@ -266,10 +266,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
-# Redeliver only after the longest task could have finished (acks-late with Redis).
+# Redeliver only after the longest task could have finished (acks-late with Redis): a transcode
+# (courses.tasks, its own limit) may run longer than the others.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
+    "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, MEDIA_TRANSCODE_TIME_LIMIT + 120) + 600,
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
