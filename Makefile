@@ -35,7 +35,7 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py recommender train --sync
-	$(BIN)/celery -A config.celery_app worker --beat --queues default,training \
+	$(BIN)/celery -A config.celery_app worker --beat --queues default,training,media \
 		--concurrency 1 --loglevel WARNING & \
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)

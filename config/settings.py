@@ -197,6 +197,27 @@ for _served in (MEDIA_ROOT, STATIC_ROOT, *STATICFILES_DIRS):
             f"RECOMMENDER_ARTEFACTS_ROOT ({RECOMMENDER_ARTEFACTS_ROOT}) is inside {_served}, "
             "which is served to anyone: put the model artefacts elsewhere."
         )
+# Uploaded videos and what they are transcoded to (HLS playlists, segments, posters) are private
+# too: a storage of its own outside every served folder; the site serves them only through
+# signed, short-lived URLs (``web/views/media.py``; nginx: ``X-Accel-Redirect``, see
+# platform/README.md). Web processes and the ``media`` workers must share it.
+MEDIA_PRIVATE_ROOT = Path(
+    env.str("MEDIA_PRIVATE_ROOT", default=str(VAR_DIR / "private-media"))
+).resolve()
+for _served in (MEDIA_ROOT, STATIC_ROOT, *STATICFILES_DIRS):
+    if MEDIA_PRIVATE_ROOT.is_relative_to(Path(_served).resolve()):
+        raise ImproperlyConfigured(
+            f"MEDIA_PRIVATE_ROOT ({MEDIA_PRIVATE_ROOT}) is inside {_served}, "
+            "which is served to anyone: put the private media elsewhere."
+        )
+MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=4 * 1024**3)
+MEDIA_MAX_DURATION_SECONDS = env.int("MEDIA_MAX_DURATION_SECONDS", default=3 * 60 * 60)
+MEDIA_UPLOAD_CHUNK_BYTES = env.int("MEDIA_UPLOAD_CHUNK_BYTES", default=2 * 1024**2)
+MEDIA_TRANSCODE_TIME_LIMIT = env.int("MEDIA_TRANSCODE_TIME_LIMIT", default=3 * 60 * 60)
+MEDIA_SIGNED_URL_SECONDS = env.int("MEDIA_SIGNED_URL_SECONDS", default=2 * 60 * 60)
+# In production nginx sends the segments: the site answers with ``X-Accel-Redirect`` to this
+# internal location (empty: the site sends the files itself).
+MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 # The media folders with public uploads (covers, avatars); the rest (the recommender's artefacts)
 # is never served. The site serves them itself in development, or with DJANGO_SERVE_MEDIA=true
 # when no web server is in front of it (config/media.py; nginx: platform/nginx.conf).
@@ -224,6 +245,10 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": RECOMMENDER_ARTEFACTS_ROOT},
     },
+    "media_private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_PRIVATE_ROOT},
+    },
 }
 
 # Celery. Without REDIS_URL, kombu's filesystem transport carries the messages through folders
@@ -244,16 +269,18 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "recommendations.tasks.train_model": {"queue": "training"},
     "recommendations.tasks.train_tuned_model": {"queue": "training"},
+    "courses.tasks.media_transcode_task": {"queue": "media"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
-# Redeliver only after the longest task could have finished (acks-late with Redis).
+# Redeliver only after the longest task could have finished (acks-late with Redis): a transcode
+# (courses.tasks, its own limit) may run longer than the others.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
+    "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, MEDIA_TRANSCODE_TIME_LIMIT + 120) + 600,
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -340,8 +367,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "media-src": ["'self'", "blob:", *CSP_MEDIA_ORIGINS],  # hls.js plays through a blob:
-        "worker-src": ["'self'", "blob:"],  # and transmuxes in a worker
+        # hls.js feeds the video element from a MediaSource (a blob: URL) and parses in a worker
+        "media-src": ["'self'", "blob:", *CSP_MEDIA_ORIGINS],
+        "worker-src": ["'self'", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

@@ -8,16 +8,21 @@ the choices of every foreign key and many-to-many field (a forged id is an inval
 the rows a bulk action touches. Superusers own everything.
 """
 
+import re
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from courses import live, selectors, services
+from courses import live, media, selectors, services
 from courses.models import (
     ArticleImage,
     Category,
@@ -27,6 +32,7 @@ from courses.models import (
     Lesson,
     LiveSession,
     LiveShelfItem,
+    MediaAsset,
     Product,
     ShortVideo,
     Tag,
@@ -198,6 +204,7 @@ class LessonInline(InstructorScopedInline, admin.TabularInline):
         "title",
         "kind",
         "duration_seconds",
+        "media",
         "video_url",
         "audio",
         "is_free_preview",
@@ -240,6 +247,11 @@ class CourseAdmin(InstructorScopedAdmin):
     def get_inlines(self, request, obj):
         # A lesson needs one of the course's chapters: lessons come once the course exists.
         return self.inlines if obj is not None else [ChapterInline]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Lesson:  # lessons playing a ready file take its duration
+            media.media_durations_follow(items=[f.instance for f in formset.forms if f.instance.pk])
 
     @admin.action(description=_("Publish the selected courses"), permissions=["change"])
     def publish(self, request, queryset):
@@ -457,6 +469,7 @@ class ShortVideoAdmin(InstructorScopedAdmin):
         "title",
         "slug",
         "instructor",
+        "media",
         "video_url",
         "duration_seconds",
         "cover",
@@ -561,3 +574,118 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+# Video files: chunked upload (static/js/admin-upload.js), then transcoding on the media queue
+
+CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+
+
+@admin.register(MediaAsset)
+class MediaAssetAdmin(InstructorScopedAdmin):
+    list_display = ["title", "instructor", "status", "duration", "failure_reason", "created_at"]
+    list_filter = ["status", "instructor"]
+    list_select_related = ["instructor"]
+    search_fields = ["title"]
+    fields = [
+        "title",
+        "instructor",
+        "upload",
+        "status",
+        "failure_reason",
+        "duration",
+        "width",
+        "height",
+        "renditions",
+        "lessons_using",
+    ]
+    readonly_fields = [
+        "upload",
+        "status",
+        "failure_reason",
+        "duration",
+        "width",
+        "height",
+        "renditions",
+        "lessons_using",
+    ]
+
+    class Media:
+        js = ["js/admin-upload.js"]
+        css = {"all": ["css/admin.css"]}
+
+    def delete_model(self, request, obj):
+        services.media_assets_delete(user=request.user, assets=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.media_assets_delete(user=request.user, assets=queryset)
+
+    @admin.display(description=_("duration"))
+    def duration(self, obj):
+        return f"{obj.duration_seconds:.1f} s" if obj.duration_seconds else "—"
+
+    @admin.display(description=_("used by"))
+    def lessons_using(self, obj):
+        names = [str(item) for item in [*obj.lessons.all()[:10], *obj.short_videos.all()[:10]]]
+        return ", ".join(names) or _("Choose this file on a lesson or a short video.")
+
+    @admin.display(description=_("video file"))
+    def upload(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Save first, then upload the file here.")
+        if obj.status not in (MediaAsset.Status.UPLOADING, MediaAsset.Status.FAILED):
+            return _("Uploaded (%(megabytes).1f MB).") % {"megabytes": obj.size_bytes / 1024**2}
+        return format_html(
+            '<div class="media-upload" data-media-upload data-url="{}" data-chunk="{}" '
+            'data-received="{}" data-size="{}"><input type="file" accept="video/*" '
+            'data-file><button type="button" class="button" data-start>{}</button> '
+            '<progress max="100" value="0" data-progress></progress> '
+            '<span data-message aria-live="polite"></span></div>',
+            reverse("admin:courses_mediaasset_upload", args=[obj.pk]),
+            settings.MEDIA_UPLOAD_CHUNK_BYTES,
+            obj.received_bytes,
+            obj.size_bytes,
+            _("Upload"),
+        )
+
+    def get_urls(self):
+        upload = path(
+            "<int:object_id>/upload/",
+            self.admin_site.admin_view(self.upload_view),
+            name="courses_mediaasset_upload",
+        )
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request, object_id):
+        """GET: how much the server holds. POST: one chunk, its place in ``Content-Range``
+        (``bytes START-END/TOTAL``); 409 with the size held when it is not the next one."""
+        asset = self.get_object(request, str(object_id))
+        if not self.has_change_permission(request, asset):
+            raise PermissionDenied
+        if request.method == "POST":
+            found = CONTENT_RANGE.match(request.headers.get("Content-Range", ""))
+            if found is None:
+                return JsonResponse({"error": _("A Content-Range header is needed.")}, status=400)
+            start, end, total = map(int, found.groups())
+            data = request.body
+            if end - start + 1 != len(data):
+                return JsonResponse(
+                    {"error": _("The chunk is not the announced size.")}, status=400
+                )
+            try:
+                if start == 0 or asset.size_bytes != total:
+                    asset = media.media_upload_begin(asset=asset, size_bytes=total)
+                asset = media.media_upload_chunk(asset=asset, offset=start, data=data)
+            except media.UploadOffsetMismatch as mismatch:
+                return JsonResponse({"received": mismatch.received}, status=409)
+            except ValidationError as error:
+                return JsonResponse({"error": " ".join(error.messages)}, status=400)
+        return JsonResponse(
+            {
+                "received": asset.received_bytes,
+                "size": asset.size_bytes,
+                "status": asset.status,
+                "status_label": asset.get_status_display(),
+                "failure_reason": asset.failure_reason,
+            }
+        )

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Catalog")
+
+    def ready(self):
+        # The catalog's services queue its tasks by name; registered here, so a web process
+        # (and a test run eagerly) knows them as Celery's worker does.
+        from courses import tasks  # noqa: F401

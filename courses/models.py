@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -137,6 +138,76 @@ class Instructor(TimeStamped):
 
     def __str__(self):
         return self.display_name
+
+
+def private_media_storage():
+    """Uploaded videos and their HLS renditions: never served as plain media (settings)."""
+    return storages["media_private"]
+
+
+class MediaAsset(TimeStamped):
+    """An instructor's uploaded video and what it was transcoded to (``courses/media.py``).
+
+    Uploaded in chunks (``uploading``), refused or accepted when complete (``uploaded``),
+    transcoded by the ``media`` queue (``processing``) into HLS renditions with a master playlist
+    and a poster in ``hls_folder`` of the private storage (``ready``), or ``failed`` with the
+    reason. Lessons and short videos point at it; one asset may serve several of them.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADING = "uploading", _("uploading")
+        UPLOADED = "uploaded", _("uploaded")
+        PROCESSING = "processing", _("processing")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    instructor = models.ForeignKey(
+        Instructor,
+        verbose_name=_("instructor"),
+        on_delete=models.PROTECT,
+        related_name="media_assets",
+    )
+    title = models.CharField(_("title"), max_length=120)
+    source = models.FileField(
+        _("source file"), storage=private_media_storage, max_length=255, blank=True, editable=False
+    )
+    size_bytes = models.PositiveBigIntegerField(_("size (bytes)"), default=0, editable=False)
+    received_bytes = models.PositiveBigIntegerField(
+        _("received (bytes)"), default=0, editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.UPLOADING
+    )
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    renditions = models.JSONField(_("renditions"), default=list, blank=True)
+    hls_folder = models.CharField(_("HLS folder"), max_length=255, blank=True)
+    poster = models.CharField(_("poster"), max_length=255, blank=True)
+
+    owner_path = "instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("video file")
+        verbose_name_plural = _("video files")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received_bytes__lte=F("size_bytes")), name="media_received_le_size"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(hls_folder=""), name="media_ready_has_hls"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_ready(self):
+        return self.status == self.Status.READY
 
 
 class Category(ConstraintErrorsOnFields):
@@ -343,6 +414,14 @@ class Lesson(ConstraintErrorsOnFields):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
     video_url = models.URLField(_("video URL"), max_length=500, blank=True)
+    media = models.ForeignKey(
+        MediaAsset,
+        verbose_name=_("video file"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lessons",
+    )
     is_free_preview = models.BooleanField(_("free preview"), default=False)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.VIDEO)
     body_html = models.TextField(
@@ -680,7 +759,15 @@ class ShortVideo(ConstraintErrorsOnFields, TimeStamped):
     )
     title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
-    video_url = models.URLField(_("video URL"), max_length=500)
+    video_url = models.URLField(_("video URL"), max_length=500, blank=True)
+    media = models.ForeignKey(
+        MediaAsset,
+        verbose_name=_("video file"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="short_videos",
+    )
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"))
     cover = ImageUploadField(_("cover image"), upload_to="covers/videos/", blank=True)
     course = models.ForeignKey(

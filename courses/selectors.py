@@ -155,7 +155,7 @@ def lesson_for_player(*, lesson_id: int):
     try:
         return (
             Lesson.objects.filter(course__in=Course.objects.published())
-            .select_related("course", "course__instructor", "chapter")
+            .select_related("course", "course__instructor", "chapter", "media")
             .prefetch_related(
                 Prefetch(
                     "course__lessons",
@@ -188,7 +188,7 @@ def short_video_feed(*, limit: int = 20, start_slug: str = "") -> list:
 
     videos = (
         ShortVideo.objects.published()
-        .select_related("instructor", "course")
+        .select_related("instructor", "course", "media")
         .prefetch_related(Prefetch("products", queryset=Product.objects.on_sale().order_by("id")))
         .order_by("-published_at", "-id")
     )

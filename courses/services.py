@@ -2,6 +2,8 @@
 nothing else writes. Each write changes the catalog generation of what it touched once it
 commits, so cached cards and lists show it at once (``courses.generations``)."""
 
+from functools import partial
+
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from courses.generations import catalog_changed, item_types_of
+from courses.media import media_duration_of, media_files_delete
 from courses.models import Course, Instructor, LiveSession, Product
 
 INSTRUCTORS_GROUP = "Instructors"
@@ -123,6 +126,8 @@ def catalog_item_save(*, user, item, is_new: bool):
         setattr(item, owner_field, user.instructor)
     if not is_new and hasattr(type(item), "owner_path") and not _may_change(user, item):
         raise PermissionDenied("Not yours to change.")
+    if seconds := media_duration_of(item):  # a lesson or short video plays its file's length
+        item.duration_seconds = seconds
     item.save()
     if is_new and isinstance(item, Instructor):
         instructor_grant_admin_access(instructor=item)
@@ -150,3 +155,14 @@ def catalog_items_delete(*, user, items) -> int:
         row.delete()
     catalog_changed(*item_types_of(model))
     return len(rows)
+
+
+def media_assets_delete(*, user, assets) -> int:
+    """Delete video files ``user`` owns (as ``catalog_items_delete``), then, once that is
+    committed, their upload and renditions in the private storage."""
+    rows = list(assets)
+    ids = [asset.pk for asset in rows]
+    count = catalog_items_delete(user=user, items=rows)
+    for asset_id in ids:
+        transaction.on_commit(partial(media_files_delete, asset_id=asset_id))
+    return count

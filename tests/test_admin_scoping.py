@@ -76,10 +76,12 @@ EXPECTED_GROUP_PERMISSIONS = {
     "view_tag",
     "add_tag",
 }
-# Given by courses/migrations/0007_lesson_kinds.py (images for article lessons).
+# Given by courses/migrations/0008_lesson_kinds.py (images for article lessons).
 ARTICLE_IMAGE_PERMISSIONS = {
     f"{action}_articleimage" for action in ["add", "change", "delete", "view"]
 }
+# Given by courses/migrations/0011_media_assets_for_instructors.py: instructors' own video files.
+MEDIA_PERMISSIONS = {f"{action}_mediaasset" for action in ["add", "change", "delete", "view"]}
 
 
 @dataclass
@@ -216,7 +218,7 @@ def choices(response, field, prefix=None):
 def test_instructors_group_migration_gives_the_listed_permissions(db):
     group = Group.objects.get(name="Instructors")
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert codenames == EXPECTED_GROUP_PERMISSIONS | ARTICLE_IMAGE_PERMISSIONS
+    assert codenames == EXPECTED_GROUP_PERMISSIONS | ARTICLE_IMAGE_PERMISSIONS | MEDIA_PERMISSIONS
     assert set(group.permissions.values_list("content_type__app_label", flat=True)) == {"courses"}
 
 
@@ -230,6 +232,11 @@ def test_instructors_group_migration_reverses_and_reapplies(db):
     migration.create_group(apps, None)
     group = Group.objects.get(name="Instructors")
     assert set(group.permissions.values_list("codename", flat=True)) == EXPECTED_GROUP_PERMISSIONS
+    media_migration = importlib.import_module(
+        "courses.migrations.0008_media_assets_for_instructors"
+    )
+    media_migration.grant(apps, None)
+    assert group.permissions.filter(codename__in=MEDIA_PERMISSIONS).count() == 4
 
 
 # Opening someone else's rows

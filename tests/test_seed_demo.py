@@ -53,12 +53,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "media_private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private-media"},
+        },
+    }
     return settings.MEDIA_ROOT
 
 
 def seed(*args: str) -> str:
     out = StringIO()
-    call_command("seed_demo", "--scale", str(SCALE), *args, stdout=out)
+    # The demo's video clips are tested in tests/media/test_demo_media.py.
+    call_command("seed_demo", "--scale", str(SCALE), "--no-media", *args, stdout=out)
     return out.getvalue()
 
 
@@ -283,7 +291,7 @@ def test_existing_accounts_of_the_same_name_are_not_taken_over():
 
 def test_verbosity_zero_prints_nothing():
     out = StringIO()
-    call_command("seed_demo", "--scale", str(SCALE), verbosity=0, stdout=out)
+    call_command("seed_demo", "--scale", str(SCALE), "--no-media", verbosity=0, stdout=out)
     assert out.getvalue() == ""
     assert Course.objects.exists()
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import accounts, catalog, commerce, feedback, live, privacy
+from web.views import accounts, catalog, commerce, feedback, live, media, privacy
 
 app_name = "web"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("videos/", catalog.video_feed, name="videos"),
     path("products/<str:slug>/", catalog.product_detail, name="product"),
     path("instructors/<str:slug>/", catalog.instructor_detail, name="instructor"),
+    path("stream/<int:asset_id>/<path:name>", media.media_file, name="media_file"),
     # Buying and learning
     path("courses/<str:slug>/enroll/", commerce.course_enroll, name="enroll"),
     path("lessons/<int:lesson_id>/progress/", commerce.lesson_progress, name="lesson_progress"),

@@ -148,7 +148,8 @@
     var lastSaved = -1, lastSent = 0;
 
     video.addEventListener("error", function () { box.querySelector(".player-fallback").hidden = false; }, true);
-    video.querySelector("source").addEventListener("error", function () { box.querySelector(".player-fallback").hidden = false; });
+    var source = video.querySelector("source");  /* none when static/js/player.js plays HLS */
+    if (source) source.addEventListener("error", function () { box.querySelector(".player-fallback").hidden = false; });
     video.addEventListener("loadedmetadata", function () {
       var resume = parseInt(box.dataset.resume, 10) || 0;
       if (resume && resume < video.duration - 5) video.currentTime = resume;

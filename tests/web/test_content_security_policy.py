@@ -39,7 +39,9 @@ def assert_strict(policy: dict[str, list[str]]) -> None:
         if "://" in value or value in ("*", "https:", "http:")
     }
     assert outside <= set(settings.CSP_MEDIA_ORIGINS)
+    # hls.js plays from a MediaSource (blob:) and parses in a worker it starts from a blob:
     assert set(policy["media-src"]) == {"'self'", "blob:", *settings.CSP_MEDIA_ORIGINS}
+    assert set(policy["worker-src"]) == {"'self'", "blob:"}
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm
 from web.home import home_page
 from web.media import ranged_file_response
 from web.views.live import stream_urls
+from web.views.media import playback_for
 
 PAGE_SIZE = 12
 
@@ -99,13 +100,16 @@ def lesson_player(request, lesson_id):
     progress_by_lesson = commerce_selectors.lesson_progress_by_lesson(
         user=request.user, lessons=lessons
     )
+    can_watch = commerce_selectors.lesson_access_for(user=request.user, lesson=lesson)
     return render(
         request,
         "courses/lesson.html",
         {
             "lesson": lesson,
             "course": lesson.course,
-            "can_watch": commerce_selectors.lesson_access_for(user=request.user, lesson=lesson),
+            "can_watch": can_watch,
+            "playback": can_watch
+            and playback_for(request, lesson.media, paid=not lesson.is_free_preview),
             "lessons": [(item, progress_by_lesson.get(item.pk)) for item in lessons],
             "progress": progress_by_lesson.get(lesson.pk),
         },
@@ -166,11 +170,10 @@ def live_detail(request, slug):
 
 
 def video_feed(request):
-    return render(
-        request,
-        "courses/videos.html",
-        {"videos": selectors.short_video_feed(start_slug=request.GET.get("v", ""))},
-    )
+    videos = selectors.short_video_feed(start_slug=request.GET.get("v", ""))
+    for video in videos:  # short videos are free: addresses for anyone
+        video.playback = playback_for(request, video.media, paid=False)
+    return render(request, "courses/videos.html", {"videos": videos})
 
 
 def product_detail(request, slug):

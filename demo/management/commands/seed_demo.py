@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from courses.models import Instructor
+from demo import media as demo_media
 from demo.behaviour import DAYS, EVENTS_PER_LEARNER, build_behaviour
 from demo.catalog import (
     DEFAULT_ADMIN_PASSWORD,
@@ -76,6 +78,11 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="delete the demo data before seeding"
         )
         parser.add_argument(
+            "--no-media",
+            action="store_true",
+            help="leave lessons and short videos without the demo's video clips",
+        )
+        parser.add_argument(
             "--events-per-learner",
             default=str(EVENTS_PER_LEARNER),
             help="simulated feedback events per learner on average; 0 for none "
@@ -97,6 +104,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         now = _five_minute_mark(timezone.now())
         if options["reset"]:
+            demo_media.delete_demo_media()
             progress(f"reset: {delete_demo_data()} rows of demo data deleted")
         try:
             summary = build_catalog(
@@ -110,6 +118,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         kinds = build_lesson_kinds(seed=seed)
         progress(f"lesson kinds: {kinds['articles']} articles, {kinds['audio']} audio lessons")
+        if not options["no_media"]:
+            teacher = Instructor.objects.get(user__username=summary.instructor_username)
+            demo_media.seed_demo_media(instructor=teacher, progress=progress)
         behaviour = None
         if events_per_learner > 0:
             behaviour = build_behaviour(
