@@ -308,6 +308,7 @@ class LessonAdmin(InstructorScopedAdmin):
         "kind",
         "is_free_preview",
         "duration_seconds",
+        "media",
         "video_url",
         "audio",
         "body_html",

@@ -145,7 +145,7 @@ def private_media_storage():
     return storages["media_private"]
 
 
-class MediaAsset(TimeStamped):
+class MediaAsset(ConstraintErrorsOnFields, TimeStamped):
     """An instructor's uploaded video and what it was transcoded to (``courses/media.py``).
 
     Uploaded in chunks (``uploading``), refused or accepted when complete (``uploaded``),
@@ -189,16 +189,27 @@ class MediaAsset(TimeStamped):
     owner_path = "instructor"
     objects = OwnedQuerySet.as_manager()
 
+    constraint_error_fields = {
+        "received_too_much": "received_bytes",
+        "ready_without_hls": "hls_folder",
+    }
+
     class Meta:
         verbose_name = _("video file")
         verbose_name_plural = _("video files")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(received_bytes__lte=F("size_bytes")), name="media_received_le_size"
+                condition=Q(received_bytes__lte=F("size_bytes")),
+                name="media_received_le_size",
+                violation_error_code="received_too_much",
+                violation_error_message=_("More bytes than the file announced."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="ready") | ~Q(hls_folder=""), name="media_ready_has_hls"
+                condition=~Q(status="ready") | ~Q(hls_folder=""),
+                name="media_ready_has_hls",
+                violation_error_code="ready_without_hls",
+                violation_error_message=_("A ready video needs its HLS folder."),
             ),
         ]
 
@@ -615,7 +626,10 @@ class LiveSession(ConstraintErrorsOnFields, TimeStamped):
     objects = LiveSessionQuerySet.as_manager()
     HAS_REPLAY = Q(status=Status.ENDED) & (~Q(replay_url="") | ~Q(recording=""))
 
-    constraint_error_fields = {"end_before_start": "scheduled_end"}
+    constraint_error_fields = {
+        "end_before_start": "scheduled_end",
+        "duplicate_stream_key": "stream_key",
+    }
 
     class Meta:
         verbose_name = _("live session")
@@ -628,7 +642,12 @@ class LiveSession(ConstraintErrorsOnFields, TimeStamped):
                 violation_error_code="end_before_start",
                 violation_error_message=_("The end must come after the start."),
             ),
-            models.UniqueConstraint(fields=["stream_key"], name="live_stream_key_unique"),
+            models.UniqueConstraint(
+                fields=["stream_key"],
+                name="live_stream_key_unique",
+                violation_error_code="duplicate_stream_key",
+                violation_error_message=_("Another live session has this stream key."),
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "scheduled_start"], name="live_status_start"),

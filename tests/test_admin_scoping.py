@@ -233,7 +233,7 @@ def test_instructors_group_migration_reverses_and_reapplies(db):
     group = Group.objects.get(name="Instructors")
     assert set(group.permissions.values_list("codename", flat=True)) == EXPECTED_GROUP_PERMISSIONS
     media_migration = importlib.import_module(
-        "courses.migrations.0008_media_assets_for_instructors"
+        "courses.migrations.0011_media_assets_for_instructors"
     )
     media_migration.grant(apps, None)
     assert group.permissions.filter(codename__in=MEDIA_PERMISSIONS).count() == 4

@@ -48,11 +48,16 @@ def fast_training(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
     settings.STORAGES = artefacts_in(settings, tmp_path / "artefacts")
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # The Celery app reads the settings once, whenever it is first configured: set it as well.
+    from config.celery_app import app
     from recommendations.training.artefacts import model_cache
 
+    eager_before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
     model_cache.clear()
     yield settings
     model_cache.clear()
+    app.conf.task_always_eager = eager_before
 
 
 @pytest.fixture

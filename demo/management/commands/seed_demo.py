@@ -116,11 +116,12 @@ class Command(BaseCommand):
             )
         except DemoDataConflict as exc:
             raise CommandError(str(exc)) from None
-        kinds = build_lesson_kinds(seed=seed)
-        progress(f"lesson kinds: {kinds['articles']} articles, {kinds['audio']} audio lessons")
         if not options["no_media"]:
             teacher = Instructor.objects.get(user__username=summary.instructor_username)
             demo_media.seed_demo_media(instructor=teacher, progress=progress)
+        # After the media: articles and audio lessons take their own durations.
+        kinds = build_lesson_kinds(seed=seed)
+        progress(f"lesson kinds: {kinds['articles']} articles, {kinds['audio']} audio lessons")
         behaviour = None
         if events_per_learner > 0:
             behaviour = build_behaviour(
