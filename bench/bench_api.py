@@ -45,6 +45,9 @@ RECOMMENDATIONS = "/api/v1/recommendations/?type=course&slot=home&limit=10"
 TRIVIAL = "/api/v1/me/"
 EVENTS = "/api/v1/events/"
 EVENTS_PER_BATCH = 50
+FORGET_VERSIONS = (
+    "from recommendations.models import ModelVersion; ModelVersion.objects.all().delete()"
+)
 
 
 @dataclass
@@ -283,6 +286,8 @@ def main() -> int:
         manage(env, "migrate", "--noinput", "-v", "0")  # a kept database may predate a migration
         if not args.reuse:
             manage(env, "seed_demo", "--scale", args.scale)
+        else:  # the kept versions' artefacts went with the earlier run's folder: train afresh
+            manage(env, "shell", "-c", FORGET_VERSIONS)
         # Trains and precomputes every learner's lists into this run's (flushed) Redis.
         manage(env, "recommender", "train", "--sync", "--force")
         tokens, courses = learner_tokens(env, args.learners)
