@@ -126,8 +126,9 @@ print(json.dumps({{"tokens": tokens, "courses": courses}}))
     return data["tokens"], data["courses"]
 
 
-def event_batch(courses: list[int], n: int) -> bytes:
-    """A batch of ``n`` detail views and clicks of demo courses, each with its own event id."""
+def event_batch(courses: list[int], batch: int) -> bytes:
+    """The ``batch``-th batch of ``EVENTS_PER_BATCH`` detail views and clicks of demo courses, each
+    with its own event id."""
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return json.dumps(
         {
@@ -137,11 +138,11 @@ def event_batch(courses: list[int], n: int) -> bytes:
                     "client_event_id": str(uuid.uuid4()),
                     "type": "view" if i % 2 else "click",
                     "object_type": "course",
-                    "object_id": courses[(n * 7 + i) % len(courses)],
+                    "object_id": courses[(batch * 7 + i) % len(courses)],
                     "client_ts": now,
                     "page": "bench",
                 }
-                for i in range(n)
+                for i in range(EVENTS_PER_BATCH)
             ],
         }
     ).encode()
