@@ -231,7 +231,7 @@ SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG)
 LIVE_ROOT = Path(env.str("LIVE_ROOT", default=str(VAR_DIR / "live"))).resolve()
 LIVE_INGEST_URL = env.str("LIVE_INGEST_URL", default="rtmp://127.0.0.1:1935/live")
 LIVE_FRESH_SECONDS = env.int("LIVE_FRESH_SECONDS", default=6)  # a live playlist older is stalled
-LIVE_FFMPEG = env.str("LIVE_FFMPEG", default="")  # default: the ffmpeg of imageio-ffmpeg
+LIVE_FFMPEG = env.str("LIVE_FFMPEG", default="")  # default: courses.ffmpeg.ffmpeg_exe()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -588,18 +588,6 @@ class MediaAssetAdmin(InstructorScopedAdmin):
     list_filter = ["status", "instructor"]
     list_select_related = ["instructor"]
     search_fields = ["title"]
-    fields = [
-        "title",
-        "instructor",
-        "upload",
-        "status",
-        "failure_reason",
-        "duration",
-        "width",
-        "height",
-        "renditions",
-        "lessons_using",
-    ]
     readonly_fields = [
         "upload",
         "status",
@@ -610,6 +598,7 @@ class MediaAssetAdmin(InstructorScopedAdmin):
         "renditions",
         "lessons_using",
     ]
+    fields = ["title", "instructor", *readonly_fields]
 
     class Media:
         js = ["js/admin-upload.js"]

@@ -16,6 +16,8 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from courses.ffmpeg import ffmpeg_exe
+
 AUDIO_TYPES = {"mp3": "audio/mpeg", "m4a": "audio/mp4", "ogg": "audio/ogg", "wav": "audio/wav"}
 ACCEPT = ".mp3,.m4a,.ogg,.wav,audio/mpeg,audio/mp4,audio/ogg,audio/wav"
 MAX_BYTES = 200 * 1024 * 1024
@@ -25,12 +27,6 @@ TIME = re.compile(r"time=(\d+):(\d\d):(\d\d(?:\.\d+)?)")
 HAS_AUDIO = re.compile(r"Stream #\d+:\d+.*: Audio:")
 
 extension_validator = FileExtensionValidator(list(AUDIO_TYPES))
-
-
-def _ffmpeg() -> str:
-    from imageio_ffmpeg import get_ffmpeg_exe
-
-    return get_ffmpeg_exe()
 
 
 def _not_audio(name: str) -> ValidationError:
@@ -54,7 +50,7 @@ def audio_duration(*, name: str, data: bytes) -> int:
     with tempfile.NamedTemporaryFile(suffix=f".{name.rsplit('.', 1)[-1].lower()}") as tmp:
         tmp.write(data)
         tmp.flush()
-        command = [_ffmpeg(), "-hide_banner", "-nostdin", "-i", tmp.name]
+        command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", tmp.name]
         command += ["-map", "0:a:0", "-f", "null", os.devnull]
         try:
             done = subprocess.run(command, capture_output=True, timeout=DECODE_TIMEOUT)

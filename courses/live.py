@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from courses import ffmpeg
 from courses.generations import catalog_changed
 from courses.models import LiveSession, new_stream_key
 from courses.services import live_session_end, live_session_start
@@ -38,12 +39,8 @@ STREAM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def ffmpeg_exe() -> str:
-    """The ffmpeg to run: ``LIVE_FFMPEG``, or the static build of imageio-ffmpeg."""
-    if settings.LIVE_FFMPEG:
-        return settings.LIVE_FFMPEG
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    """The ffmpeg to broadcast and remux with: ``LIVE_FFMPEG``, else the site's own."""
+    return settings.LIVE_FFMPEG or ffmpeg.ffmpeg_exe()
 
 
 def stream_dir(live_session: LiveSession) -> Path:

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from courses import generations
+from courses.ffmpeg import ffmpeg_exe
 from courses.models import Lesson, MediaAsset, ShortVideo, private_media_storage
 
 logger = logging.getLogger(__name__)
@@ -54,16 +55,6 @@ class UploadOffsetMismatch(Exception):
     def __init__(self, received: int):
         super().__init__(f"The upload continues at byte {received}.")
         self.received = received
-
-
-def ffmpeg_exe() -> str:
-    """Debian's ffmpeg when installed, else the static one of imageio-ffmpeg."""
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 # Probing -----------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from courses.articles import article_clean, article_reading_seconds
 from courses.audio import audio_duration
+from courses.ffmpeg import ffmpeg_exe
 from courses.models import Course, Lesson
 from demo.catalog import DEMO_EMAIL_DOMAIN
 
@@ -76,13 +77,11 @@ def article_html(*, course_title: str, lesson_title: str, rng: random.Random) ->
 
 def demo_audio_clip() -> bytes:
     """A few seconds of a speech-like tone (AAC in M4A), made with ffmpeg's lavfi sine."""
-    from imageio_ffmpeg import get_ffmpeg_exe
-
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "voice.m4a"
         subprocess.run(
             [
-                *(get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y"),
+                *(ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y"),
                 *("-f", "lavfi", "-i", f"sine=frequency=220:duration={AUDIO_SECONDS}"),
                 *("-af", "vibrato=f=5:d=0.3,tremolo=f=3:d=0.8,volume=0.6"),
                 *("-c:a", "aac", "-b:a", "48k", str(out)),
