@@ -75,6 +75,9 @@ vendor:
 	cd frontend && npm ci --no-audit --no-fund --ignore-scripts
 	mkdir -p $(VENDOR)/hls.js
 	cp frontend/node_modules/hls.js/dist/hls.min.js frontend/node_modules/hls.js/LICENSE $(VENDOR)/hls.js/
+	mkdir -p $(VENDOR)/chart.js
+	cp frontend/node_modules/chart.js/dist/chart.umd.min.js frontend/node_modules/chart.js/LICENSE.md \
+		$(VENDOR)/chart.js/
 
 bench: setup-dev
 	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.lock

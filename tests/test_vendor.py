@@ -24,3 +24,11 @@ def test_the_vendored_hls_js_is_the_version_the_lock_file_pins():
 def test_the_package_file_asks_for_what_the_lock_file_pins():
     wanted = json.loads((ROOT / "frontend" / "package.json").read_text())["dependencies"]
     assert {name: _locked(name)["version"] for name in wanted} == wanted
+
+
+def test_the_vendored_chart_js_is_the_version_the_lock_file_pins():
+    locked = _locked("chart.js")
+    assert locked["integrity"].startswith("sha512-")
+    bundle = (ROOT / "static" / "vendor" / "chart.js" / "chart.umd.min.js").read_text()
+    assert f"Chart.js v{locked['version']}" in bundle
+    assert (ROOT / "static" / "vendor" / "chart.js" / "LICENSE.md").exists()
