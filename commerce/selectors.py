@@ -66,7 +66,9 @@ def course_detail_for(*, user, course_id) -> CourseDetail:
     A lesson's video may be played by learners enrolled in the course, and by everyone for free
     previews.
     """
-    lessons = Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
+    lessons = Prefetch(
+        "lessons", queryset=Lesson.objects.select_related("media").order_by("position", "id")
+    )
     chapters = Prefetch(
         "chapters", queryset=Chapter.objects.order_by("position", "id").prefetch_related(lessons)
     )

@@ -10,7 +10,8 @@
   a smaller source) into HLS with a master playlist, then a JPEG poster; the real duration goes
   into the lessons and short videos that use the asset. Idempotent: a ready asset is left
   alone, a redelivered one is transcoded again into a fresh folder swapped in at the end.
-- **Playback** (``media_token``, ``media_token_check``, ``media_playlist_rewrite``): a file
+- **Playback** (``media_playback``, ``media_token``, ``media_token_check``,
+  ``media_playlist_rewrite``): a file
   of a ready asset is reached only through a token signed with the site's key, naming the
   asset, the file, the learner (0 for free content) and an expiry. The doors decide who may
   watch (``commerce.selectors.lesson_access_for``) before asking for a token; playlists are
@@ -26,12 +27,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from celery import current_app
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from courses import generations
@@ -428,17 +431,24 @@ def media_transcode(*, asset_id: int) -> MediaAsset | None:
 # Playback ----------------------------------------------------------------------------------------
 
 
-def media_token(*, asset: MediaAsset, name: str, user_id: int, expires: int | None = None) -> str:
+def media_token(
+    *, asset: MediaAsset, name: str, user_id: int, expires: int | None = None, bearer: bool = False
+) -> str:
     """A token for the file ``name`` of ``asset`` (relative to its HLS folder), valid for
-    ``user_id`` (0: anyone, for free content) until ``expires`` (Unix time)."""
+    ``user_id`` (0: anyone, for free content) until ``expires`` (Unix time). A ``bearer`` token
+    is itself the credential (the apps' players send no cookie): it still names the learner it
+    was issued to, and lives as briefly as any other."""
     if expires is None:
         expires = int(time.time()) + settings.MEDIA_SIGNED_URL_SECONDS
-    return signing.dumps({"a": asset.pk, "p": name, "u": user_id, "e": expires}, salt=SIGNING_SALT)
+    claims = {"a": asset.pk, "p": name, "u": user_id, "e": expires}
+    if bearer:
+        claims["b"] = 1
+    return signing.dumps(claims, salt=SIGNING_SALT)
 
 
 def media_token_check(*, token: str, asset_id: int, name: str, user) -> dict | None:
     """The token's claims when it is genuine, unexpired, for this file and for this learner
-    (or anyone); ``None`` otherwise."""
+    (or anyone, or a bearer token); ``None`` otherwise."""
     try:
         claims = signing.loads(token, salt=SIGNING_SALT)
     except signing.BadSignature:
@@ -447,9 +457,47 @@ def media_token_check(*, token: str, asset_id: int, name: str, user) -> dict | N
         return None
     if not isinstance(claims.get("e"), int) or claims["e"] < time.time():
         return None
-    if claims.get("u") not in (0, user.pk if user.is_authenticated else 0):
+    if claims.get("b") != 1 and claims.get("u") not in (
+        0,
+        user.pk if user.is_authenticated else 0,
+    ):
         return None
     return claims
+
+
+def media_address(*, asset_id: int, name: str, token: str) -> str:
+    """The site's address of an asset's file, carrying its token."""
+    return f"{reverse('web:media_file', args=[asset_id, name])}?t={quote(token)}"
+
+
+def media_playback(*, asset: MediaAsset | None, user, paid: bool, bearer: bool = False):
+    """What a player needs for ``asset``: its status, and when ready the addresses of its master
+    playlist and poster, signed for ``user`` when the content is ``paid`` (for anyone when it is
+    free), and for paid content the name to draw as a watermark. The caller has decided that
+    ``user`` may watch. ``bearer``: the addresses are the credential (the apps)."""
+    if asset is None:
+        return None
+    if not asset.is_ready:
+        return {"ready": False, "status": asset.status}
+    signed_for = user.pk if paid and user.is_authenticated else 0
+    expires = int(time.time()) + settings.MEDIA_SIGNED_URL_SECONDS
+
+    def address(name):
+        token = media_token(
+            asset=asset, name=name, user_id=signed_for, expires=expires, bearer=bearer
+        )
+        return media_address(asset_id=asset.pk, name=name, token=token)
+
+    return {
+        "ready": True,
+        "status": asset.status,
+        "src": address(MASTER_NAME),
+        "poster": address(POSTER_NAME),
+        "duration": round(asset.duration_seconds or 0),
+        "paid": paid,
+        "watermark": user.get_username() if signed_for else "",
+        "expires": expires,
+    }
 
 
 def media_file_path(*, asset: MediaAsset, name: str) -> Path | None:

@@ -321,10 +321,11 @@ def live_session_detail(
 
 
 def short_video_list_published() -> QuerySet[ShortVideo]:
-    """Published short videos with their instructor, linked course, products on sale and tags."""
+    """Published short videos with their instructor, linked course, video file, products on sale
+    and tags."""
     return (
         ShortVideo.objects.published()
-        .select_related("instructor", "course")
+        .select_related("instructor", "course", "media")
         .prefetch_related(
             "tags",
             Prefetch("products", queryset=Product.objects.on_sale().order_by("id")),

@@ -16,13 +16,13 @@ from commerce import selectors as commerce_selectors
 from courses import live as live_streams
 from courses import selectors
 from courses.audio import AUDIO_TYPES
+from courses.media import media_playback
 from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
 from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm
 from web.home import home_page
 from web.media import ranged_file_response
 from web.views.live import stream_urls
-from web.views.media import playback_for
 
 PAGE_SIZE = 12
 
@@ -109,7 +109,9 @@ def lesson_player(request, lesson_id):
             "course": lesson.course,
             "can_watch": can_watch,
             "playback": can_watch
-            and playback_for(request, lesson.media, paid=not lesson.is_free_preview),
+            and media_playback(
+                asset=lesson.media, user=request.user, paid=not lesson.is_free_preview
+            ),
             "lessons": [(item, progress_by_lesson.get(item.pk)) for item in lessons],
             "progress": progress_by_lesson.get(lesson.pk),
         },
@@ -172,7 +174,7 @@ def live_detail(request, slug):
 def video_feed(request):
     videos = selectors.short_video_feed(start_slug=request.GET.get("v", ""))
     for video in videos:  # short videos are free: addresses for anyone
-        video.playback = playback_for(request, video.media, paid=False)
+        video.playback = media_playback(asset=video.media, user=request.user, paid=False)
     return render(request, "courses/videos.html", {"videos": videos})
 
 

@@ -1,49 +1,21 @@
 """Video playback: the signed addresses of an asset's HLS files, and the view that serves them.
 
-The pages decide who may watch (``commerce.selectors.lesson_access_for``) and only then hand out
-an address signed for the learner (paid lessons) or for anyone (free previews, short videos),
-valid for ``MEDIA_SIGNED_URL_SECONDS``. ``media_file`` answers 403 to a missing, tampered or
-expired token and to another learner's; playlists are rewritten so every segment and rendition
-in them carries its own token. In production nginx sends the segments themselves
+The pages and the API decide who may watch (``commerce.selectors.lesson_access_for``) and only
+then hand out an address signed for the learner (paid lessons) or for anyone (free previews, short
+videos), valid for ``MEDIA_SIGNED_URL_SECONDS`` (``courses.media.media_playback``; the apps get
+bearer addresses, since their players send no cookie). ``media_file`` answers 403 to a missing,
+tampered or expired token and to another learner's; playlists are rewritten so every segment and
+rendition in them carries its own token. In production nginx sends the segments themselves
 (``MEDIA_ACCEL_REDIRECT_PREFIX``, ``X-Accel-Redirect``; platform/README.md).
 """
 
 import time
-from urllib.parse import quote
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from courses import media
-
-
-def _address(asset_id: int, name: str, token: str) -> str:
-    return f"{reverse('web:media_file', args=[asset_id, name])}?t={quote(token)}"
-
-
-def playback_for(request, asset, *, paid: bool) -> dict | None:
-    """What the player needs for ``asset``: its status, and when ready its master playlist and
-    poster addresses, signed for this learner when the content is ``paid``."""
-    if asset is None:
-        return None
-    if not asset.is_ready:
-        return {"ready": False, "status": asset.status}
-    user_id = request.user.pk if paid and request.user.is_authenticated else 0
-    expires = int(time.time()) + settings.MEDIA_SIGNED_URL_SECONDS
-
-    def address(name):
-        token = media.media_token(asset=asset, name=name, user_id=user_id, expires=expires)
-        return _address(asset.pk, name, token)
-
-    return {
-        "ready": True,
-        "src": address(media.MASTER_NAME),
-        "poster": address(media.POSTER_NAME),
-        "duration": round(asset.duration_seconds or 0),
-        "paid": paid,
-    }
 
 
 @require_GET
@@ -62,9 +34,13 @@ def media_file(request, asset_id: int, name: str):
 
         def address(target):
             token = media.media_token(
-                asset=asset, name=target, user_id=claims["u"], expires=claims["e"]
+                asset=asset,
+                name=target,
+                user_id=claims["u"],
+                expires=claims["e"],
+                bearer=claims.get("b") == 1,
             )
-            return _address(asset.pk, target, token)
+            return media.media_address(asset_id=asset.pk, name=target, token=token)
 
         text = media.media_playlist_rewrite(
             text=path.read_text(encoding="utf-8"), name=name, address=address

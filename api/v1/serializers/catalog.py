@@ -1,12 +1,14 @@
 """The public catalog: courses, live sessions, short videos, products, categories, tags and
 instructors, as lists and details."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.v1.serializers import ModelSerializer, Serializer
+from courses.media import media_playback
 from courses.models import (
     Category,
     Chapter,
@@ -108,9 +110,42 @@ class CourseListSerializer(ModelSerializer):
         ]
 
 
+class PlaybackSerializer(Serializer):
+    """A video file uploaded to the site, as HLS: addresses signed for the learner (paid
+    lessons) or for anyone (free content), valid until ``expires``; the addresses themselves
+    are the credential, so a player needs no cookie or token. Ask again after they expire."""
+
+    ready = serializers.BooleanField(help_text="False while the file is being processed.")
+    status = serializers.CharField(help_text="uploading, processing, ready or failed.")
+    src = serializers.URLField(required=False, help_text="The master playlist (HLS).")
+    poster = serializers.URLField(required=False)
+    duration = serializers.IntegerField(required=False, help_text="Seconds.")
+    paid = serializers.BooleanField(required=False)
+    watermark = serializers.CharField(
+        required=False, help_text="Paid video: the name to draw lightly over the picture."
+    )
+    expires = serializers.IntegerField(
+        required=False, help_text="When the addresses stop working (Unix time)."
+    )
+
+
+def _playback(serializer, asset, *, paid: bool) -> dict | None:
+    request = serializer.context.get("request")
+    user = request.user if request is not None else AnonymousUser()
+    playback = media_playback(asset=asset, user=user, paid=paid, bearer=True)
+    if playback and playback["ready"] and request is not None:
+        for key in ("src", "poster"):
+            playback[key] = request.build_absolute_uri(playback[key])
+    return playback
+
+
 class LessonSerializer(ModelSerializer):
     video_url = serializers.SerializerMethodField(
         help_text="Only for learners enrolled in the course, or for free previews; else null."
+    )
+    playback = serializers.SerializerMethodField(
+        help_text="The lesson's video uploaded to the site (HLS), for learners who may watch "
+        "it; null otherwise or when it has none (then video_url may name a video host)."
     )
 
     audio_url = serializers.SerializerMethodField(
@@ -132,6 +167,7 @@ class LessonSerializer(ModelSerializer):
             "duration_seconds",
             "is_free_preview",
             "video_url",
+            "playback",
             "audio_url",
             "article_html",
         ]
@@ -142,6 +178,12 @@ class LessonSerializer(ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_video_url(self, lesson: Lesson) -> str | None:
         return (lesson.video_url or None) if self._playable(lesson) else None
+
+    @extend_schema_field(PlaybackSerializer(allow_null=True))
+    def get_playback(self, lesson: Lesson) -> dict | None:
+        if lesson.kind != Lesson.Kind.VIDEO or not self._playable(lesson):
+            return None
+        return _playback(self, lesson.media, paid=not lesson.is_free_preview)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_audio_url(self, lesson: Lesson) -> str | None:
@@ -290,6 +332,10 @@ class LiveSessionDetailSerializer(LiveSessionListSerializer):
 
 class ShortVideoSerializer(ModelSerializer):
     cover_url = ImageUrlField(source="cover")
+    playback = serializers.SerializerMethodField(
+        help_text="The video uploaded to the site (HLS; short videos are free); null when it has "
+        "none (then video_url names a video host)."
+    )
     instructor = InstructorBriefSerializer(read_only=True)
     course = CourseBriefSerializer(read_only=True, allow_null=True)
     products = ProductBriefSerializer(many=True, read_only=True)
@@ -303,6 +349,7 @@ class ShortVideoSerializer(ModelSerializer):
             "slug",
             "cover_url",
             "video_url",
+            "playback",
             "duration_seconds",
             "published_at",
             "instructor",
@@ -310,3 +357,7 @@ class ShortVideoSerializer(ModelSerializer):
             "products",
             "tags",
         ]
+
+    @extend_schema_field(PlaybackSerializer(allow_null=True))
+    def get_playback(self, video: ShortVideo) -> dict | None:
+        return _playback(self, video.media, paid=False)
