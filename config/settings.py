@@ -231,6 +231,9 @@ SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG)
 LIVE_ROOT = Path(env.str("LIVE_ROOT", default=str(VAR_DIR / "live"))).resolve()
 LIVE_INGEST_URL = env.str("LIVE_INGEST_URL", default="rtmp://127.0.0.1:1935/live")
 LIVE_FRESH_SECONDS = env.int("LIVE_FRESH_SECONDS", default=6)  # a live playlist older is stalled
+# A session still marked live whose playlist has not changed for this long (or that never had one,
+# this long after its scheduled end) lost its publisher without a word: a periodic task ends it.
+LIVE_ABANDONED_SECONDS = env.int("LIVE_ABANDONED_SECONDS", default=10 * 60)
 LIVE_FFMPEG = env.str("LIVE_FFMPEG", default="")  # default: courses.ffmpeg.ffmpeg_exe()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -484,6 +487,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "courses-live-reminders": {
         "task": "commerce.tasks.live_reminders_send_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "courses-live-abandoned": {
+        "task": "courses.tasks.live_sessions_abandoned_end_task",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

@@ -11,9 +11,11 @@ HLS VOD in ``LIVE_ROOT/replays/<session id>/``). The site serves both by session
 never shows in a URL. The demo broadcaster (``live_broadcast``) writes the same files itself.
 
 What a page shows comes from the files themselves (``live_stream_state``): a playlist updated
-within ``LIVE_FRESH_SECONDS`` is live, one with ``#EXT-X-ENDLIST`` has ended.
+within ``LIVE_FRESH_SECONDS`` is live, one with ``#EXT-X-ENDLIST`` has ended. A session whose
+publisher vanished without a word is ended by a periodic task (``live_sessions_abandoned_end``).
 """
 
+import logging
 import re
 import shutil
 import subprocess
@@ -36,6 +38,8 @@ PLAYLIST = "index.m3u8"
 FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}\.(m3u8|ts)$")
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
 STREAM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+logger = logging.getLogger(__name__)
 
 
 def ffmpeg_exe() -> str:
@@ -201,6 +205,42 @@ def live_replay_import(*, stream_key: str, recording: Path) -> LiveSession:
     live = live_session_for_key(stream_key=stream_key)
     live_session_end(live_session=live)
     return live_replay_from_recording(live_session=live, recording=recording)
+
+
+def live_sessions_abandoned_end(*, now: float | None = None) -> list[LiveSession]:
+    """End the sessions still marked live whose publisher vanished without saying so (a
+    broadcaster killed, an ingest server that died before its ``on_publish_done``): their live
+    playlist has not changed for ``LIVE_ABANDONED_SECONDS``, or they never had one and their
+    scheduled end is that long past. A recording left behind becomes the replay. Safe to run
+    at any moment: a stream that resumes within the grace period is left alone."""
+    now = now or time.time()
+    grace = settings.LIVE_ABANDONED_SECONDS
+    ended = []
+    for live in LiveSession.objects.filter(status=LiveSession.Status.LIVE):
+        try:
+            age = now - (stream_dir(live) / PLAYLIST).stat().st_mtime
+        except OSError:
+            age = None
+        if age is None:
+            abandoned = live.scheduled_end.timestamp() + grace < now
+        else:
+            abandoned = age > grace
+        if not abandoned:
+            continue
+        live = live_session_end(live_session=live)
+        recordings = sorted(
+            (path for path in recordings_dir().glob(f"{live.pk}-*.ts") if path.stat().st_size),
+            key=lambda path: path.stat().st_mtime,
+        )
+        if recordings and not live.recording:
+            try:
+                live = live_replay_from_recording(live_session=live, recording=recordings[-1])
+            except (OSError, ValueError, subprocess.SubprocessError):
+                logger.exception("The recording of live session %s could not be replayed", live.pk)
+            else:
+                recordings[-1].unlink(missing_ok=True)
+        ended.append(live)
+    return ended
 
 
 # The demo broadcaster

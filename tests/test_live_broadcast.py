@@ -3,6 +3,7 @@ session: HLS in its live folder while it runs, through the same services as the 
 server's callback, then a replay (HLS VOD) recorded from it; ``manage.py live_replay`` makes a
 recording from nginx-rtmp the replay."""
 
+import os
 import shutil
 import subprocess
 import threading
@@ -109,3 +110,91 @@ def test_an_nginx_recording_becomes_the_replay(session, live_root):
         call_command("live_replay", session.stream_key, str(elsewhere))
     with pytest.raises(CommandError):
         call_command("live_replay", "not-the-key-0000000000", str(recording))
+
+
+# A publisher that vanished without a word -------------------------------------------------------
+
+
+def _stalled_playlist(session, age: float):
+    folder = live_streams.stream_dir(session)
+    folder.mkdir(parents=True, exist_ok=True)
+    playlist = folder / live_streams.PLAYLIST
+    playlist.write_text("#EXTM3U\n#EXTINF:1.0,\nseg00001.ts\n")
+    stamp = time.time() - age
+    os.utime(playlist, (stamp, stamp))
+
+
+def test_a_killed_broadcaster_leaves_a_session_that_the_periodic_task_ends_with_its_replay(
+    session, settings
+):
+    """The demo broadcaster killed with SIGKILL never calls ``live_publish_done``: the session
+    would say "live" forever. After LIVE_ABANDONED_SECONDS of a still playlist it ends, and the
+    recording it left becomes the replay."""
+    settings.LIVE_ABANDONED_SECONDS = 60
+    live_streams.live_publish_authorise(stream_key=session.stream_key)
+    recording = live_streams.recordings_dir() / f"{session.pk}-20261206-050000.ts"
+    recording.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            live_streams.ffmpeg_exe(),
+            *("-hide_banner", "-loglevel", "error", "-f", "lavfi"),
+            *("-i", "testsrc2=size=160x90:rate=10", "-f", "lavfi", "-i", "sine"),
+            *("-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+            *("-f", "mpegts", str(recording)),
+        ],
+        check=True,
+    )
+    _stalled_playlist(session, age=30)
+    assert live_streams.live_sessions_abandoned_end() == []  # a reconnect may still come
+    session.refresh_from_db()
+    assert session.status == LiveSession.Status.LIVE
+
+    _stalled_playlist(session, age=61)
+    assert [live.pk for live in live_streams.live_sessions_abandoned_end()] == [session.pk]
+    session.refresh_from_db()
+    assert session.status == LiveSession.Status.ENDED and session.recording
+    assert "#EXT-X-ENDLIST" in (live_streams.replay_dir(session) / "index.m3u8").read_text()
+    assert not recording.exists()
+    assert live_streams.live_sessions_abandoned_end() == []  # nothing twice
+
+
+def test_a_session_marked_live_with_no_stream_ends_once_well_past_its_schedule(settings):
+    settings.LIVE_ABANDONED_SECONDS = 600
+    now = timezone.now()
+    running = LiveSessionFactory(
+        status=LiveSession.Status.LIVE,
+        scheduled_start=now - timedelta(hours=1),
+        scheduled_end=now - timedelta(minutes=5),
+    )
+    over = LiveSessionFactory(
+        status=LiveSession.Status.LIVE,
+        scheduled_start=now - timedelta(hours=2),
+        scheduled_end=now - timedelta(minutes=11),
+    )
+    from courses.tasks import live_sessions_abandoned_end_task
+
+    assert live_sessions_abandoned_end_task() == [over.pk]
+    running.refresh_from_db()
+    over.refresh_from_db()
+    assert running.status == LiveSession.Status.LIVE and over.status == LiveSession.Status.ENDED
+    assert not over.recording
+
+
+def test_a_recording_that_cannot_be_replayed_still_ends_the_session(session, settings, caplog):
+    settings.LIVE_ABANDONED_SECONDS = 60
+    live_streams.live_publish_authorise(stream_key=session.stream_key)
+    broken = live_streams.recordings_dir() / f"{session.pk}-20261206-050000.ts"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_bytes(b"not a stream")
+    _stalled_playlist(session, age=120)
+    assert [live.pk for live in live_streams.live_sessions_abandoned_end()] == [session.pk]
+    session.refresh_from_db()
+    assert session.status == LiveSession.Status.ENDED and not session.recording
+    assert "could not be replayed" in caplog.text
+    assert broken.exists()  # kept for someone to look at
+
+
+def test_the_task_runs_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["courses-live-abandoned"]
+    assert entry["task"] == "courses.tasks.live_sessions_abandoned_end_task"
+    assert entry["schedule"] == 60.0

@@ -270,3 +270,10 @@ def test_an_ended_session_offers_its_replay_in_the_same_player(client, session):
     session.save()
     page = client.get(reverse("web:live", args=[session.slug])).content.decode()
     assert 'data-replay-src="https://media.zhibo.local/replays/a.mp4"' in page
+
+
+def test_a_live_session_waiting_for_its_stream_says_so_not_that_it_has_not_started(client, session):
+    session.status = LiveSession.Status.LIVE
+    session.save()
+    page = client.get(reverse("web:live", args=[session.slug]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "等待讲师开播推流" in page.content.decode()
