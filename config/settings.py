@@ -349,6 +349,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.v1.schema.add_problem_responses",
+        "api.v1.schema.forbid_nul_in_request_strings",
     ],
 }
 

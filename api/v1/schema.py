@@ -6,6 +6,9 @@ can answer with as ``application/problem+json``: 401 (a bad token is refused eve
 not parse or nests too deeply); 413 when it takes a body (larger than the site reads); 403 for
 writes (CSRF for session clients, and permissions); 404 for paths with an id and for cursor lists.
 Views document their own other statuses (409 for orders) with ``problems()``.
+
+``forbid_nul_in_request_strings`` says what every text field of a request refuses: the NUL
+character (PostgreSQL cannot store it; DRF answers 400 "Null characters are not allowed").
 """
 
 from __future__ import annotations
@@ -87,4 +90,28 @@ def add_problem_responses(result: dict, generator, request, public) -> dict:
                         "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_REF}},
                     },
                 )
+    return result
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _forbid_nul(schema: dict) -> None:
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & schema.keys():
+        schema["pattern"] = NO_NUL
+    for child in schema.get("properties", {}).values():
+        _forbid_nul(child)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            _forbid_nul(schema[key])
+    for key in ("allOf", "anyOf", "oneOf"):
+        for child in schema.get(key, []):
+            _forbid_nul(child)
+
+
+def forbid_nul_in_request_strings(result: dict, generator, request, public) -> dict:
+    """Every free-text field of a request body matches ``NO_NUL`` (see the module docstring)."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            _forbid_nul(schema)
     return result

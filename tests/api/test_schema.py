@@ -37,6 +37,18 @@ def test_schema_links_the_versioning_policy(anon):
     assert "docs/api.md" in schema["info"]["description"]
 
 
+def test_text_fields_of_requests_say_they_refuse_nul_and_do(anon, db):
+    """PostgreSQL cannot store NUL: the schema says so for every text field of a request, so a
+    schema-valid request is never refused for it, and a request with one gets a 400 naming it."""
+    schemas = anon.get("/api/schema/?format=json").json()["components"]["schemas"]
+    me = schemas["PatchedMeUpdateRequest"]["properties"]
+    assert me["last_name"]["pattern"] == "^[^\\u0000]*$"
+    assert "pattern" not in schemas["PatchedMeUpdateRequest"]["properties"]["email"]["oneOf"][0]
+    learner = learner_with_data()
+    response = client_for(learner).patch("/api/v1/me/", {"last_name": "a\x00b"}, format="json")
+    assert response.status_code == 400 and "last_name" in response.json()["errors"]
+
+
 def test_unknown_api_paths_answer_a_problem(anon):
     response = anon.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
