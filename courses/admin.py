@@ -8,16 +8,14 @@ the choices of every foreign key and many-to-many field (a forged id is an inval
 the rows a bulk action touches. Superusers own everything.
 """
 
-import re
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, JsonResponse
-from django.urls import path, reverse
+from django.http import Http404
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -577,9 +575,7 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-# Video files: chunked upload (static/js/admin-upload.js), then transcoding on the media queue
-
-CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+# Video files: chunked upload (static/js/media-upload.js), then transcoding on the media queue
 
 
 @admin.register(MediaAsset)
@@ -601,7 +597,7 @@ class MediaAssetAdmin(InstructorScopedAdmin):
     fields = ["title", "instructor", *readonly_fields]
 
     class Media:
-        js = ["js/admin-upload.js"]
+        js = ["js/media-upload.js"]
         css = {"all": ["css/admin.css"]}
 
     def delete_model(self, request, obj):
@@ -631,51 +627,9 @@ class MediaAssetAdmin(InstructorScopedAdmin):
             'data-file><button type="button" class="button" data-start>{}</button> '
             '<progress max="100" value="0" data-progress></progress> '
             '<span data-message aria-live="polite"></span></div>',
-            reverse("admin:courses_mediaasset_upload", args=[obj.pk]),
+            reverse("web:studio_video_upload", args=[obj.pk]),
             settings.MEDIA_UPLOAD_CHUNK_BYTES,
             obj.received_bytes,
             obj.size_bytes,
             _("Upload"),
-        )
-
-    def get_urls(self):
-        upload = path(
-            "<int:object_id>/upload/",
-            self.admin_site.admin_view(self.upload_view),
-            name="courses_mediaasset_upload",
-        )
-        return [upload, *super().get_urls()]
-
-    def upload_view(self, request, object_id):
-        """GET: how much the server holds. POST: one chunk, its place in ``Content-Range``
-        (``bytes START-END/TOTAL``); 409 with the size held when it is not the next one."""
-        asset = self.get_object(request, str(object_id))
-        if not self.has_change_permission(request, asset):
-            raise PermissionDenied
-        if request.method == "POST":
-            found = CONTENT_RANGE.match(request.headers.get("Content-Range", ""))
-            if found is None:
-                return JsonResponse({"error": _("A Content-Range header is needed.")}, status=400)
-            start, end, total = map(int, found.groups())
-            data = request.body
-            if end - start + 1 != len(data):
-                return JsonResponse(
-                    {"error": _("The chunk is not the announced size.")}, status=400
-                )
-            try:
-                if start == 0 or asset.size_bytes != total:
-                    asset = media.media_upload_begin(asset=asset, size_bytes=total)
-                asset = media.media_upload_chunk(asset=asset, offset=start, data=data)
-            except media.UploadOffsetMismatch as mismatch:
-                return JsonResponse({"received": mismatch.received}, status=409)
-            except ValidationError as error:
-                return JsonResponse({"error": " ".join(error.messages)}, status=400)
-        return JsonResponse(
-            {
-                "received": asset.received_bytes,
-                "size": asset.size_bytes,
-                "status": asset.status,
-                "status_label": asset.get_status_display(),
-                "failure_reason": asset.failure_reason,
-            }
         )

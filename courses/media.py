@@ -1,10 +1,11 @@
 """Video on demand: uploads, probing, HLS transcoding and signed playback addresses.
 
-- **Upload** (``media_asset_create``, ``media_upload_chunk``): the admin's script sends the file
-  in chunks with ``Content-Range``; each chunk is appended at the size the server holds, so an
-  interrupted upload resumes from there. The last chunk closes the upload: the file is probed
-  and refused (not a video, corrupt, too long; too large is refused before any byte is kept)
-  or accepted and queued for transcoding on the ``media`` queue after commit.
+- **Upload** (``media_asset_create``, ``media_upload_receive``): the upload script (in the admin
+  and on the instructor's studio page) sends the file in chunks with ``Content-Range``; each chunk
+  is appended at the size the server holds, so an interrupted upload resumes from there. The last
+  chunk closes the upload: the file is probed and refused (not a video, corrupt, too long; too
+  large is refused before any byte is kept) or accepted and queued for transcoding on the
+  ``media`` queue after commit.
 - **Transcoding** (``media_transcode``, Celery task ``courses.tasks.media_transcode_task``):
   one ffmpeg run decodes once and encodes two H.264/AAC renditions (720p and 360p, or lower for
   a smaller source) into HLS with a master playlist, then a JPEG poster; the real duration goes
@@ -121,12 +122,16 @@ def _storage_path(name: str) -> Path:
     return Path(private_media_storage().path(name))
 
 
-def media_asset_create(*, instructor, title: str, size_bytes: int) -> MediaAsset:
-    """A new asset waiting for ``size_bytes`` bytes of upload; too large a file is refused."""
-    _check_size(size_bytes)
+def media_asset_create(*, instructor, title: str, size_bytes: int | None = None) -> MediaAsset:
+    """A new asset waiting for its upload (of ``size_bytes`` bytes when known: too large a file
+    is refused at once; otherwise the first chunk announces it)."""
+    if size_bytes is not None:
+        _check_size(size_bytes)
     asset = MediaAsset(instructor=instructor, title=title)
     asset.full_clean()
     asset.save()
+    if size_bytes is None:
+        return asset
     return media_upload_begin(asset=asset, size_bytes=size_bytes)
 
 
@@ -182,6 +187,37 @@ def media_upload_chunk(*, asset: MediaAsset, offset: int, data: bytes) -> MediaA
     if asset.received_bytes == asset.size_bytes:
         asset = media_upload_finish(asset=asset)
     return asset
+
+
+CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+
+
+def media_upload_receive(*, asset: MediaAsset, content_range: str, data: bytes) -> MediaAsset:
+    """One chunk as a door receives it: ``content_range`` is the request's ``Content-Range``
+    (``bytes START-END/TOTAL``). A first chunk (or a new size) starts the upload afresh; each
+    chunk must start at the size the server holds (``UploadOffsetMismatch`` says where to carry
+    on). Refusals are ``ValidationError`` with the message to show."""
+    found = CONTENT_RANGE.match(content_range or "")
+    if found is None:
+        raise ValidationError(_("A Content-Range header is needed."), code="range")
+    start, end, total = map(int, found.groups())
+    if end - start + 1 != len(data):
+        raise ValidationError(_("The chunk is not the announced size."), code="chunk_size")
+    if start == 0 or asset.size_bytes != total:
+        asset = media_upload_begin(asset=asset, size_bytes=total)
+    return media_upload_chunk(asset=asset, offset=start, data=data)
+
+
+def media_upload_state(asset: MediaAsset) -> dict:
+    """What an upload page shows and resumes from: bytes held, the size, the status and why a
+    file was refused."""
+    return {
+        "received": asset.received_bytes,
+        "size": asset.size_bytes,
+        "status": asset.status,
+        "status_label": asset.get_status_display(),
+        "failure_reason": asset.failure_reason,
+    }
 
 
 def media_upload_finish(*, asset: MediaAsset, queue: bool = True) -> MediaAsset:

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.services import account_sign_up, account_sign_up_problems
 from commerce.cart import MAX_QUANTITY
 from commerce.models import SHIPPING_FIELDS, DeliveryAddress
-from courses.models import Course, Tag
+from courses.models import Course, Lesson, MediaAsset, ShortVideo, Tag
 from courses.selectors import CATALOG_TYPES
 
 TYPE_CHOICES = [
@@ -282,3 +282,43 @@ class PasswordConfirmForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."))
         return password
+
+
+class StudioVideoForm(forms.ModelForm):
+    """A new video file: its title; the file itself is sent in chunks from its page."""
+
+    class Meta:
+        model = MediaAsset
+        fields = ["title"]
+
+
+class StudioAttachForm(forms.Form):
+    """Which of the instructor's own video lessons and short videos play a file."""
+
+    lessons = forms.ModelMultipleChoiceField(
+        label=_("Lessons"),
+        queryset=Lesson.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    short_videos = forms.ModelMultipleChoiceField(
+        label=_("Short videos"),
+        queryset=ShortVideo.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lessons"].queryset = (
+            Lesson.objects.owned_by(user)
+            .filter(kind=Lesson.Kind.VIDEO)
+            .select_related("course", "media")
+            .order_by("course__title", "position", "id")
+        )
+        self.fields["lessons"].label_from_instance = lambda lesson: (
+            f"{lesson.course.title} · {lesson.title}"
+        )
+        self.fields["short_videos"].queryset = (
+            ShortVideo.objects.owned_by(user).select_related("media").order_by("-id")
+        )

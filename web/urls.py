@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import accounts, catalog, commerce, feedback, live, media, privacy
+from web.views import accounts, catalog, commerce, feedback, live, media, privacy, studio
 
 app_name = "web"
 
@@ -39,6 +39,14 @@ urlpatterns = [
     path("me/addresses/", commerce.my_addresses, name="addresses"),
     path("me/addresses/<int:address_id>/", commerce.address_edit, name="address"),
     path("me/addresses/<int:address_id>/delete/", commerce.address_remove, name="address_delete"),
+    # The instructor's studio
+    path("studio/videos/", studio.studio_videos, name="studio_videos"),
+    path("studio/videos/<int:asset_id>/", studio.studio_video, name="studio_video"),
+    path(
+        "studio/videos/<int:asset_id>/upload/",
+        studio.studio_video_upload,
+        name="studio_video_upload",
+    ),
     # Accounts
     path("accounts/signup/", accounts.sign_up, name="signup"),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),

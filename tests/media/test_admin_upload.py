@@ -29,7 +29,7 @@ def add_asset(client, title="第一课视频"):
 
 def post_chunk(client, asset, data, start, total):
     return client.post(
-        reverse("admin:courses_mediaasset_upload", args=[asset.pk]),
+        reverse("web:studio_video_upload", args=[asset.pk]),
         data=data,
         content_type="application/octet-stream",
         headers={"content-range": f"bytes {start}-{start + len(data) - 1}/{total}"},
@@ -42,7 +42,7 @@ def test_an_instructor_uploads_a_video_in_chunks_and_it_is_transcoded(
     asset = add_asset(client)
     assert asset.instructor == instructor and asset.status == MediaAsset.Status.UPLOADING
     page = client.get(reverse("admin:courses_mediaasset_change", args=[asset.pk])).content
-    assert b"data-media-upload" in page and b"js/admin-upload.js" in page
+    assert b"data-media-upload" in page and b"js/media-upload.js" in page
     data = clip.read_bytes()
     half = len(data) // 2
     first = post_chunk(client, asset, data[:half], 0, len(data))
@@ -50,7 +50,7 @@ def test_an_instructor_uploads_a_video_in_chunks_and_it_is_transcoded(
     # A chunk from the wrong place: the server says where to carry on.
     skipped = post_chunk(client, asset, data[half + 10 :], half + 10, len(data))
     assert skipped.status_code == 409 and skipped.json() == {"received": half}
-    status = client.get(reverse("admin:courses_mediaasset_upload", args=[asset.pk])).json()
+    status = client.get(reverse("web:studio_video_upload", args=[asset.pk])).json()
     assert status["received"] == half and status["size"] == len(data)
     with eager_tasks(execute=True):
         last = post_chunk(client, asset, data[half:], half, len(data))
@@ -84,7 +84,7 @@ def test_nobody_reaches_another_instructors_video(client, instructor):
     theirs = MediaAsset.objects.create(instructor=InstructorFactory(), title="theirs")
     for url in (
         reverse("admin:courses_mediaasset_change", args=[theirs.pk]),
-        reverse("admin:courses_mediaasset_upload", args=[theirs.pk]),
+        reverse("web:studio_video_upload", args=[theirs.pk]),
     ):
         assert client.get(url).status_code == 404
     assert post_chunk(client, theirs, b"x", 0, 1).status_code == 404

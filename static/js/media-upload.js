@@ -1,6 +1,7 @@
-/* The admin's video upload: sends the file in chunks (Content-Range) to the asset's upload
- * address, shows the progress, resumes from the size the server holds (after a network error,
- * or when the page is opened again and the same file chosen), and shows why a file is refused. */
+/* Video upload, in the admin and on the instructor's studio page: sends the file in chunks
+ * (Content-Range) to the asset's upload address, shows the progress, resumes from the size the
+ * server holds (after a network error, or when the page is opened again and the same file
+ * chosen), and shows why a file is refused. */
 (function () {
   "use strict";
 
