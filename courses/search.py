@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils.safestring import SafeString, mark_safe
 
 from courses.models import (
@@ -67,8 +67,8 @@ STOPWORDS = frozenset(
         *("is", "are", "from", "how"),
     ]
 )
-_WORD = re.compile(r"[\w]+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_RUN = re.compile(r"[\u3400-\u9fff]+|[^\W_\u3400-\u9fff]+")
 
 
 # --- segmentation ------------------------------------------------------------------------------
@@ -104,15 +104,27 @@ class _Segmenter:
                 tokenizer.add_word(word, freq=tokenizer.suggest_freq(word, tune=False) + 1000)
 
     def cut(self, text: str, *, for_search: bool) -> list[str]:
+        """The terms of ``text``: each run of letters and digits of a Latin (or other
+        non-Chinese) script is one term; each run of Chinese characters is cut by jieba, in
+        search mode with every shorter dictionary word inside a longer one as well."""
         tokenizer = self._loaded()
-        text = normalise(text)
-        pieces = tokenizer.cut_for_search(text) if for_search else tokenizer.cut(text)
-        return [term for piece in pieces for term in _clean(piece)]
+        terms = []
+        for run in _RUN.findall(normalise(text)):
+            if not _CJK.match(run):
+                terms.append(run[:64])
+                continue
+            pieces = list(tokenizer.cut_for_search(run) if for_search else tokenizer.cut(run))
+            if for_search:
+                pieces += _inner(tokenizer, run)
+            terms += [piece[:64] for piece in pieces if piece.strip()]
+        return [term for term in terms if term not in STOPWORDS]
 
-    def reset(self) -> None:  # for tests: the next cut loads the catalog's words again
-        with self._lock:
-            self._tokenizer = None
-            self._words = set()
+    def refresh(self) -> None:
+        """Add the catalog's words as they are now (a rebuild of the index starts with it)."""
+        if self._tokenizer is not None:
+            self.add_words(catalog_vocabulary())
+        else:
+            self._loaded()
 
 
 segmenter = _Segmenter()
@@ -122,9 +134,10 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").lower()
 
 
-def _clean(piece: str) -> list[str]:
-    """The terms in one piece jieba cut: its runs of letters and digits, minus stop words."""
-    return [word[:64] for word in _WORD.findall(piece.replace("_", " ")) if word not in STOPWORDS]
+def _inner(tokenizer, run: str) -> list[str]:
+    """The dictionary words of four characters in a run of Chinese, wherever jieba cut it (its
+    search mode gives the words of two and three inside the words it cut)."""
+    return [run[i : i + 4] for i in range(len(run) - 3) if tokenizer.FREQ.get(run[i : i + 4])]
 
 
 def catalog_vocabulary() -> list[str]:
@@ -159,9 +172,16 @@ def _fields_of(course: Course, lesson_titles: list[str]) -> dict[str, str]:
     return {
         "title": " ".join(document_terms(course.title)),
         "tags": " ".join(term for word in words for term in document_terms(word)),
-        "description": " ".join(document_terms(f"{course.subtitle}\n{course.description}")),
-        "lessons": " ".join(term for title in lesson_titles for term in document_terms(title)),
+        "description": _distinct(document_terms(f"{course.subtitle}\n{course.description}")),
+        "lessons": _distinct(term for title in lesson_titles for term in document_terms(title)),
     }
+
+
+def _distinct(terms: Iterable[str]) -> str:
+    """Each term once, in order, for the long fields: relevance comes from the field a term is
+    in, not from how often a description repeats it (and the vectors stay small enough to rank
+    quickly); a title or a tag saying a word twice still counts it twice."""
+    return " ".join(dict.fromkeys(terms))
 
 
 def search_index_courses(course_ids: Iterable[int]) -> int:
@@ -233,7 +253,7 @@ def _terms_count(documents: list[CourseSearchDocument]) -> None:
 
 def search_index_rebuild() -> int:
     """Index every course afresh and recount the vocabulary; returns how many were indexed."""
-    segmenter.reset()  # the catalog's words as they are now
+    segmenter.refresh()  # the catalog's words as they are now
     ids = list(Course.objects.values_list("pk", flat=True))
     with transaction.atomic():
         CourseSearchDocument.objects.all().delete()
@@ -406,36 +426,38 @@ class Match:
 def _matches(
     groups, within, *, any_term: bool, prefix_last: bool = False, limit: int | None = None
 ) -> list[Match]:
-    """The published courses in ``within`` that match, best first, with what sorts them."""
+    """The published courses in ``within`` (all, for None) that match, best first, with what
+    sorts them. One query, written out: it runs on every search and keystroke, and its ORM
+    form costs more to build than to run."""
     if not groups:
         return []
-    published = within.filter(pk__in=Course.objects.published()).values("pk")
+    published = Course.objects.published()
+    if within is not None:
+        published = published.filter(pk__in=within.order_by().values("pk"))
+    scope, params = published.order_by().values("pk").query.sql_with_params()
+    course = Course._meta.db_table
+    tail = f" LIMIT {int(limit)}" if limit else ""
     if connection.vendor == "postgresql":
-        query = SearchQuery(
-            _tsquery(groups, any_term=any_term, prefix_last=prefix_last),
-            search_type="raw",
-            config="simple",
+        documents = CourseSearchDocument._meta.db_table
+        sql = (
+            "SELECT d.course_id, ts_rank(%s::float4[], d.vector, q.q) AS rank, c.published_at, "
+            f"c.price FROM {documents} d JOIN {course} c ON c.id = d.course_id, "
+            "to_tsquery('simple', %s) AS q(q) "
+            f"WHERE d.vector @@ q.q AND d.course_id IN ({scope}) ORDER BY rank DESC, 1{tail}"
         )
-        rows = (
-            CourseSearchDocument.objects.filter(vector=query, course_id__in=published)
-            .annotate(rank=SearchRank(F("vector"), query, weights=list(WEIGHTS)))
-            .order_by("-rank", "course_id")
-            .values_list("course_id", "rank", "course__published_at", "course__price")
-        )
-        rows = rows[:limit] if limit else rows
+        query = _tsquery(groups, any_term=any_term, prefix_last=prefix_last)
+        params = [list(WEIGHTS), query, *params]
     else:
-        match = _fts_query(groups, any_term=any_term, prefix_last=prefix_last)
-        sql, params = published.query.sql_with_params()
         weights = ", ".join(str(w) for w in reversed(WEIGHTS))  # title, tags, desc, lessons
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT f.rowid, -bm25({FTS_TABLE}, {weights}) AS rank, c.published_at, c.price "
-                f"FROM {FTS_TABLE} f JOIN {Course._meta.db_table} c ON c.id = f.rowid "
-                f"WHERE {FTS_TABLE} MATCH %s AND f.rowid IN ({sql}) ORDER BY rank DESC, f.rowid"
-                + (f" LIMIT {int(limit)}" if limit else ""),
-                [match, *params],
-            )
-            rows = cursor.fetchall()
+        sql = (
+            f"SELECT f.rowid, -bm25({FTS_TABLE}, {weights}) AS rank, c.published_at, c.price "
+            f"FROM {FTS_TABLE} f JOIN {course} c ON c.id = f.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s AND f.rowid IN ({scope}) ORDER BY rank DESC, 1{tail}"
+        )
+        params = [_fts_query(groups, any_term=any_term, prefix_last=prefix_last), *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     return [
         Match(pk, float(rank), _timestamp(published), float(price))
         for pk, rank, published, price in rows
@@ -511,9 +533,10 @@ def _order(
     sort: str,
     tie_break: Callable[[list[int]], dict[int, float]] | None,
 ) -> list[int]:
-    """The matched ids in the order ``sort`` asks; relevance (rounded, so equal ranks tie)
+    """The matched ids in the order ``sort`` asks; relevance (to six significant digits, so
+    equal ranks tie)
     breaks the other sorts' ties, and ``tie_break``'s scores relevance's."""
-    relevance = {m.course_id: round(m.relevance, 6) for m in matches}
+    relevance = {m.course_id: float(f"{m.relevance:.6g}") for m in matches}
     if sort == "newest":
         key = lambda m: (-m.published, -relevance[m.course_id], -m.course_id)  # noqa: E731
     elif sort in ("price", "-price"):
@@ -557,7 +580,6 @@ def course_search(
     courses, if given), ordered by ``sort``; a page past the last gives the last."""
     if sort not in SORTS:
         raise ValueError(f"Unknown sort {sort!r}: use one of {list(SORTS)}.")
-    within = Course.objects.all() if within is None else within
     analysis = analyse(query)
     ranked = _matches(analysis.alternatives, within, any_term=False)
     all_terms = True
@@ -576,11 +598,7 @@ def course_search(
     order = _order(ranked, sort, tie_break)
     shown = order[(result.number - 1) * page_size : result.number * page_size]
     relevance = {m.course_id: m.relevance for m in ranked}
-    courses = (
-        Course.objects.filter(pk__in=shown)
-        .select_related("instructor", "category")
-        .prefetch_related("tags")
-    )
+    courses = Course.objects.filter(pk__in=shown).select_related("instructor", "category")
     by_id = {course.pk: course for course in courses}
     words = analysis.matched_words
     result.hits = [
@@ -611,7 +629,7 @@ def search_suggestions(*, prefix: str, limit: int = 8) -> list[Suggestion]:
     if not terms:
         return []
     groups = [[[term]] for term in terms]
-    ranked = _matches(groups, Course.objects.all(), any_term=False, prefix_last=True, limit=limit)
+    ranked = _matches(groups, None, any_term=False, prefix_last=True, limit=limit)
     ids = [m.course_id for m in ranked]
     courses = Course.objects.filter(pk__in=ids).only("pk", "title", "slug")
     by_id = {course.pk: course for course in courses}

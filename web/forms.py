@@ -50,10 +50,15 @@ class BrowseForm(forms.Form):
     level = forms.ChoiceField(
         label=_("Level"), choices=[("", _("Any level")), *Course.Level.choices], required=False
     )
-    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+    sort = forms.CharField(label=_("Sort by"), max_length=20, required=False)
+    sort_choices = SORT_CHOICES
+
+    def clean_sort(self) -> str:
+        """The order of search results: relevance unless a known sort is asked for."""
+        sort = self.cleaned_data.get("sort")
+        return sort if sort in dict(SORT_CHOICES) else "relevance"
 
     def sort_choice(self) -> str:
-        """The order of search results: relevance unless a known sort is asked for."""
         data = self.cleaned_data if self.is_valid() else {}
         return data.get("sort") or "relevance"
 

@@ -1,5 +1,6 @@
 """Course search and the suggestions a search box offers while typing."""
 
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -45,6 +46,7 @@ class SearchView(APIView):
             page_size=data["page_size"],
             door="api",
         )
+        prefetch_related_objects([hit.course for hit in result.hits], "tags")  # on the cards
         return Response(SearchPageSerializer(result, context={"request": request}).data)
 
 
