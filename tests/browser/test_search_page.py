@@ -37,7 +37,7 @@ def test_results_suggestions_and_did_you_mean_on_a_desktop(page, catalog, shot):
     assert page.locator(".search-hit mark").first.inner_text() == "Python"
     assert page.locator("[data-testid=did-you-mean] a").inner_text() == "python"
     shot(page, "search-desktop")
-    page.locator(".sort-links a", has_text="价格从低到高").click()
+    page.locator('.sort-links a[href$="sort=price"]').click()
     page.wait_for_url("**sort=price**")
     box = page.locator("#f-q")
     box.fill("")
