@@ -367,3 +367,19 @@ def test_the_vocabulary_keeps_counts_of_known_terms_on_an_edit():
     indexed(course)
     indexed(course)
     assert SearchTerm.objects.get(term="python").documents == 1
+
+
+def test_the_edit_distance_counts_a_swap_as_one_edit_and_stops_past_its_limit():
+    assert search._osa_distance("pyhton", "python", 2) == 1
+    assert search._osa_distance("python", "pythonista", 2) == 3  # lengths apart: over the limit
+    assert search._osa_distance("abcdef", "uvwxyz", 1) == 2  # gave up once every path passed 1
+
+
+def test_the_database_queries_quote_every_term_and_mark_the_prefix():
+    groups = [[["excel"]], [["数据透视"], ["数据", "透视"]]]
+    assert search._tsquery(groups, any_term=False, prefix_last=True) == (
+        "(('excel')) & (('数据透视':*) | ('数据':* & '透视':*))"
+    )
+    assert search._fts_query([[['say "hi"']], [["py"]]], any_term=True, prefix_last=True) == (
+        '(("say hi")) OR (("py"*))'
+    )
