@@ -8,6 +8,7 @@ import pytest
 
 from courses.search import search_index_courses
 from tests.browser.conftest import PHONE
+from tests.browser.test_tap_targets import undersized
 from tests.factories import CourseFactory, TagFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,8 +57,11 @@ def test_the_empty_state_and_suggestions_on_a_phone(page, catalog, shot):
     page.goto("/browse/?type=course&q=量子力学")
     assert page.locator("[data-testid=search-empty]").is_visible()
     shot(page, "search-empty-phone")
+    assert undersized(page, "/browse/?type=course&q=量子力学") == []
+    assert undersized(page, "/browse/?type=course&q=pyhton") == []  # with "did you mean"
     page.goto("/browse/?type=course&q=数据")
     assert page.locator("[data-testid=search-hit]").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "search-phone")
     header = page.locator("#site-search")
     header.fill("excel")
