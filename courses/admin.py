@@ -559,8 +559,22 @@ class InstructorAdmin(InstructorScopedAdmin):
         return [] if request.user.is_superuser else ["user"]
 
 
+class VocabularyAdmin(admin.ModelAdmin):
+    """Categories and tags: their writes go through the catalog's services too (the courses
+    carrying them are searched by their names)."""
+
+    def save_model(self, request, obj, form, change):
+        services.catalog_item_save(user=request.user, item=obj, is_new=not change)
+
+    def delete_model(self, request, obj):
+        services.catalog_items_delete(user=request.user, items=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.catalog_items_delete(user=request.user, items=queryset)
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(VocabularyAdmin):
     list_display = ["name", "parent", "slug", "position"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]
@@ -569,7 +583,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(VocabularyAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

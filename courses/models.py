@@ -13,6 +13,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
@@ -861,3 +862,49 @@ class ArticleImage(models.Model):
         if self.image and not self.image._committed:
             self.image.save(self.image.name, resized_upload(self.image.file), save=False)
         super().save(*args, **kwargs)
+
+
+class CourseSearchDocument(models.Model):
+    """A course as search reads it: each field's text segmented into terms (jieba for Chinese,
+    lower-cased, separated by spaces) by ``courses.search``, which keeps it up to date.
+
+    On PostgreSQL ``vector`` holds the weighted ``tsvector`` (title A, tags B, description C,
+    lesson titles D) under a GIN index; on SQLite an FTS5 table with the same columns does that
+    work and ``vector`` stays empty (both made by this app's migrations).
+    """
+
+    course = models.OneToOneField(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )
+    title = models.TextField(_("title terms"), blank=True)
+    tags = models.TextField(_("tag, category and instructor terms"), blank=True)
+    description = models.TextField(_("description terms"), blank=True)
+    lessons = models.TextField(_("lesson title terms"), blank=True)
+    vector = SearchVectorField(null=True, blank=True)
+    indexed_at = models.DateTimeField(_("indexed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("course search document")
+        verbose_name_plural = _("course search documents")
+
+    def __str__(self):
+        return self.title
+
+
+class SearchTerm(models.Model):
+    """A term of the indexed catalog with the number of courses it was indexed for: what typos
+    are corrected against and suggestions complete from."""
+
+    term = models.CharField(_("term"), max_length=64, unique=True)
+    documents = models.PositiveIntegerField(_("documents"), default=0)
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+
+    def __str__(self):
+        return self.term

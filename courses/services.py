@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from courses.generations import catalog_changed, item_types_of
 from courses.media import media_duration_of, media_files_delete
 from courses.models import Course, Instructor, LiveSession, Product
+from courses.search import search_index_after_commit
 
 INSTRUCTORS_GROUP = "Instructors"
 
@@ -34,6 +35,7 @@ def course_publish(*, course: Course) -> Course:
     course.full_clean()
     course.save(update_fields=["status", "published_at", "updated_at"])
     catalog_changed("course")
+    search_index_after_commit([course])
     return course
 
 
@@ -132,6 +134,7 @@ def catalog_item_save(*, user, item, is_new: bool):
     if is_new and isinstance(item, Instructor):
         instructor_grant_admin_access(instructor=item)
     catalog_changed(*item_types_of(type(item)))
+    search_index_after_commit([item])  # after the commit: the admin saves a course's tags later
     return item
 
 
@@ -151,6 +154,7 @@ def catalog_items_delete(*, user, items) -> int:
         )
         if len(owned) != len({r.pk for r in rows}):
             raise PermissionDenied("Not yours to delete.")
+    search_index_after_commit(rows)  # the ids, read now; a deleted course's document goes too
     for row in rows:
         row.delete()
     catalog_changed(*item_types_of(model))

@@ -30,6 +30,14 @@ PRICE_CHOICES = [
     ("paid", pgettext_lazy("price filter", "Paid")),
 ]
 
+SORT_CHOICES = [
+    ("relevance", _("Relevance")),
+    ("newest", _("Newest")),
+    ("popular", _("Most popular")),
+    ("price", _("Price: low to high")),
+    ("-price", _("Price: high to low")),
+]
+
 
 class BrowseForm(forms.Form):
     """The browse page's search box and filters (all optional; bad values are ignored)."""
@@ -42,6 +50,17 @@ class BrowseForm(forms.Form):
     level = forms.ChoiceField(
         label=_("Level"), choices=[("", _("Any level")), *Course.Level.choices], required=False
     )
+    sort = forms.CharField(label=_("Sort by"), max_length=20, required=False)
+    sort_choices = SORT_CHOICES
+
+    def clean_sort(self) -> str:
+        """The order of search results: relevance unless a known sort is asked for."""
+        sort = self.cleaned_data.get("sort")
+        return sort if sort in dict(SORT_CHOICES) else "relevance"
+
+    def sort_choice(self) -> str:
+        data = self.cleaned_data if self.is_valid() else {}
+        return data.get("sort") or "relevance"
 
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from api.v1.views import accounts, catalog, commerce, recommendations
+from api.v1.views import accounts, catalog, commerce, recommendations, search
 
 
 class IdConverter:
@@ -41,6 +41,8 @@ urlpatterns = [
     path("tags/", catalog.TagListView.as_view(), name="tag-list"),
     path("instructors/", catalog.InstructorListView.as_view(), name="instructor-list"),
     path("instructors/<id:pk>/", catalog.InstructorDetailView.as_view(), name="instructor-detail"),
+    path("search/", search.SearchView.as_view(), name="search"),
+    path("search/suggestions/", search.SearchSuggestionsView.as_view(), name="search-suggestions"),
     # Related items
     *[
         path(

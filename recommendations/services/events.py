@@ -385,14 +385,16 @@ def event_record(
     *,
     user,
     event_type: str,
-    object_type: str,
-    object_id: int,
+    object_type: str = "",
+    object_id: int | None = None,
     visitor_id: str = "",
     value: float | None = None,
     page: str = "",
     request_id: uuid.UUID | None = None,
+    query: str = "",
 ) -> Event | None:
-    """Record an event the server saw itself (a detail view, a purchase, a reservation)."""
+    """Record an event the server saw itself (a detail view, a purchase, a reservation, a
+    search with its ``query``)."""
     if user is not None and not user.is_authenticated:
         user = None
     if user is None and not visitor_id:
@@ -405,6 +407,7 @@ def event_record(
         object_type=object_type,
         object_id=object_id,
         value=value,
+        query=query[: Event._meta.get_field("query").max_length],
         page=page,
         request_id=request_id,
         client=Event.Client.SERVER,

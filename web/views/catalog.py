@@ -19,6 +19,7 @@ from courses.audio import AUDIO_TYPES
 from courses.media import media_playback
 from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
+from recommendations.services.search import catalog_search_for
 from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm
 from web.home import home_page
 from web.media import ranged_file_response
@@ -50,25 +51,34 @@ def home(request):
     return response
 
 
+def _page_number(raw) -> int:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 7 else 1
+
+
 def browse(request):
     form = BrowseForm(request.GET)
     filters = form.filters()
-    page = Paginator(selectors.catalog_search(**filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "courses/browse.html",
-        {
-            "form": form,
-            "filters": filters,
-            "page": page,
-            "query_string": query.urlencode(),
-            **selectors.catalog_facets(),
-        },
-    )
+    context = {"form": form, "filters": filters, "query_string": query.urlencode()}
+    if filters["query"] and filters["item_type"] == "course":
+        # Courses are searched by relevance over the search index, within the other filters.
+        context["search"] = catalog_search_for(
+            user=request.user,
+            visitor_id=getattr(request, "visitor_id", ""),
+            query=filters["query"],
+            sort=form.sort_choice(),
+            page=_page_number(request.GET.get("page")),
+            page_size=PAGE_SIZE,
+            within=selectors.catalog_search(**{**filters, "query": ""}),
+        )
+        query.pop("sort", None)
+        context["sortless_query_string"] = query.urlencode()
+    else:
+        context["page"] = Paginator(selectors.catalog_search(**filters), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+    return render(request, "courses/browse.html", {**context, **selectors.catalog_facets()})
 
 
 def course_detail(request, slug):

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from courses.models import Instructor
+from courses.search import search_index_rebuild
 from demo import media as demo_media
 from demo.behaviour import DAYS, EVENTS_PER_LEARNER, build_behaviour
 from demo.catalog import (
@@ -122,6 +123,7 @@ class Command(BaseCommand):
         # After the media: articles and audio lessons take their own durations.
         kinds = build_lesson_kinds(seed=seed)
         progress(f"lesson kinds: {kinds['articles']} articles, {kinds['audio']} audio lessons")
+        progress(f"search index: {search_index_rebuild()} courses")
         behaviour = None
         if events_per_learner > 0:
             behaviour = build_behaviour(

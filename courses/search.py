@@ -1,0 +1,645 @@
+"""Search over the catalog's courses: segmentation, the index, and ranked, highlighted results.
+
+**Segmentation.** Text is normalised (NFKC, lower case) and cut into terms by jieba — Chinese
+into words, English and numbers into words as they are — with the catalog's own vocabulary (tag,
+category and sub-category names) in jieba's user dictionary, so 数据透视 or Python基础 stay whole.
+Documents are cut in jieba's search mode (a long word also gives its shorter words: 数据分析 gives
+数据 and 分析 too); queries in its precise mode. The dictionary loads lazily, once per process.
+
+**The index.** ``CourseSearchDocument`` holds a course's terms per field: title (weight A), tags,
+category and instructor (B), subtitle and description (C), lesson titles (D). On PostgreSQL its
+``vector`` is their weighted ``tsvector`` (the ``simple`` configuration over the segmented text,
+a GIN index); on SQLite an FTS5 table holds the same columns. ``SearchTerm`` counts the courses
+each term was indexed for: typos are corrected against it (pg_trgm's trigram index finds the
+candidates on PostgreSQL, then an edit distance with transpositions picks one; on SQLite the edit
+distance runs over the terms of a similar length) and suggestions complete from it.
+
+The catalog's writes keep it current: ``courses.services`` (and so the admin) call
+``search_index_after_commit`` with what they changed, and ``search_index_rebuild`` (``manage.py
+search_index``, the demo's seeding) indexes everything.
+
+**A query** is cut into terms; a term the index does not know is corrected to the nearest known
+one, and a Chinese word the index never cut whole is looked for as its parts. Courses matching
+every term come first by relevance (ts_rank over the weights on PostgreSQL, bm25 with the same
+weights on SQLite); when no course has every term, those with any are listed. Only published
+courses are found (``Course.objects.published``), within whatever filtered queryset the caller
+passes. Ties in relevance go to a caller's ``tie_break`` (the recommender's scores, passed in by
+the doors through ``recommendations.services.search``), then to the newest course.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils.safestring import SafeString, mark_safe
+
+from courses.models import (
+    Category,
+    Chapter,
+    Course,
+    CourseSearchDocument,
+    Instructor,
+    Lesson,
+    SearchTerm,
+    Tag,
+)
+
+SORTS = ("relevance", "newest", "popular", "price", "-price")
+MAX_QUERY_LENGTH = 100
+MAX_TERMS = 8
+FTS_TABLE = "courses_search_fts"
+# ts_rank's weights for D, C, B, A (lesson titles, description, tags, title); the same for bm25.
+WEIGHTS = (0.1, 0.2, 0.4, 1.0)
+STOPWORDS = frozenset(
+    [
+        *"的了和与及或在是为从到把被让给对用之也就都而着个这那一",
+        *("a", "an", "and", "the", "of", "to", "in", "for", "on", "with", "or", "at", "by"),
+        *("is", "are", "from", "how"),
+    ]
+)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_RUN = re.compile(r"[\u3400-\u9fff]+|[^\W_\u3400-\u9fff]+")
+
+
+# --- segmentation ------------------------------------------------------------------------------
+
+
+class _Segmenter:
+    """jieba's tokenizer of this process, with the catalog's vocabulary added once."""
+
+    def __init__(self):
+        self._tokenizer = None
+        self._words: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _loaded(self):
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    import jieba  # a second or so to load its dictionary: only when first needed
+
+                    jieba.setLogLevel(60)
+                    tokenizer = jieba.Tokenizer()
+                    tokenizer.initialize()
+                    self._tokenizer = tokenizer
+                    self.add_words(catalog_vocabulary())
+        return self._tokenizer
+
+    def add_words(self, words: Iterable[str]) -> None:
+        tokenizer = self._loaded()
+        for word in words:
+            word = normalise(word).strip()
+            if word and word not in self._words and len(word) <= 40:
+                self._words.add(word)
+                tokenizer.add_word(word, freq=tokenizer.suggest_freq(word, tune=False) + 1000)
+
+    def cut(self, text: str, *, for_search: bool) -> list[str]:
+        """The terms of ``text``: each run of letters and digits of a Latin (or other
+        non-Chinese) script is one term; each run of Chinese characters is cut by jieba, in
+        search mode with every shorter dictionary word inside a longer one as well."""
+        tokenizer = self._loaded()
+        terms = []
+        for run in _RUN.findall(normalise(text)):
+            if not _CJK.match(run):
+                terms.append(run[:64])
+                continue
+            pieces = list(tokenizer.cut_for_search(run) if for_search else tokenizer.cut(run))
+            if for_search:
+                pieces += _inner(tokenizer, run)
+            terms += [piece[:64] for piece in pieces if piece.strip()]
+        return [term for term in terms if term not in STOPWORDS]
+
+    def refresh(self) -> None:
+        """Add the catalog's words as they are now (a rebuild of the index starts with it)."""
+        if self._tokenizer is not None:
+            self.add_words(catalog_vocabulary())
+        else:
+            self._loaded()
+
+
+segmenter = _Segmenter()
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def _inner(tokenizer, run: str) -> list[str]:
+    """The dictionary words of four characters in a run of Chinese, wherever jieba cut it (its
+    search mode gives the words of two and three inside the words it cut)."""
+    return [run[i : i + 4] for i in range(len(run) - 3) if tokenizer.FREQ.get(run[i : i + 4])]
+
+
+def catalog_vocabulary() -> list[str]:
+    """The catalog's own words that must stay whole: tag and category names."""
+    names = list(Tag.objects.values_list("name", flat=True))
+    names += list(Category.objects.values_list("name", flat=True))
+    return [name for name in names if _CJK.search(name)]
+
+
+def document_terms(text: str) -> list[str]:
+    return segmenter.cut(text, for_search=True)
+
+
+def query_terms(text: str) -> list[str]:
+    """The distinct terms of a query, in order, at most ``MAX_TERMS``."""
+    seen: list[str] = []
+    for term in segmenter.cut(text[:MAX_QUERY_LENGTH], for_search=False):
+        if term not in seen:
+            seen.append(term)
+    return seen[:MAX_TERMS]
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+def _fields_of(course: Course, lesson_titles: list[str]) -> dict[str, str]:
+    tags = [tag.name for tag in course.tags.all()]
+    words = [*tags, course.category.name, course.instructor.display_name]
+    if course.category.parent_id:
+        words.append(course.category.parent.name)
+    segmenter.add_words(tags)
+    return {
+        "title": " ".join(document_terms(course.title)),
+        "tags": " ".join(term for word in words for term in document_terms(word)),
+        "description": _distinct(document_terms(f"{course.subtitle}\n{course.description}")),
+        "lessons": _distinct(term for title in lesson_titles for term in document_terms(title)),
+    }
+
+
+def _distinct(terms: Iterable[str]) -> str:
+    """Each term once, in order, for the long fields: relevance comes from the field a term is
+    in, not from how often a description repeats it (and the vectors stay small enough to rank
+    quickly); a title or a tag saying a word twice still counts it twice."""
+    return " ".join(dict.fromkeys(terms))
+
+
+def search_index_courses(course_ids: Iterable[int]) -> int:
+    """Index (again) the courses with these ids, and drop the documents of ids no longer in the
+    catalog; returns how many were indexed."""
+    ids = sorted(set(course_ids))
+    if not ids:
+        return 0
+    courses = list(
+        Course.objects.filter(pk__in=ids)
+        .select_related("instructor", "category", "category__parent")
+        .prefetch_related("tags")
+    )
+    lessons: dict[int, list[str]] = {}
+    for course_id, title in Lesson.objects.filter(course_id__in=ids).values_list(
+        "course_id", "title"
+    ):
+        lessons.setdefault(course_id, []).append(title)
+    documents = [
+        CourseSearchDocument(course=course, **_fields_of(course, lessons.get(course.pk, [])))
+        for course in courses
+    ]
+    with transaction.atomic():
+        CourseSearchDocument.objects.filter(pk__in=ids).delete()
+        CourseSearchDocument.objects.bulk_create(documents, batch_size=500)
+        _vectors_write([d.pk for d in documents], deleted=ids)
+        _terms_count(documents)
+    return len(documents)
+
+
+def _vectors_write(indexed: list[int], *, deleted: list[int]) -> None:
+    """The database's own index of the documents just written (``deleted``: ids replaced)."""
+    if connection.vendor == "postgresql":
+        CourseSearchDocument.objects.filter(pk__in=indexed).update(
+            vector=SearchVector("title", weight="A", config="simple")
+            + SearchVector("tags", weight="B", config="simple")
+            + SearchVector("description", weight="C", config="simple")
+            + SearchVector("lessons", weight="D", config="simple")
+        )
+    elif connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            marks = ", ".join(["%s"] * len(deleted))
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", deleted)
+            if indexed:
+                marks = ", ".join(["%s"] * len(indexed))
+                cursor.execute(
+                    f"INSERT INTO {FTS_TABLE} (rowid, title, tags, description, lessons) "
+                    "SELECT course_id, title, tags, description, lessons "
+                    f"FROM {CourseSearchDocument._meta.db_table} WHERE course_id IN ({marks})",
+                    indexed,
+                )
+
+
+def _terms_count(documents: list[CourseSearchDocument]) -> None:
+    """Add the documents' new terms to the vocabulary with the number of documents having them.
+    A term already known keeps its count (an edit indexes a course again, which would count it
+    twice); ``search_index_rebuild`` counts afresh."""
+    counts: dict[str, int] = {}
+    for document in documents:
+        text = " ".join((document.title, document.tags, document.description, document.lessons))
+        for term in set(text.split()):
+            counts[term] = counts.get(term, 0) + 1
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(term=t, documents=n) for t, n in counts.items()],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
+def search_index_rebuild() -> int:
+    """Index every course afresh and recount the vocabulary; returns how many were indexed."""
+    segmenter.refresh()  # the catalog's words as they are now
+    ids = list(Course.objects.values_list("pk", flat=True))
+    with transaction.atomic():
+        CourseSearchDocument.objects.all().delete()
+        SearchTerm.objects.all().delete()
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {FTS_TABLE}")
+        for start in range(0, len(ids), 500):
+            search_index_courses(ids[start : start + 500])
+    return len(ids)
+
+
+def courses_affected_by(item) -> list[int]:
+    """The ids of the courses whose documents a change to ``item`` touches."""
+    if isinstance(item, Course):
+        return [item.pk]
+    if isinstance(item, Lesson | Chapter):
+        return [item.course_id]
+    if isinstance(item, Instructor):
+        return list(item.courses.values_list("pk", flat=True))
+    if isinstance(item, Tag):
+        return list(item.courses.values_list("pk", flat=True))
+    if isinstance(item, Category):
+        return list(
+            Course.objects.filter(
+                category__in=[item.pk, *item.children.values_list("pk")]
+            ).values_list("pk", flat=True)
+        )
+    return []
+
+
+def search_index_after_commit(items: Iterable) -> None:
+    """Index the courses that ``items`` (rows just saved or about to be deleted) touch, once the
+    current transaction commits (so a course's tags, saved after the course by the admin, are
+    in), at once outside one."""
+    ids = {pk for item in items for pk in courses_affected_by(item)}
+    if ids:
+        transaction.on_commit(partial(search_index_courses, ids))
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    """A query as searched: each term with what it may match (itself, its correction or its
+    parts); ``corrected`` is the query with corrections applied, when there were any."""
+
+    terms: list[str]
+    alternatives: list[list[list[str]]]  # per term: options, each an AND of terms
+    corrected: str = ""
+
+    @property
+    def matched_words(self) -> list[str]:
+        words = {w for options in self.alternatives for option in options for w in option}
+        return sorted(words, key=len, reverse=True)
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Edit distance counting a swap of neighbours as one edit; ``limit + 1`` once above it."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _allowed_edits(term: str) -> int:
+    return 0 if len(term) < 4 else 1 if len(term) < 7 else 2
+
+
+def _correction(term: str) -> str | None:
+    """The known term nearest to an unknown one, or None: fewest edits, then most documents."""
+    limit = _allowed_edits(term)
+    if not limit or _CJK.search(term):
+        return None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_limit(0.2)")
+            cursor.execute(
+                f"SELECT term, documents FROM {SearchTerm._meta.db_table} WHERE term %% %s",
+                [term],
+            )
+            candidates = cursor.fetchall()
+    else:
+        candidates = SearchTerm.objects.filter(
+            term__regex=r"^[a-z0-9]+$",
+        ).values_list("term", "documents")
+        candidates = [(t, n) for t, n in candidates if abs(len(t) - len(term)) <= limit]
+    scored = [
+        (distance, -documents, candidate)
+        for candidate, documents in candidates
+        if (distance := _osa_distance(term, candidate, limit)) <= limit
+    ]
+    return min(scored)[2] if scored else None
+
+
+def analyse(query: str) -> Analysis:
+    """The query's terms and what each may match (one query for the known terms)."""
+    terms = query_terms(query)
+    known = set(SearchTerm.objects.filter(term__in=terms).values_list("term", flat=True))
+    alternatives, corrected, changed = [], [], False
+    for term in terms:
+        if term in known:
+            alternatives.append([[term]])
+            corrected.append(term)
+            continue
+        parts = [p for p in segmenter.cut(term, for_search=True) if p != term]
+        if _CJK.search(term) and parts:
+            part_known = set(
+                SearchTerm.objects.filter(term__in=parts).values_list("term", flat=True)
+            )
+            if part_known:
+                alternatives.append([[term], sorted(part_known)])
+                corrected.append(term)
+                continue
+        fixed = _correction(term)
+        if fixed:
+            alternatives.append([[term], [fixed]])
+            corrected.append(fixed)
+            changed = True
+        else:
+            alternatives.append([[term]])
+            corrected.append(term)
+    return Analysis(terms, alternatives, " ".join(corrected) if changed else "")
+
+
+def _tsquery(groups: list[list[list[str]]], *, any_term: bool, prefix_last: bool) -> str:
+    def lexeme(word: str, prefix: bool) -> str:
+        return "'" + word.replace("'", "") + "'" + (":*" if prefix else "")
+
+    parts = []
+    for n, options in enumerate(groups):
+        prefix = prefix_last and n == len(groups) - 1
+        ors = [" & ".join(lexeme(w, prefix) for w in option) for option in options]
+        parts.append("(" + " | ".join(f"({o})" for o in ors) + ")")
+    return (" | " if any_term else " & ").join(parts)
+
+
+def _fts_query(groups: list[list[list[str]]], *, any_term: bool, prefix_last: bool) -> str:
+    def phrase(word: str, prefix: bool) -> str:
+        return '"' + word.replace('"', "") + '"' + ("*" if prefix else "")
+
+    parts = []
+    for n, options in enumerate(groups):
+        prefix = prefix_last and n == len(groups) - 1
+        ors = [" AND ".join(phrase(w, prefix) for w in option) for option in options]
+        parts.append("(" + " OR ".join(f"({o})" for o in ors) + ")")
+    return (" OR " if any_term else " AND ").join(parts)
+
+
+@dataclass(frozen=True)
+class Match:
+    course_id: int
+    relevance: float
+    published: float  # the publication time as a timestamp
+    price: float
+
+
+def _matches(
+    groups, within, *, any_term: bool, prefix_last: bool = False, limit: int | None = None
+) -> list[Match]:
+    """The published courses in ``within`` (all, for None) that match, best first, with what
+    sorts them. One query, written out: it runs on every search and keystroke, and its ORM
+    form costs more to build than to run."""
+    if not groups:
+        return []
+    published = Course.objects.published()
+    if within is not None:
+        published = published.filter(pk__in=within.order_by().values("pk"))
+    scope, params = published.order_by().values("pk").query.sql_with_params()
+    course = Course._meta.db_table
+    tail = f" LIMIT {int(limit)}" if limit else ""
+    if connection.vendor == "postgresql":
+        documents = CourseSearchDocument._meta.db_table
+        sql = (
+            "SELECT d.course_id, ts_rank(%s::float4[], d.vector, q.q) AS rank, c.published_at, "
+            f"c.price FROM {documents} d JOIN {course} c ON c.id = d.course_id, "
+            "to_tsquery('simple', %s) AS q(q) "
+            f"WHERE d.vector @@ q.q AND d.course_id IN ({scope}) ORDER BY rank DESC, 1{tail}"
+        )
+        query = _tsquery(groups, any_term=any_term, prefix_last=prefix_last)
+        params = [list(WEIGHTS), query, *params]
+    else:
+        weights = ", ".join(str(w) for w in reversed(WEIGHTS))  # title, tags, desc, lessons
+        sql = (
+            f"SELECT f.rowid, -bm25({FTS_TABLE}, {weights}) AS rank, c.published_at, c.price "
+            f"FROM {FTS_TABLE} f JOIN {course} c ON c.id = f.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s AND f.rowid IN ({scope}) ORDER BY rank DESC, 1{tail}"
+        )
+        params = [_fts_query(groups, any_term=any_term, prefix_last=prefix_last), *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        Match(pk, float(rank), _timestamp(published), float(price))
+        for pk, rank, published, price in rows
+    ]
+
+
+def _timestamp(value) -> float:
+    if isinstance(value, str):  # SQLite read without the ORM
+        value = datetime.fromisoformat(value)
+    return value.timestamp()
+
+
+@dataclass
+class SearchHit:
+    course: Course
+    relevance: float
+    title_html: SafeString
+    snippet_html: SafeString
+
+
+@dataclass
+class SearchPage:
+    query: str
+    sort: str
+    count: int
+    number: int
+    page_size: int
+    hits: list[SearchHit] = field(default_factory=list)
+    corrected: str = ""  # "did you mean": the query with its typos corrected, if any
+    all_terms: bool = True  # False when no course had every term and any term was enough
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def highlight(text: str, words: list[str]) -> SafeString:
+    """``text`` escaped, with each occurrence of ``words`` (any case) marked."""
+    words = [w for w in words if len(w) > 1 or _CJK.search(w)]
+    if not words or not text:
+        return mark_safe(html.escape(text or ""))  # escaped
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    out, last = [], 0
+    normal = normalise(text)
+    same_length = len(normal) == len(text)
+    for found in pattern.finditer(normal if same_length else text):
+        out.append(html.escape(text[last : found.start()]))
+        out.append(f"<mark>{html.escape(text[found.start() : found.end()])}</mark>")
+        last = found.end()
+    out.append(html.escape(text[last:]))
+    return mark_safe("".join(out).replace("</mark><mark>", ""))  # every piece escaped
+
+
+def _snippet(text: str, words: list[str], width: int = 60) -> str:
+    text = " ".join((text or "").split())
+    lowered = normalise(text)
+    positions = [p for w in words if (p := lowered.find(w)) >= 0]
+    start = max(0, min(positions) - width // 3) if positions else 0
+    piece = text[start : start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+
+
+def _order(
+    matches: list[Match],
+    sort: str,
+    tie_break: Callable[[list[int]], dict[int, float]] | None,
+) -> list[int]:
+    """The matched ids in the order ``sort`` asks; relevance (to six significant digits, so
+    equal ranks tie)
+    breaks the other sorts' ties, and ``tie_break``'s scores relevance's."""
+    relevance = {m.course_id: float(f"{m.relevance:.6g}") for m in matches}
+    if sort == "newest":
+        key = lambda m: (-m.published, -relevance[m.course_id], -m.course_id)  # noqa: E731
+    elif sort in ("price", "-price"):
+        sign = 1 if sort == "price" else -1
+        key = lambda m: (sign * m.price, -relevance[m.course_id], -m.course_id)  # noqa: E731
+    elif sort == "popular":
+        popularity = dict(
+            Course.objects.filter(pk__in=list(relevance))
+            .annotate(n=Count("enrollments"))
+            .values_list("pk", "n")
+        )
+        key = lambda m: (  # noqa: E731
+            -popularity.get(m.course_id, 0),
+            -relevance[m.course_id],
+            -m.published,
+            -m.course_id,
+        )
+    else:
+        scores: dict[int, float] = {}
+        if tie_break is not None and len(set(relevance.values())) < len(relevance):
+            scores = tie_break(list(relevance))
+        key = lambda m: (  # noqa: E731
+            -relevance[m.course_id],
+            -scores.get(m.course_id, float("-inf")),
+            -m.published,
+            -m.course_id,
+        )
+    return [m.course_id for m in sorted(matches, key=key)]
+
+
+def course_search(
+    *,
+    query: str,
+    sort: str = "relevance",
+    page: int = 1,
+    page_size: int = 12,
+    within=None,
+    tie_break: Callable[[list[int]], dict[int, float]] | None = None,
+) -> SearchPage:
+    """One page of the published courses matching ``query`` (within ``within``, a queryset of
+    courses, if given), ordered by ``sort``; a page past the last gives the last."""
+    if sort not in SORTS:
+        raise ValueError(f"Unknown sort {sort!r}: use one of {list(SORTS)}.")
+    analysis = analyse(query)
+    ranked = _matches(analysis.alternatives, within, any_term=False)
+    all_terms = True
+    if not ranked and len(analysis.alternatives) > 1:
+        ranked, all_terms = _matches(analysis.alternatives, within, any_term=True), False
+    result = SearchPage(
+        query=query,
+        sort=sort,
+        count=len(ranked),
+        number=1,
+        page_size=page_size,
+        corrected=analysis.corrected,
+        all_terms=all_terms,
+    )
+    result.number = min(max(1, page), result.pages)
+    order = _order(ranked, sort, tie_break)
+    shown = order[(result.number - 1) * page_size : result.number * page_size]
+    relevance = {m.course_id: m.relevance for m in ranked}
+    courses = Course.objects.filter(pk__in=shown).select_related("instructor", "category")
+    by_id = {course.pk: course for course in courses}
+    words = analysis.matched_words
+    result.hits = [
+        SearchHit(
+            course=by_id[pk],
+            relevance=relevance[pk],
+            title_html=highlight(by_id[pk].title, words),
+            snippet_html=highlight(
+                _snippet(by_id[pk].subtitle or by_id[pk].description, words), words
+            ),
+        )
+        for pk in shown
+        if pk in by_id
+    ]
+    return result
+
+
+@dataclass
+class Suggestion:
+    text: str
+    course: Course | None = None  # a course whose title completes the query
+
+
+def search_suggestions(*, prefix: str, limit: int = 8) -> list[Suggestion]:
+    """What the search box offers while the learner types ``prefix``: titles of the best
+    published courses matching it (its last term as a prefix), then known terms completing it."""
+    terms = query_terms(prefix)
+    if not terms:
+        return []
+    groups = [[[term]] for term in terms]
+    ranked = _matches(groups, None, any_term=False, prefix_last=True, limit=limit)
+    ids = [m.course_id for m in ranked]
+    courses = Course.objects.filter(pk__in=ids).only("pk", "title", "slug")
+    by_id = {course.pk: course for course in courses}
+    found = [Suggestion(text=by_id[m.course_id].title, course=by_id[m.course_id]) for m in ranked]
+    head = " ".join(terms[:-1])
+    completions = (
+        SearchTerm.objects.filter(term__startswith=terms[-1])
+        .exclude(term=terms[-1])
+        .order_by("-documents", "term")
+        .values_list("term", flat=True)[: max(0, limit - len(found))]
+    )
+    found += [Suggestion(text=f"{head} {term}".strip()) for term in completions]
+    return found[:limit]
