@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,7 @@ class CoursesConfig(AppConfig):
         # The catalog's services queue its tasks by name; registered here, so a web process
         # (and a test run eagerly) knows them as Celery's worker does.
         from courses import tasks  # noqa: F401
+        from courses.search import search_index_build_if_missing
+
+        # A database migrated from before search existed gets its index at once.
+        post_migrate.connect(search_index_build_if_missing, sender=self)

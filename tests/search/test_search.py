@@ -383,3 +383,15 @@ def test_the_database_queries_quote_every_term_and_mark_the_prefix():
     assert search._fts_query([[['say "hi"']], [["py"]]], any_term=True, prefix_last=True) == (
         '(("say hi")) OR (("py"*))'
     )
+
+
+@pytest.mark.django_db
+def test_migrating_a_database_with_courses_but_no_index_builds_it():
+    """A site upgraded from before search existed: its courses are found right after
+    ``migrate``, with no command to remember."""
+    course = CourseFactory(title="数据分析入门")
+    CourseSearchDocument.objects.all().delete()
+    SearchTerm.objects.all().delete()
+    call_command("migrate", verbosity=0)
+    assert CourseSearchDocument.objects.filter(course=course).exists()
+    assert search.search_index_build_if_missing() == 0  # an index that exists is left alone
