@@ -66,6 +66,7 @@ class ExperimentResults:
     variants: list[VariantResult]
     alpha_per_comparison: float
     decision: str
+    outcome: str = "collecting"  # winner, loss, guardrail, planned, collecting, no_control
 
 
 def _learners(experiment) -> dict[int, int]:
@@ -163,11 +164,13 @@ def experiment_look(*, experiment: Experiment) -> ExperimentResults:
     for r in results:
         _guardrails(experiment, r)
     if control is None:
-        return ExperimentResults(experiment, results, alpha, _("The experiment has no control."))
+        return ExperimentResults(
+            experiment, results, alpha, _("The experiment has no control."), "no_control"
+        )
     for r in treatments:
         _compare(experiment, control, r, alpha)
-    decision = _decision(experiment, results, treatments, alpha)
-    return ExperimentResults(experiment, results, alpha, decision)
+    outcome, decision = _decision(experiment, results, treatments, alpha)
+    return ExperimentResults(experiment, results, alpha, decision, outcome)
 
 
 def _guardrails(experiment, r: VariantResult) -> None:
@@ -204,23 +207,26 @@ def _compare(experiment, control: VariantResult, r: VariantResult, alpha: float)
         r.verdict = _("No winner yet")
 
 
-def _decision(experiment, results, treatments, alpha: float) -> str:
+def _decision(experiment, results, treatments, alpha: float) -> tuple[str, str]:
+    """The outcome (a word for the page's look) and the decision in words."""
     called = [r for r in treatments if r.p_value < alpha]
     breached = [r for r in results if r.guardrails]
     if breached:
         names = ", ".join(r.variant.name for r in breached)
-        return _("Guardrail breached by %(names)s: look before going on.") % {"names": names}
+        return "guardrail", _("Guardrail breached by %(names)s: look before going on.") % {
+            "names": names
+        }
     if called:
         best = max(called, key=lambda r: r.difference)
         if best.difference > 0:
-            return _("“%(name)s” beats the control: the always-valid test allows stopping now.") % {
-                "name": best.variant.name
-            }
-        return _("No variant beats the control; the called differences are losses.")
+            return "winner", _(
+                "“%(name)s” beats the control: the always-valid test allows stopping now."
+            ) % {"name": best.variant.name}
+        return "loss", _("No variant beats the control; the called differences are losses.")
     planned = experiment.planned_learners
     if planned and all(r.learners >= planned for r in results):
-        return _("The planned sample is reached without a difference: stop, no winner.")
-    return _(
+        return "planned", _("The planned sample is reached without a difference: stop, no winner.")
+    return "collecting", _(
         "No winner may be called yet: the always-valid p-value has not crossed α. "
         "Keep collecting; looking again is safe."
     )

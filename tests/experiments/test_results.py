@@ -1,88 +1,13 @@
 """The results: the metric per variant, the difference to the control, guardrails and the
 decision, on exposures and events stored directly."""
 
-import uuid
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from recommendations.models import Assignment, Event, Experiment, Exposure, Variant
+from recommendations.models import Experiment, Variant
 from recommendations.services.experiment_results import experiment_look
-from tests.experiments.conftest import make_experiment
-from tests.factories import UserFactory
+from tests.experiments.conftest import expose, make_experiment
 
 pytestmark = pytest.mark.django_db
-
-
-def expose(
-    experiment,
-    variant_name,
-    *,
-    learners,
-    clicks=0,
-    not_interested=0,
-    bought=0,
-    bought_late=0,
-    latency_ms=20.0,
-):
-    """``learners`` exposed to ``variant_name``: the first ``clicks`` clicked a card, the next
-    ``not_interested`` dismissed one; the first ``bought`` bought within 7 days, the next
-    ``bought_late`` after 8 days."""
-    variant = experiment.variants.get(name=variant_name)
-    users = UserFactory.create_batch(learners)
-    start = timezone.now() - timedelta(days=10)
-    exposures, events = [], []
-    for i, user in enumerate(users):
-        Assignment.objects.create(
-            experiment=experiment, variant=variant, user=user, assigned_at=start
-        )
-        request_id = uuid.uuid4()
-        exposures.append(
-            Exposure(
-                experiment=experiment,
-                variant=variant,
-                user=user,
-                request_id=request_id,
-                slot="home",
-                item_type="course",
-                served_at=start,
-                latency_ms=latency_ms,
-            )
-        )
-        kinds = (
-            ["impression"]
-            + (["click"] if i < clicks else [])
-            + (["not_interested"] if clicks <= i < clicks + not_interested else [])
-        )
-        for kind in kinds:
-            events.append(
-                Event(
-                    user=user,
-                    event_type=kind,
-                    object_type="course",
-                    object_id=1,
-                    request_id=request_id,
-                    client="web",
-                    client_ts=start,
-                    server_ts=start,
-                )
-            )
-        if i < bought + bought_late:
-            at = start + (timedelta(days=2) if i < bought else timedelta(days=8))
-            events.append(
-                Event(
-                    user=user,
-                    event_type="purchase",
-                    object_type="course",
-                    object_id=1,
-                    client="server",
-                    client_ts=at,
-                    server_ts=at,
-                )
-            )
-    Exposure.objects.bulk_create(exposures)
-    Event.objects.bulk_create(events)
 
 
 def by_name(results):
@@ -100,7 +25,7 @@ def test_a_clear_difference_is_called_and_stays_called():
     assert als.interval.contains(0.3) and control.interval.contains(0.1)
     assert als.valid_interval.low > 0 and als.fixed_interval.low > als.valid_interval.low
     assert als.p_value < 0.05 and als.verdict == "Better than the control"
-    assert "“als” beats the control" in results.decision
+    assert "“als” beats the control" in results.decision and results.outcome == "winner"
     assert (als.impressions, als.clicks, als.card_ctr) == (300, 90, 0.3)
     # More learners who erase the difference do not take back the call: the p-value is kept.
     expose(experiment, "popularity", learners=300, clicks=150)
@@ -156,6 +81,7 @@ def test_guardrails_are_reported():
     assert als.not_interested_rate == 0.25 and als.latency_p95_ms == 900.0
     assert len(als.guardrails) == 2 and not by_name(results)["popularity"].guardrails
     assert results.decision.startswith("Guardrail breached by als")
+    assert results.outcome == "guardrail"
 
 
 def test_an_experiment_without_exposures_or_a_control_says_so():
