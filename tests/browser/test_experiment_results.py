@@ -37,4 +37,4 @@ def test_staff_read_an_experiments_results(page, shot):
     page.reload()
     shot(page, "experiment-results-phone")
     assert violations.on(f"/admin/recommendations/experiment/{experiment.pk}/change/") == []
-    shot(page, "experiment-change-desktop")
+    shot(page, "experiment-change-phone")

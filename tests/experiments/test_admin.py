@@ -150,3 +150,25 @@ def test_deleting_an_experiment_forgets_it_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         staff.post(url, {"post": "yes"})
     assert running_experiments().for_slot("home") is None
+
+
+def test_starting_a_running_experiment_changes_nothing(running):
+    from recommendations.services.experiments import experiment_start
+
+    again = experiment_start(experiment=running)
+    assert (again.status, again.started_at) == ("running", running.started_at)
+
+
+def test_deleting_experiments_from_the_list_forgets_them_at_once(
+    staff, running, django_capture_on_commit_callbacks
+):
+    from recommendations.services.experiments import running_experiments
+
+    assert running_experiments().for_slot("home") is not None
+    url = reverse("admin:recommendations_experiment_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            url, {"action": "delete_selected", "_selected_action": [running.pk], "post": "yes"}
+        )
+    assert not Experiment.objects.exists()
+    assert running_experiments().for_slot("home") is None

@@ -30,7 +30,9 @@ def row_of(page: str, variant: str) -> list[str]:
     """The cells of the first results row of ``variant``."""
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
     row = next(r for r in rows if f"<strong>{variant}</strong>" in r)
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    ]
 
 
 def card_event(kind: str, body: dict) -> dict:
