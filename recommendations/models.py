@@ -480,7 +480,7 @@ class Variant(ConstraintErrorsOnFields):
         return f"{self.experiment.key}/{self.name}" if self.experiment_id else self.name
 
 
-class Assignment(models.Model):
+class Assignment(ConstraintErrorsOnFields):
     """A learner's variant in an experiment, stored at their first exposure: later changes to
     the shares do not move them."""
 
@@ -493,7 +493,12 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         constraints = [
-            models.UniqueConstraint(fields=["experiment", "user"], name="assignment_once"),
+            models.UniqueConstraint(
+                fields=["experiment", "user"],
+                name="assignment_once",
+                violation_error_code="assigned_twice",
+                violation_error_message=_("The learner is in this experiment already."),
+            ),
         ]
 
     def __str__(self):

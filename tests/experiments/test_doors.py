@@ -88,3 +88,15 @@ def test_the_results_page_is_for_staff_only(client, running):
     assert client.get(url).status_code == 302  # to the admin's sign-in
     client.force_login(UserFactory(is_staff=True))  # staff without the permission
     assert client.get(url).status_code == 403
+
+
+def test_a_learner_s_export_names_the_experiments_they_were_in(trained, world, running):
+    fan = world.python_fans[0]
+    api = client_for(fan)
+    served = api.get("/api/v1/recommendations/", {"type": "course"}).json()["experiment"]
+    api.get("/api/v1/recommendations/", {"type": "course"})
+    from privacy.services import data_export
+
+    [entry] = data_export(user=fan)["experiments"]
+    assert (entry["experiment"], entry["variant"]) == (served["key"], served["variant"])
+    assert entry["lists_shown"] == 2 and entry["first_exposure"]
