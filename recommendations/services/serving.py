@@ -14,8 +14,12 @@ is unpublished, inactive, out of stock or over; a diversity re-rank (MMR on shar
 ``MAX_PER_INSTRUCTOR`` items from one instructor) picks ``k``; every item gets a reason; and the
 list gets a request id that impressions and clicks carry back.
 
-With personalisation off (or signed out) only trending is used, and nothing about the learner is
-read. Any failure of the model path is logged and the next source answers: a page never fails
+A learner in a running experiment of the slot (``recommendations.services.experiments``) gets
+their variant's configuration (model family or version, diversity, reasons, source order), and
+each list served to them is recorded as an exposure under its request id.
+
+With personalisation off (or signed out) only trending is used, nothing about the learner is
+read, and no experiment applies. Any failure of the model path is logged and the next source answers: a page never fails
 because of the recommender.
 """
 
