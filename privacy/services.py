@@ -7,12 +7,13 @@ of their own above them; the web pages and the API call them alike.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.tokens import refresh_tokens_revoke_all
 from accounts.versions import learner_changed
 from commerce.services import commerce_export_for, orders_anonymise_for
-from recommendations.models import Event, InterestTag
+from recommendations.models import Assignment, Event, Exposure, InterestTag
 from recommendations.services.profiles import learner_profile_for
 
 EXPORT_FORMAT_VERSION = 1
@@ -79,8 +80,29 @@ def data_export(*, user) -> dict:
             }
             for e in events.iterator(chunk_size=2000)
         ],
+        "experiments": _experiments_of(user),
         **commerce_export_for(user=user),
     }
+
+
+def _experiments_of(user) -> list[dict]:
+    """The recommender experiments the learner was in: which variant, since when, and how many
+    lists it served them."""
+    shown = dict(
+        Exposure.objects.filter(user=user)
+        .values("variant_id")
+        .annotate(n=Count("pk"))
+        .values_list("variant_id", "n")
+    )
+    return [
+        {
+            "experiment": a.experiment.key,
+            "variant": a.variant.name,
+            "first_exposure": a.assigned_at.isoformat(),
+            "lists_shown": shown.get(a.variant_id, 0),
+        }
+        for a in Assignment.objects.filter(user=user).select_related("experiment", "variant")
+    ]
 
 
 @transaction.atomic

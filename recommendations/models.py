@@ -132,6 +132,10 @@ class Event(ConstraintErrorsOnFields):
             models.Index(
                 fields=["visitor_id"], name="event_visitor", condition=Q(user__isnull=True)
             ),
+            # Experiments' results join the impressions and clicks of their lists by request id.
+            models.Index(
+                fields=["request_id"], name="event_request", condition=Q(request_id__isnull=False)
+            ),
         ]
 
     def __str__(self):
@@ -285,3 +289,241 @@ class TrendingSnapshot(models.Model):
 
     def __str__(self):
         return f"trending {self.item_type}"
+
+
+# --- experiments of the recommender ---------------------------------------------------------
+
+
+class Experiment(ConstraintErrorsOnFields):
+    """An A/B test of recommender configurations on some slots (the ``slot`` a section asks
+    with: ``home``, ``home_products``, an app's own). Staff define it in the admin; it starts and
+    stops through ``recommendations.services.experiments``. See docs/experiments.md."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        RUNNING = "running", _("Running")
+        STOPPED = "stopped", _("Stopped")
+
+    class Metric(models.TextChoices):
+        CLICK_THROUGH = "click_through", _("Click-through of recommended cards")
+        PURCHASE_7D = "purchase_7d", _("Purchase within 7 days of first exposure")
+
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
+    )
+    slots = models.CharField(
+        _("slots"),
+        max_length=300,
+        help_text=_("The sections it applies to, separated by commas: home, home_products, …"),
+    )
+    primary_metric = models.CharField(
+        _("primary metric"), max_length=16, choices=Metric.choices, default=Metric.CLICK_THROUGH
+    )
+    max_not_interested_rate = models.FloatField(
+        _("guardrail: highest not-interested rate"),
+        default=0.05,
+        help_text=_("Share of exposed learners who marked a recommended item not interesting."),
+    )
+    max_latency_ms = models.FloatField(
+        _("guardrail: slowest serving time (95th percentile, ms)"), default=200.0
+    )
+    alpha = models.FloatField(_("significance level α"), default=0.05)
+    mixture_sd = models.FloatField(
+        _("expected effect size τ"),
+        default=0.05,
+        help_text=_(
+            "The spread of differences the sequential test expects (as a share, 0.05 = five "
+            "points); any value keeps the test valid."
+        ),
+    )
+    planned_learners = models.PositiveIntegerField(
+        _("planned learners per variant"),
+        null=True,
+        blank=True,
+        help_text=_("Stop without a winner once every variant has this many learners."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+
+    constraint_error_fields = {
+        "alpha_out_of_range": "alpha",
+        "mixture_sd_not_positive": "mixture_sd",
+        "guardrail_negative": "max_latency_ms",
+    }
+
+    class Meta:
+        verbose_name = _("experiment")
+        verbose_name_plural = _("experiments")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(alpha__gt=0, alpha__lt=0.5),
+                name="experiment_alpha_in_range",
+                violation_error_code="alpha_out_of_range",
+                violation_error_message=_("α lies between 0 and 0.5 (0.05 is usual)."),
+            ),
+            models.CheckConstraint(
+                condition=Q(mixture_sd__gt=0, mixture_sd__lte=1),
+                name="experiment_mixture_sd_positive",
+                violation_error_code="mixture_sd_not_positive",
+                violation_error_message=_("τ lies above 0 and at most 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_latency_ms__gte=0, max_not_interested_rate__gte=0),
+                name="experiment_guardrails_not_negative",
+                violation_error_code="guardrail_negative",
+                violation_error_message=_("A guardrail cannot be negative."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def slot_list(self) -> list[str]:
+        return [slot.strip() for slot in self.slots.split(",") if slot.strip()]
+
+
+class Variant(ConstraintErrorsOnFields):
+    """One arm of an experiment: a recommender configuration and its share of the traffic."""
+
+    class Family(models.TextChoices):
+        ALS = "als", _("Matrix factorisation (ALS), then interests, then trending")
+        POPULARITY = "popularity", _("Popularity only (trending)")
+
+    class ReasonStyle(models.TextChoices):
+        EXPLAINED = "explained", _("Explained (the item or tag behind each pick)")
+        GENERIC = "generic", _("Generic (“recommended for you”)")
+
+    class SourceOrder(models.TextChoices):
+        MODEL_FIRST = "model_first", _("Model, interests, trending")
+        CONTENT_FIRST = "content_first", _("Interests, model, trending")
+
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="variants", verbose_name=_("experiment")
+    )
+    name = models.SlugField(_("name"), max_length=40)
+    is_control = models.BooleanField(_("control"), default=False)
+    share = models.PositiveSmallIntegerField(_("traffic share (%)"))
+    family = models.CharField(
+        _("model family"), max_length=12, choices=Family.choices, default=Family.ALS
+    )
+    model_version = models.ForeignKey(
+        ModelVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("model version"),
+        help_text=_("Empty: the active version."),
+    )
+    diversity_weight = models.FloatField(
+        _("diversity weight"),
+        default=0.15,
+        help_text=_("0: by score alone; 1: by novelty of tags alone (the site uses 0.15)."),
+    )
+    reason_style = models.CharField(
+        _("reason style"), max_length=10, choices=ReasonStyle.choices, default="explained"
+    )
+    source_order = models.CharField(
+        _("source order"), max_length=14, choices=SourceOrder.choices, default="model_first"
+    )
+    always_valid_p = models.FloatField(
+        _("always-valid p-value"),
+        default=1.0,
+        help_text=_("The lowest seen so far against the control (it never rises)."),
+    )
+
+    constraint_error_fields = {
+        "share_out_of_range": "share",
+        "diversity_out_of_range": "diversity_weight",
+        "duplicate_variant": "name",
+    }
+
+    class Meta:
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        ordering = ["-is_control", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "name"],
+                name="variant_name_once",
+                violation_error_code="duplicate_variant",
+                violation_error_message=_("The experiment has a variant of this name already."),
+            ),
+            models.UniqueConstraint(
+                fields=["experiment"],
+                condition=Q(is_control=True),
+                name="variant_one_control",
+                violation_error_code="second_control",
+                violation_error_message=_("An experiment has exactly one control."),
+            ),
+            models.CheckConstraint(
+                condition=Q(share__gte=1, share__lte=100),
+                name="variant_share_1_to_100",
+                violation_error_code="share_out_of_range",
+                violation_error_message=_("A share goes from 1 to 100 percent."),
+            ),
+            models.CheckConstraint(
+                condition=Q(diversity_weight__gte=0, diversity_weight__lte=1),
+                name="variant_diversity_0_to_1",
+                violation_error_code="diversity_out_of_range",
+                violation_error_message=_("The diversity weight goes from 0 to 1."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.experiment.key}/{self.name}" if self.experiment_id else self.name
+
+
+class Assignment(ConstraintErrorsOnFields):
+    """A learner's variant in an experiment, stored at their first exposure: later changes to
+    the shares do not move them."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    assigned_at = models.DateTimeField(_("first exposure"), db_index=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "user"],
+                name="assignment_once",
+                violation_error_code="assigned_twice",
+                violation_error_message=_("The learner is in this experiment already."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.variant}"
+
+
+class Exposure(models.Model):
+    """One list served under an experiment: the request id its cards carry back with their
+    impressions and clicks, and how long serving took (the latency guardrail)."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="exposures")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    request_id = models.UUIDField(_("recommendation request id"), unique=True)
+    slot = models.CharField(_("slot"), max_length=64)
+    item_type = models.CharField(_("item type"), max_length=8)
+    served_at = models.DateTimeField(_("served"))
+    latency_ms = models.FloatField(_("serving time (ms)"))
+
+    class Meta:
+        verbose_name = _("exposure")
+        verbose_name_plural = _("exposures")
+        indexes = [
+            models.Index(fields=["experiment", "user"], name="exposure_experiment_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.variant} {self.request_id}"

@@ -47,6 +47,7 @@ from commerce.cart import cart_count
 from commerce.selectors import continue_learning_for
 from config.cache import cache_get_many, cache_set, cache_set_many
 from courses import selectors
+from recommendations.services.experiments import running_experiments
 from recommendations.services.serving import active_model_summary, recommendations_for
 
 SHARED_SECONDS = 120
@@ -71,35 +72,39 @@ class HomeSections:
 
 
 VERSION_MEMO_SECONDS = 5.0
-_version_memo: list[float] = [0.0, 0.0]  # [read at (monotonic), version]
+_version_memo: list = [0.0, "0"]  # [read at (monotonic), version]
 
 
-def _version() -> int:
-    """The active model version, remembered in the process for a few seconds: it changes once
-    per training run, and reading it costs a cache round trip on every home page otherwise."""
+def _version() -> str:
+    """The active model version and the running experiments' token, remembered in the process
+    for a few seconds: they change once per training run or experiment change, and reading
+    them costs a cache round trip on every home page otherwise. A learner's sections are cached
+    under them, so the variant of an experiment that starts or stops shows within seconds."""
     now = time.monotonic()
     if now - _version_memo[0] > VERSION_MEMO_SECONDS:
         active = active_model_summary()
-        _version_memo[:] = [now, active["pk"] if active else 0]
-    return int(_version_memo[1])
+        running = running_experiments()
+        stamp = f"{active['pk'] if active else 0}"
+        _version_memo[:] = [now, f"{stamp}x{running.token}" if running.experiments else stamp]
+    return _version_memo[1]
 
 
 KEY_PREFIX = "home:5"  # the fifth form: keyed by the learner's version, with the NUL placeholder
 
 
-def _personal_key(user_id: int, learner_version: str, version: int, language: str) -> str:
+def _personal_key(user_id: int, learner_version: str, version: str, language: str) -> str:
     return f"{KEY_PREFIX}:v{version}:u{user_id}:{learner_version}:{language}"
 
 
-def _shared_key(version: int, language: str) -> str:
+def _shared_key(version: str, language: str) -> str:
     return f"{KEY_PREFIX}:v{version}:shared:{language}"
 
 
-def _anonymous_key(version: int, language: str) -> str:
+def _anonymous_key(version: str, language: str) -> str:
     return f"{KEY_PREFIX}:v{version}:anonymous:{language}"
 
 
-def _page_key(user_id: int | None, version: int, language: str) -> str:
+def _page_key(user_id: int | None, version: str, language: str) -> str:
     owner = "anonymous" if user_id is None else f"u{user_id}"
     return f"{KEY_PREFIX}:v{version}:page:{owner}:{language}"
 
@@ -174,7 +179,7 @@ def home_sections(*, user, learner_version: str | None = None) -> HomeSections:
     return HomeSections(personal, shared, expires_at=min(personal_expiry, shared_expiry))
 
 
-def _keys_for(user_id: int | None, version: int, language: str, cacheable: bool) -> list[str]:
+def _keys_for(user_id: int | None, version: str, language: str, cacheable: bool) -> list[str]:
     keys = [_page_key(user_id, version, language)] if cacheable else []
     if user_id is not None:
         keys.append(learner_version_key(user_id))

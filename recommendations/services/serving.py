@@ -14,14 +14,19 @@ is unpublished, inactive, out of stock or over; a diversity re-rank (MMR on shar
 ``MAX_PER_INSTRUCTOR`` items from one instructor) picks ``k``; every item gets a reason; and the
 list gets a request id that impressions and clicks carry back.
 
-With personalisation off (or signed out) only trending is used, and nothing about the learner is
-read. Any failure of the model path is logged and the next source answers: a page never fails
+A learner in a running experiment of the slot (``recommendations.services.experiments``) gets
+their variant's configuration (model family or version, diversity, reasons, source order), and
+each list served to them is recorded as an exposure under its request id.
+
+With personalisation off (or signed out) only trending is used, nothing about the learner is
+read, and no experiment applies. Any failure of the model path is logged and the next source answers: a page never fails
 because of the recommender.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -47,6 +52,14 @@ from courses.generations import generation_from, generation_key
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
 from recommendations.engine import mmr_rerank
 from recommendations.models import Event, InterestTag, LearnerProfile, ModelVersion
+from recommendations.services.experiments import (
+    RUNNING_KEY,
+    Arm,
+    assignment_key,
+    exposure_record,
+    learner_arm,
+    running_experiments,
+)
 from recommendations.services.trending import trending_ids
 from recommendations.training.artefacts import LoadedModel, model_cache
 from recommendations.training.dataset import ITEM_MODELS, ITEM_TYPES, interaction_weights
@@ -78,6 +91,14 @@ class Recommendation:
     reason: Reason
 
 
+@dataclass(frozen=True)
+class ExperimentTag:
+    """The experiment and variant that served a list."""
+
+    key: str
+    variant: str
+
+
 @dataclass
 class RecommendationList:
     item_type: str
@@ -86,6 +107,7 @@ class RecommendationList:
     personalised: bool
     source: str  # where the first candidates came from: model, fold_in, content, trending
     items: list[Recommendation] = field(default_factory=list)
+    experiment: ExperimentTag | None = None
 
 
 # --- the active model ---------------------------------------------------------------------
@@ -393,7 +415,11 @@ def available_now(item_type: str, generation: str | None) -> AvailableItems:
 
 
 def _diversify(
-    tag_lists: list[list[int]], owners: list[int], scores: list[float], k: int
+    tag_lists: list[list[int]],
+    owners: list[int],
+    scores: list[float],
+    k: int,
+    mmr_lambda: float = MMR_LAMBDA,
 ) -> list[int]:
     """Indexes of the candidates picked by MMR on shared tags, capped per instructor."""
     if not tag_lists:
@@ -414,7 +440,7 @@ def _diversify(
             np.asarray(scores, dtype=np.float64),
             sim,
             k,
-            lambda_=MMR_LAMBDA,
+            lambda_=mmr_lambda,
             owner_ids=np.asarray(owners),
             max_per_owner=MAX_PER_INSTRUCTOR,
         )
@@ -465,6 +491,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         raise ValueError(f"Unknown item type {item_type!r}: use one of {list(ITEM_MODELS)}.")
     if not 1 <= k <= 50:
         raise ValueError("k must be between 1 and 50.")
+    started = time.perf_counter()
     state = learner_state(user, item_type=item_type) if user.is_authenticated else None
     personalised = state is not None and state.personalization_enabled
     key = ":".join(
@@ -481,18 +508,26 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
         )
     )
     # One round trip for the active version, the catalog generations (this type's for the
-    # list, every type's for the titles in reasons), this list and (should the list be
-    # missing) the learner's precomputed list under the version seen last.
+    # list, every type's for the titles in reasons), this list, (should the list be missing)
+    # the learner's precomputed list under the version seen last, and for a learner with
+    # personalisation on the running experiments and their own assignments.
     keys = [ACTIVE_KEY, *(generation_key(t) for t in ITEM_TYPES), key]
+    precomputed = []
     if personalised and _last_version[0]:
-        keys.append(list_cache_key(_last_version[0], user.pk, item_type))
-    cached = cache_get_many(keys)
+        precomputed.append(list_cache_key(_last_version[0], user.pk, item_type))
+    experiment_keys = [RUNNING_KEY, assignment_key(user.pk)] if personalised else []
+    cached = cache_get_many(keys + precomputed + experiment_keys)
     active = cached[ACTIVE_KEY] if ACTIVE_KEY in cached else active_model_summary(cached=False)
     version = _last_version[0] = active["pk"] if active else 0
+    arm = _arm(user, slot, cached) if personalised else None
+    if arm is not None and arm.model_version is not None:
+        active = arm.model_version  # the variant's own model version
+        version = active["pk"]
     generations = {t: generation_from(cached, t) for t in ITEM_TYPES}
     generation = generations[item_type]
     entry = cached.get(key)
-    if entry is not None and entry.version == version:
+    result = None
+    if entry is not None and entry.version == version and entry.arm == _arm_stamp(arm):
         result = _from_cached(
             entry,
             available_now(item_type, generation),
@@ -500,21 +535,53 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
             slot=slot,
             personalised=personalised,
         )
-        if result is not None:
-            return result
-    result = _compute(
-        user,
-        item_type=item_type,
-        slot=slot,
-        k=k,
-        state=state,
-        personalised=personalised,
-        active=active,
-        generations=generations,
-        prefetched={key: cached.get(key) for key in keys[len(ITEM_TYPES) + 2 :]},
-    )
-    _store(key, version, result)
+    if result is None:
+        result = _compute(
+            user,
+            item_type=item_type,
+            slot=slot,
+            k=k,
+            state=state,
+            personalised=personalised,
+            active=active,
+            generations=generations,
+            prefetched={key: cached.get(key) for key in precomputed},
+            arm=arm,
+        )
+        _store(key, version, result, arm)
+    if arm is not None:
+        result.experiment = ExperimentTag(arm.experiment_key, arm.variant_name)
+        _expose(arm, user, result, latency_ms=(time.perf_counter() - started) * 1000)
     return result
+
+
+def _arm(user, slot: str, cached: dict) -> Arm | None:
+    """The learner's arm of the experiment running on ``slot``, if any; None on any fault (the
+    usual list is served)."""
+    try:
+        experiment = running_experiments(cached).for_slot(slot)
+        return learner_arm(user=user, experiment=experiment, cached=cached) if experiment else None
+    except Exception:
+        logger.exception("Experiment assignment failed for user %s", user.pk)
+        return None
+
+
+def _arm_stamp(arm: Arm | None) -> str:
+    return f"{arm.token}:{arm.variant_id}" if arm is not None else ""
+
+
+def _expose(arm: Arm, user, result: RecommendationList, *, latency_ms: float) -> None:
+    try:
+        exposure_record(
+            arm=arm,
+            user=user,
+            request_id=result.request_id,
+            slot=result.slot,
+            item_type=result.item_type,
+            latency_ms=latency_ms,
+        )
+    except Exception:  # the list is served all the same
+        logger.exception("Exposure of request %s not recorded", result.request_id)
 
 
 @dataclass(frozen=True)
@@ -594,11 +661,12 @@ class _Entry:
     version: int
     source: str
     rows: list[tuple[int, float, str, str]]
+    arm: str = ""  # the experiment's token and variant it was served under; "" outside one
 
 
-def _store(key: str, version: int, result: RecommendationList) -> None:
+def _store(key: str, version: int, result: RecommendationList, arm: Arm | None = None) -> None:
     rows = [(r.object.pk, r.score, r.reason.kind, r.reason.text) for r in result.items]
-    cache_set(key, _Entry(version, result.source, rows), RESULT_CACHE_SECONDS)
+    cache_set(key, _Entry(version, result.source, rows, _arm_stamp(arm)), RESULT_CACHE_SECONDS)
 
 
 def _from_cached(
@@ -622,7 +690,7 @@ def _from_cached(
 
 
 def _compute(
-    user, *, item_type, slot, k, state, personalised, active, generations, prefetched
+    user, *, item_type, slot, k, state, personalised, active, generations, prefetched, arm=None
 ) -> RecommendationList:
     result = RecommendationList(
         item_type=item_type,
@@ -637,31 +705,17 @@ def _compute(
 
     # (object id, score, reason, the learner's own item that explains a model pick)
     ranked: list[tuple[int, float, Reason | None, tuple[str, int] | None]] = []
-    if personalised:
-        try:
-            found = _from_model(user, item_type, pool + len(excluded), state, active, prefetched)
-        except Exception:  # any fault: the next source answers, and it is logged
-            logger.exception("Model recommendations failed for user %s", user.pk)
-            found = None
-        if found:
-            result.source, ids, scores, reason_items = found
-            ranked += [
-                (pk, s, None, why) for pk, s, why in zip(ids, scores, reason_items, strict=True)
-            ]
-        if len(ranked) < pool:  # the model alone does not fill the pool: add interests
-            ids, scores, tags = _from_content(user, item_type, pool)
-            if ids and not ranked:
-                result.source = "content"
-            base = min((s for _, s, _, _ in ranked), default=0.0)
-            ranked += [
-                (
-                    pk,
-                    base - 1 + s / 1000,
-                    Reason("tag", _("Because you like #%(tag)s") % {"tag": tags[pk]}),
-                    None,
-                )
-                for pk, s in zip(ids, scores, strict=True)
-            ]
+    popularity_only = arm is not None and arm.family == "popularity"
+    content_first = arm is not None and arm.source_order == "content_first"
+    if personalised and not popularity_only:
+        if content_first:
+            ranked += _content_candidates(user, item_type, pool, ranked, result)
+        if len(ranked) < pool:
+            ranked += _model_candidates(
+                user, item_type, pool + len(excluded), state, active, prefetched, ranked, result
+            )
+        if len(ranked) < pool and not content_first:  # the model does not fill the pool
+            ranked += _content_candidates(user, item_type, pool, ranked, result)
     if len(ranked) < pool:
         ranked += _trending_candidates(item_type, ranked, pool)
     unique = _available_candidates(ranked, available, excluded, pool)
@@ -688,6 +742,7 @@ def _compute(
         [available.owners[e[0]] for e in unique],
         [e[1] for e in unique],
         k,
+        arm.mmr_lambda if arm is not None else MMR_LAMBDA,
     )
     # Exclusions held a moment ago; availability is checked again as missing items are read.
     objects = available.objects_for([unique[i][0] for i in picked])
@@ -707,8 +762,48 @@ def _compute(
                 if title
                 else Reason("item", _("Picked for you from what you have watched and bought"))
             )
+        if arm is not None and arm.reason_style == "generic" and reason.kind != "trending":
+            reason = Reason(reason.kind, _("Recommended for you"))
         result.items.append(Recommendation(item_type, objects[pk], score, reason))
     return result
+
+
+def _model_candidates(user, item_type, n, state, active, prefetched, ranked, result) -> list:
+    """The model's candidates (scored below any already ``ranked``), naming the source when
+    they come first; none on any fault of the model path (logged)."""
+    try:
+        found = _from_model(user, item_type, n, state, active, prefetched)
+    except Exception:  # any fault: the next source answers, and it is logged
+        logger.exception("Model recommendations failed for user %s", user.pk)
+        found = None
+    if not found:
+        return []
+    source, ids, scores, reason_items = found
+    if not ranked:
+        result.source = source
+        return [(pk, s, None, why) for pk, s, why in zip(ids, scores, reason_items, strict=True)]
+    base = min(s for _, s, _, _ in ranked)  # after interests: in the model's order, below them
+    return [
+        (pk, base - 1 - rank / 1000, None, why)
+        for rank, (pk, why) in enumerate(zip(ids, reason_items, strict=True))
+    ]
+
+
+def _content_candidates(user, item_type, pool, ranked, result) -> list:
+    """Items with the learner's interest tags, scored below any already ``ranked``."""
+    ids, scores, tags = _from_content(user, item_type, pool)
+    if ids and not ranked:
+        result.source = "content"
+    base = min((s for _, s, _, _ in ranked), default=0.0)
+    return [
+        (
+            pk,
+            base - 1 + s / 1000,
+            Reason("tag", _("Because you like #%(tag)s") % {"tag": tags[pk]}),
+            None,
+        )
+        for pk, s in zip(ids, scores, strict=True)
+    ]
 
 
 def precompute_for_users(*, version_id: int, user_rows: range) -> int:

@@ -53,6 +53,11 @@ class RecommendedItemSerializer(Serializer):
         return None if price is None else f"{price:.2f}"
 
 
+class ExperimentTagSerializer(Serializer):
+    key = serializers.CharField(help_text="The experiment's key.")
+    variant = serializers.CharField(help_text="The name of the variant that served the list.")
+
+
 class RecommendationListSerializer(Serializer):
     request_id = serializers.UUIDField(
         help_text="Send it back with the impression and click events of these items."
@@ -66,6 +71,10 @@ class RecommendationListSerializer(Serializer):
         help_text="Where the first items came from: model, fold_in, content, trending, similar…"
     )
     items = RecommendedItemSerializer(many=True)
+    experiment = ExperimentTagSerializer(
+        allow_null=True,
+        help_text="The experiment and variant that served this list; null outside experiments.",
+    )
 
     def to_representation(self, result) -> dict:
         """The fields above, written out: this answers every recommended section of the apps,
@@ -101,4 +110,9 @@ class RecommendationListSerializer(Serializer):
                 }
                 for item in result.items
             ],
+            "experiment": (
+                {"key": result.experiment.key, "variant": result.experiment.variant}
+                if result.experiment is not None
+                else None
+            ),
         }
