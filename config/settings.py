@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "commerce",
+    "social",
     "recommendations",
     "privacy",
     # The doors: server-rendered pages and the REST API; and the demo data.

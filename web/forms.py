@@ -282,3 +282,37 @@ class PasswordConfirmForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."))
         return password
+
+
+class ReviewForm(forms.Form):
+    """A learner's review of a course: the rules are ``social.services``'; a refusal there is
+    put on the field it names."""
+
+    rating = forms.TypedChoiceField(
+        label=_("Your rating"),
+        choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "stars-input"}),
+    )
+    text = forms.CharField(
+        label=_("Your review"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("What did you learn? Who is it for?")}
+        ),
+    )
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """The service's refusal, on the field it names (above the form for any other)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class ReviewReplyForm(forms.Form):
+    reply = forms.CharField(
+        label=_("Your reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import accounts, catalog, commerce, feedback, live, media, privacy
+from web.views import accounts, catalog, commerce, feedback, live, media, privacy, social
 
 app_name = "web"
 
@@ -25,6 +25,9 @@ urlpatterns = [
     path("products/<str:slug>/", catalog.product_detail, name="product"),
     path("instructors/<str:slug>/", catalog.instructor_detail, name="instructor"),
     path("stream/<int:asset_id>/<path:name>", media.media_file, name="media_file"),
+    # Reviews, likes, comments and follows
+    path("courses/<str:slug>/review/", social.review_submit, name="review"),
+    path("reviews/<int:review_id>/reply/", social.review_reply_submit, name="review_reply"),
     # Buying and learning
     path("courses/<str:slug>/enroll/", commerce.course_enroll, name="enroll"),
     path("lessons/<int:lesson_id>/progress/", commerce.lesson_progress, name="lesson_progress"),

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from api.v1.views import accounts, catalog, commerce, recommendations
+from api.v1.views import accounts, catalog, commerce, recommendations, social
 
 
 class IdConverter:
@@ -63,6 +63,14 @@ urlpatterns = [
         )
         for kind, plural in [("course", "courses"), ("product", "products")]
     ],
+    # Reviews, likes, comments and follows
+    path(
+        "courses/<id:pk>/reviews/",
+        social.CourseReviewListView.as_view(),
+        name="course-review-list",
+    ),
+    path("reviews/<id:pk>/", social.ReviewDetailView.as_view(), name="review-detail"),
+    path("reviews/<id:pk>/reply/", social.ReviewReplyView.as_view(), name="review-reply"),
     # Recommendations and feedback
     path("recommendations/", recommendations.RecommendationsView.as_view(), name="recommendations"),
     path("trending/", recommendations.TrendingView.as_view(), name="trending"),

@@ -18,13 +18,15 @@ from courses import selectors
 from courses.audio import AUDIO_TYPES
 from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
-from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm
+from social import selectors as social_selectors
+from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm, ReviewForm, ReviewReplyForm
 from web.home import home_page
 from web.media import ranged_file_response
 from web.views.live import stream_urls
 from web.views.media import playback_for
 
 PAGE_SIZE = 12
+REVIEWS_SHOWN = 20
 
 
 def _record_view(request, object_type: str, object_id: int) -> None:
@@ -74,6 +76,16 @@ def browse(request):
 def course_detail(request, slug):
     course = selectors.course_page(slug=slug)
     _record_view(request, "course", course.pk)
+    return course_page_render(request, course)
+
+
+def course_page_render(request, course, *, review_form=None, status=200):
+    """The course page; with ``review_form``, a review the learner sent back with its errors."""
+    owned = commerce_selectors.course_enrolled(user=request.user, course_id=course.pk)
+    own_review = social_selectors.review_of(user=request.user, course_id=course.pk)
+    if review_form is None and owned:
+        initial = {"rating": own_review.rating, "text": own_review.text} if own_review else None
+        review_form = ReviewForm(initial=initial)
     similar, also_courses, also_products = _with_instructors(
         similar_items_for(item_type="course", object_id=course.pk, k=4),
         bought_together_for(item_type="course", object_id=course.pk, k=4),
@@ -84,13 +96,20 @@ def course_detail(request, slug):
         "courses/course_detail.html",
         {
             "course": course,
-            "owned": commerce_selectors.course_enrolled(user=request.user, course_id=course.pk),
+            "owned": owned,
+            "reviews": social_selectors.reviews_for_course(course_id=course.pk)[:REVIEWS_SHOWN],
+            "own_review": own_review,
+            "review_form": review_form,
+            "reply_form": ReviewReplyForm(),
+            "is_course_instructor": request.user.is_authenticated
+            and course.instructor.user_id == request.user.pk,
             "similar": similar,
             "also_courses": also_courses,
             "also_products": also_products,
             "products": selectors.products_for_course(course=course),
             "checkout": CheckoutForm.for_items([("course", course.pk, 1)]),
         },
+        status=status,
     )
 
 

@@ -87,6 +87,9 @@ class CourseListSerializer(ModelSerializer):
     instructor = InstructorBriefSerializer(read_only=True)
     category = CategoryBriefSerializer(read_only=True)
     tags = TagSerializer(many=True, read_only=True)
+    rating_average = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="The average of its reviews' ratings (1-5)."
+    )
 
     class Meta:
         model = Course
@@ -105,6 +108,8 @@ class CourseListSerializer(ModelSerializer):
             "instructor",
             "category",
             "tags",
+            "rating_average",
+            "rating_count",
         ]
 
 

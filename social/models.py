@@ -1,0 +1,82 @@
+"""Social proof: course reviews by enrolled learners, likes, comments and shares of short videos,
+and learners following instructors.
+
+Every write goes through ``social.services``, which keeps the counts shown on cards
+(``Course.rating_count``/``rating_total``, ``ShortVideo.like_count``/``comment_count``/
+``share_count``, ``Instructor.follower_count``) in step in the same transaction, and announces
+each act as feedback for the recommender (``commerce.signals.learner_acted``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from config.constraints import ConstraintErrorsOnFields
+from courses.models import Course, OwnedQuerySet
+
+REVIEW_MAX_LENGTH = 2000
+REPLY_MAX_LENGTH = 2000
+COMMENT_MAX_LENGTH = 500
+
+
+class Review(ConstraintErrorsOnFields):
+    """A learner's rating (1-5) and text about a course they are enrolled in; the course's
+    instructor may reply once.
+
+    When its author deletes their account the review stays as a rating, anonymised: the author
+    and the text are removed (``anonymised_at`` set), so the course's average keeps counting
+    what a verified learner said, and nothing identifies them."""
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="course_reviews",
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    text = models.TextField(_("review"), max_length=REVIEW_MAX_LENGTH, blank=True)
+    reply = models.TextField(_("instructor's reply"), max_length=REPLY_MAX_LENGTH, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    owner_path = "course__instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    constraint_error_fields = {
+        "duplicate_review": "course",
+        "rating_out_of_range": "rating",
+    }
+
+    class Meta:
+        verbose_name = _("course review")
+        verbose_name_plural = _("course reviews")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "user"],
+                name="review_once_per_learner",
+                condition=Q(user__isnull=False),
+                violation_error_code="duplicate_review",
+                violation_error_message=_(
+                    "You have reviewed this course already; edit your review instead."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5),
+                name="review_rating_1_to_5",
+                violation_error_code="rating_out_of_range",
+                violation_error_message=_("A rating goes from 1 to 5."),
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "-created_at"], name="review_course_newest")]
+
+    def __str__(self):
+        return f"{self.course} · {self.rating}★"

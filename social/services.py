@@ -1,0 +1,164 @@
+"""Writes of social: reviews, and the counts every card shows.
+
+Reviews. Only a learner enrolled in a course (bought or free: ``commerce.selectors``) may review
+it, once (a database constraint; a second attempt is refused on ``course``, saying to edit the
+first). Its author may edit the rating and the text; the course's instructor may reply once. The
+course's ``rating_count`` and ``rating_total`` change in the same transaction as the review, by
+an UPDATE relative to the stored values, so concurrent reviews never lose one another's rating.
+
+Feedback. Each act is announced once its transaction commits
+(``commerce.signals.learner_acted``; the recommender records it as a server event), and the
+learner's version changes (``accounts.versions``), so cached pages show it at once.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.versions import learner_changed
+from commerce.signals import learner_acted
+from courses.generations import catalog_changed
+from courses.models import Course
+from social.models import REPLY_MAX_LENGTH, REVIEW_MAX_LENGTH, Review
+from social.selectors import review_may_write
+
+
+def _refusal(field: str, message: str, code: str) -> ValidationError:
+    """A refusal of ``field``, its code kept (the API's problem names it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _require_learner(user) -> None:
+    if user is None or not user.is_authenticated:
+        raise ValidationError(_("Sign in first."), code="sign_in")
+
+
+def _announce(*, user, event_type: str, targets: list[tuple[str, int]], value=None) -> None:
+    """Tell the recommender once the transaction commits; a failing listener undoes nothing."""
+
+    def announce():
+        learner_acted.send_robust(
+            sender=Review, user=user, event_type=event_type, targets=targets, value=value
+        )
+
+    transaction.on_commit(announce, robust=True)
+    learner_changed(user)
+
+
+def _text(value: str, *, field: str, limit: int, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise _refusal(field, _("Write a few words."), "required")
+    if len(value) > limit:
+        raise _refusal(field, _("At most %(limit)d characters.") % {"limit": limit}, "too_long")
+    return value
+
+
+def _rating(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise _refusal("rating", _("A rating goes from 1 to 5."), "invalid")
+    return value
+
+
+def _course_ratings_add(course_id: int, *, count: int, total: int) -> None:
+    Course.objects.filter(pk=course_id).update(
+        rating_count=F("rating_count") + count, rating_total=F("rating_total") + total
+    )
+    catalog_changed("course")  # the cards show the average
+
+
+@transaction.atomic
+def review_create(*, user, course: Course, rating: int, text: str) -> Review:
+    """The learner's review of a course they are enrolled in; one per learner and course."""
+    _require_learner(user)
+    rating = _rating(rating)
+    text = _text(text, field="text", limit=REVIEW_MAX_LENGTH, required=False)
+    if not review_may_write(user=user, course_id=course.pk):
+        raise _refusal(
+            "course", _("Only learners enrolled in this course may review it."), "not_enrolled"
+        )
+    review = Review(course=course, user=user, rating=rating, text=text)
+    review.full_clean()  # the constraint's message when the review exists already
+    try:
+        with transaction.atomic():
+            review.save()
+    except IntegrityError:  # a concurrent first review by the same learner won the race
+        raise _refusal(
+            "course",
+            _("You have reviewed this course already; edit your review instead."),
+            "duplicate_review",
+        ) from None
+    _course_ratings_add(course.pk, count=1, total=rating)
+    _announce(user=user, event_type="rating", targets=[("course", course.pk)], value=rating)
+    return review
+
+
+def _review_locked(review_id: int) -> Review:
+    try:
+        return Review.objects.select_for_update().select_related("course").get(pk=review_id)
+    except Review.DoesNotExist:
+        raise ValidationError(_("No such review."), code="not_found") from None
+
+
+@transaction.atomic
+def review_update(*, user, review_id: int, rating: int | None = None, text: str | None = None):
+    """Change the author's own review (its rating, its text or both); nobody else may."""
+    _require_learner(user)
+    review = _review_locked(review_id)
+    if review.user_id != user.pk:
+        raise PermissionDenied(_("Only its author may edit a review."))
+    changed = []
+    if text is not None:
+        review.text = _text(text, field="text", limit=REVIEW_MAX_LENGTH, required=False)
+        changed.append("text")
+    old_rating = review.rating
+    if rating is not None:
+        review.rating = _rating(rating)
+        changed.append("rating")
+    if not changed:
+        return review
+    review.save(update_fields=[*changed, "updated_at"])
+    if review.rating != old_rating:
+        _course_ratings_add(review.course_id, count=0, total=review.rating - old_rating)
+        _announce(
+            user=user,
+            event_type="rating",
+            targets=[("course", review.course_id)],
+            value=review.rating,
+        )
+    return review
+
+
+@transaction.atomic
+def review_reply(*, user, review_id: int, reply: str) -> Review:
+    """The course's instructor answers a review, once (staff may too, for moderation)."""
+    _require_learner(user)
+    review = _review_locked(review_id)
+    instructor = getattr(user, "instructor", None)
+    owns = instructor is not None and review.course.instructor_id == instructor.pk
+    if not owns and not user.is_superuser:
+        raise PermissionDenied(_("Only the course's instructor may reply to its reviews."))
+    if review.replied_at is not None:
+        raise _refusal("reply", _("This review has a reply already."), "replied_already")
+    review.reply = _text(reply, field="reply", limit=REPLY_MAX_LENGTH, required=True)
+    review.replied_at = timezone.now()
+    review.save(update_fields=["reply", "replied_at", "updated_at"])
+    return review
+
+
+@transaction.atomic
+def review_delete(*, review_id: int) -> None:
+    """Remove a review (moderation, in the admin): the course's average forgets its rating."""
+    review = _review_locked(review_id)
+    if review.user_id is not None:
+        learner_changed(review.user)
+    review.delete()
+    _course_ratings_add(review.course_id, count=-1, total=-review.rating)
+
+
+def reviews_anonymise_for(*, user) -> int:
+    """Before the account is deleted: its reviews lose their author and their words; their
+    ratings stay in the courses' averages (a verified learner gave them). Returns how many."""
+    return Review.objects.filter(user=user).update(user=None, text="", anonymised_at=timezone.now())
