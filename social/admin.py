@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.admin import InstructorScopedAdmin
 from social import services
-from social.models import Review
+from social.models import Review, VideoComment
 
 
 @admin.register(Review)
@@ -51,3 +51,31 @@ class ReviewAdmin(InstructorScopedAdmin):
     def delete_queryset(self, request, queryset):
         for review in queryset:
             services.review_delete(review_id=review.pk)
+
+
+@admin.register(VideoComment)
+class VideoCommentAdmin(InstructorScopedAdmin):
+    """Comments on short videos: instructors see those on their own videos and remove them
+    (hidden, through ``comment_remove``, which keeps the video's count right)."""
+
+    list_display = ["text", "video", "user", "parent", "is_hidden", "created_at"]
+    list_filter = ["is_hidden", "created_at"]
+    search_fields = ["text", "video__title", "user__username"]
+    list_select_related = ["video", "user", "parent"]
+    readonly_fields = ["video", "user", "parent", "text", "is_hidden", "created_at"]
+    fields = readonly_fields
+    actions = ["remove_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removing hides (replies keep their place): the action below
+
+    @admin.action(description=_("Remove selected comments"), permissions=["change"])
+    def remove_selected(self, request, queryset):
+        count = 0
+        for comment in queryset.filter(is_hidden=False):
+            services.comment_remove(user=request.user, comment_id=comment.pk)
+            count += 1
+        self.message_user(request, _("%(count)d comments removed.") % {"count": count})

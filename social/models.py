@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.constraints import ConstraintErrorsOnFields
-from courses.models import Course, OwnedQuerySet
+from courses.models import Course, OwnedQuerySet, ShortVideo
 
 REVIEW_MAX_LENGTH = 2000
 REPLY_MAX_LENGTH = 2000
@@ -80,3 +80,107 @@ class Review(ConstraintErrorsOnFields):
 
     def __str__(self):
         return f"{self.course} · {self.rating}★"
+
+
+class VideoLike(ConstraintErrorsOnFields):
+    """A learner likes a short video, at most once (``ShortVideo.like_count`` counts them)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="video_likes",
+    )
+    video = models.ForeignKey(
+        ShortVideo, verbose_name=_("short video"), on_delete=models.CASCADE, related_name="likes"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    constraint_error_fields = {"duplicate_like": "video"}
+
+    class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "video"],
+                name="video_like_once",
+                violation_error_code="duplicate_like",
+                violation_error_message=_("You like this video already."),
+            )
+        ]
+
+
+class VideoShare(ConstraintErrorsOnFields):
+    """A signed-in learner shared a short video's link; counted once per learner."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="video_shares",
+    )
+    video = models.ForeignKey(
+        ShortVideo, verbose_name=_("short video"), on_delete=models.CASCADE, related_name="shares"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    constraint_error_fields = {"duplicate_share": "video"}
+
+    class Meta:
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "video"],
+                name="video_share_once",
+                violation_error_code="duplicate_share",
+                violation_error_message=_("You shared this video already."),
+            )
+        ]
+
+
+class VideoComment(ConstraintErrorsOnFields):
+    """A comment on a short video, threaded one level: a reply's ``parent`` is always a top
+    comment (a reply to a reply attaches to the top comment). A removed comment is hidden, not
+    deleted, so its replies keep their place; only visible comments are counted and shown."""
+
+    video = models.ForeignKey(
+        ShortVideo,
+        verbose_name=_("short video"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="video_comments",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("reply to"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    text = models.TextField(_("comment"), max_length=COMMENT_MAX_LENGTH)
+    is_hidden = models.BooleanField(_("removed"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    owner_path = "video__instructor"
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("video comment")
+        verbose_name_plural = _("video comments")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["video", "parent", "-created_at"], name="comment_video_newest")
+        ]
+
+    def __str__(self):
+        return self.text[:40]

@@ -1,15 +1,17 @@
-"""Reads of social: a course's reviews, a learner's own review, who may write one.
+"""Reads of social: a course's reviews, a learner's own review, who may write one; the likes
+and comments of short videos.
 
 Whether a learner may review a course is answered once (``review_may_write``), from commerce's
 enrolment (``commerce.selectors.course_enrolled``), for the page, the API and the services.
 """
 
-from django.db.models import QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from commerce.selectors import course_enrolled
-from courses.models import Course
-from social.models import Review
+from courses.models import Course, ShortVideo
+from social.models import Review, VideoComment, VideoLike
 
 
 def reviews_for_course(*, course_id: int) -> QuerySet[Review]:
@@ -64,3 +66,86 @@ def course_for_reviews(*, course_id: int):
         return Course.objects.published().select_related("instructor").get(pk=course_id)
     except Course.DoesNotExist:
         raise Http404("No such course.") from None
+
+
+# Short videos ---------------------------------------------------------------------------------
+
+COMMENTS_SHOWN = 10
+"""Top comments each video of the feed shows (the API pages through all of them)."""
+
+
+def videos_liked_by(*, user, video_ids) -> set[int]:
+    """Which of ``video_ids`` the learner likes; one query (none for anonymous visitors)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(
+        VideoLike.objects.filter(user=user, video_id__in=list(video_ids)).values_list(
+            "video_id", flat=True
+        )
+    )
+
+
+def video_for_social(*, video_id: int) -> ShortVideo:
+    """A published short video by id; 404 for any other."""
+    try:
+        return ShortVideo.objects.published().select_related("instructor").get(pk=video_id)
+    except ShortVideo.DoesNotExist:
+        raise Http404("No such video.") from None
+
+
+def _visible_replies() -> Prefetch:
+    return Prefetch(
+        "replies",
+        queryset=VideoComment.objects.filter(is_hidden=False)
+        .select_related("user")
+        .order_by("created_at", "id"),
+        to_attr="visible_replies",
+    )
+
+
+def comments_for_video(*, video_id: int) -> QuerySet[VideoComment]:
+    """The video's top comments, newest first, each with its visible replies (oldest first)
+    and authors: two queries however many. A removed top comment that has replies stays, so
+    that they keep their place (the page shows it as removed)."""
+    return (
+        VideoComment.objects.filter(video_id=video_id, parent__isnull=True)
+        .filter(Q(is_hidden=False) | Q(replies__is_hidden=False))
+        .distinct()
+        .select_related("user")
+        .prefetch_related(_visible_replies())
+        .order_by("-created_at", "-id")
+    )
+
+
+def comments_for_feed(*, video_ids) -> dict[int, list[VideoComment]]:
+    """The newest top comments of each video of the feed (``COMMENTS_SHOWN`` each), with their
+    replies: two queries for the whole feed."""
+    video_ids = list(video_ids)
+    if not video_ids:
+        return {}
+    newest = (
+        VideoComment.objects.filter(video_id__in=video_ids, parent__isnull=True, is_hidden=False)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("video_id")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=COMMENTS_SHOWN)
+        .select_related("user")
+        .prefetch_related(_visible_replies())
+        .order_by("-created_at", "-id")
+    )
+    by_video: dict[int, list[VideoComment]] = {pk: [] for pk in video_ids}
+    for comment in newest:
+        by_video[comment.video_id].append(comment)
+    return by_video
+
+
+def comment_get(*, comment_id: int) -> VideoComment:
+    """A comment by id (visible or not); 404 if there is none."""
+    try:
+        return VideoComment.objects.select_related("video").get(pk=comment_id)
+    except VideoComment.DoesNotExist:
+        raise Http404("No such comment.") from None

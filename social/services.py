@@ -1,10 +1,19 @@
-"""Writes of social: reviews, and the counts every card shows.
+"""Writes of social: reviews, likes, comments and shares, and the counts every card shows.
 
 Reviews. Only a learner enrolled in a course (bought or free: ``commerce.selectors``) may review
 it, once (a database constraint; a second attempt is refused on ``course``, saying to edit the
 first). Its author may edit the rating and the text; the course's instructor may reply once. The
 course's ``rating_count`` and ``rating_total`` change in the same transaction as the review, by
 an UPDATE relative to the stored values, so concurrent reviews never lose one another's rating.
+
+Likes, comments and shares of short videos. A like is a row per (learner, video) under a unique
+constraint; the video's ``like_count`` moves only when a row was really inserted or deleted, by
+an UPDATE relative to the stored value, so two simultaneous likes (by one learner or by many)
+never count twice or lose one. Liking and unliking are idempotent (the API's POST and DELETE;
+the page's button sends the state it wants). Comments are threaded one level: a reply to a reply
+attaches to the top comment. Its author, the video's instructor or staff remove a comment (it
+is hidden; ``comment_count`` counts visible ones). A share gives the feed's link to the video and
+is counted once per signed-in learner (anonymous visitors get the link, uncounted).
 
 Feedback. Each act is announced once its transaction commits
 (``commerce.signals.learner_acted``; the recommender records it as a server event), and the
@@ -14,14 +23,24 @@ learner's version changes (``accounts.versions``), so cached pages show it at on
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.versions import learner_changed
 from commerce.signals import learner_acted
 from courses.generations import catalog_changed
-from courses.models import Course
-from social.models import REPLY_MAX_LENGTH, REVIEW_MAX_LENGTH, Review
+from courses.models import Course, ShortVideo
+from social.models import (
+    COMMENT_MAX_LENGTH,
+    REPLY_MAX_LENGTH,
+    REVIEW_MAX_LENGTH,
+    Review,
+    VideoComment,
+    VideoLike,
+    VideoShare,
+)
 from social.selectors import review_may_write
 
 
@@ -162,3 +181,118 @@ def reviews_anonymise_for(*, user) -> int:
     """Before the account is deleted: its reviews lose their author and their words; their
     ratings stay in the courses' averages (a verified learner gave them). Returns how many."""
     return Review.objects.filter(user=user).update(user=None, text="", anonymised_at=timezone.now())
+
+
+# Short videos: likes, comments, shares --------------------------------------------------------
+
+
+def _video_counts(video_id: int, **deltas: int) -> dict:
+    """Move the video's counters by ``deltas`` (relative to the stored values) and return them."""
+    ShortVideo.objects.filter(pk=video_id).update(
+        **{name: F(name) + delta for name, delta in deltas.items()}
+    )
+    return ShortVideo.objects.filter(pk=video_id).values(
+        "like_count", "comment_count", "share_count"
+    )[0]
+
+
+def _require_published(video: ShortVideo) -> None:
+    if not ShortVideo.objects.published().filter(pk=video.pk).exists():
+        raise _refusal("video", _("This video is not available."), "not_available")
+
+
+@transaction.atomic
+def video_like(*, user, video: ShortVideo) -> int:
+    """The learner likes the video (again: nothing changes). Returns the video's like count."""
+    _require_learner(user)
+    _require_published(video)
+    try:
+        with transaction.atomic():
+            VideoLike.objects.create(user=user, video=video)
+    except IntegrityError:  # liked already, or a simultaneous like by the same learner won
+        return ShortVideo.objects.filter(pk=video.pk).values_list("like_count", flat=True)[0]
+    _announce(user=user, event_type="like", targets=[("video", video.pk)])
+    return _video_counts(video.pk, like_count=1)["like_count"]
+
+
+@transaction.atomic
+def video_unlike(*, user, video: ShortVideo) -> int:
+    """The learner takes their like back (not liked: nothing changes). Returns the count."""
+    _require_learner(user)
+    deleted, _rows = VideoLike.objects.filter(user=user, video=video).delete()
+    if not deleted:
+        return ShortVideo.objects.filter(pk=video.pk).values_list("like_count", flat=True)[0]
+    learner_changed(user)
+    return _video_counts(video.pk, like_count=-1)["like_count"]
+
+
+@transaction.atomic
+def video_share(*, user, video: ShortVideo) -> tuple[str, int]:
+    """The video's share link, and its share count after this share (counted once per signed-in
+    learner; an anonymous visitor's share is not counted)."""
+    _require_published(video)
+    link = reverse("web:videos") + "?" + urlencode({"v": video.slug})
+    if user is None or not user.is_authenticated:
+        return link, ShortVideo.objects.filter(pk=video.pk).values_list("share_count", flat=True)[0]
+    try:
+        with transaction.atomic():
+            VideoShare.objects.create(user=user, video=video)
+    except IntegrityError:
+        return link, ShortVideo.objects.filter(pk=video.pk).values_list("share_count", flat=True)[0]
+    _announce(user=user, event_type="share", targets=[("video", video.pk)])
+    return link, _video_counts(video.pk, share_count=1)["share_count"]
+
+
+@transaction.atomic
+def comment_create(
+    *, user, video: ShortVideo, text: str, parent_id: int | None = None
+) -> VideoComment:
+    """A comment on the video, or a reply to one of its comments (a reply to a reply attaches
+    to the top comment: one level of threads)."""
+    _require_learner(user)
+    _require_published(video)
+    text = _text(text, field="text", limit=COMMENT_MAX_LENGTH, required=True)
+    parent = None
+    if parent_id is not None:
+        parent = VideoComment.objects.filter(pk=parent_id, video=video).first()
+        if parent is None:
+            raise _refusal("parent", _("No such comment on this video."), "invalid")
+        if parent.parent_id is not None:
+            parent = parent.parent
+    comment = VideoComment.objects.create(video=video, user=user, parent=parent, text=text)
+    _video_counts(video.pk, comment_count=1)
+    _announce(user=user, event_type="comment", targets=[("video", video.pk)])
+    return comment
+
+
+def comment_may_remove(*, user, comment: VideoComment) -> bool:
+    """Its author, the video's instructor, and staff who may change comments."""
+    if user is None or not user.is_authenticated:
+        return False
+    instructor = getattr(user, "instructor", None)
+    return (
+        comment.user_id == user.pk
+        or (instructor is not None and comment.video.instructor_id == instructor.pk)
+        or user.is_superuser
+    )
+
+
+@transaction.atomic
+def comment_remove(*, user, comment_id: int) -> None:
+    """Hide a comment (its replies stay under it); the video counts one visible comment less."""
+    _require_learner(user)
+    comment = (
+        VideoComment.objects.select_for_update(of=("self",))
+        .select_related("video")
+        .filter(pk=comment_id)
+        .first()
+    )
+    if comment is None:
+        raise ValidationError(_("No such comment."), code="not_found")
+    if not comment_may_remove(user=user, comment=comment):
+        raise PermissionDenied(_("Only its author or the video's instructor may remove it."))
+    if comment.is_hidden:
+        return
+    comment.is_hidden = True
+    comment.save(update_fields=["is_hidden"])
+    _video_counts(comment.video_id, comment_count=-1)

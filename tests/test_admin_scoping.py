@@ -84,7 +84,7 @@ ARTICLE_IMAGE_PERMISSIONS = {
 MEDIA_PERMISSIONS = {f"{action}_mediaasset" for action in ["add", "change", "delete", "view"]}
 # Given by social/migrations: instructors read and answer the reviews and comments of their own
 # courses and videos (deleting is moderation, for staff).
-SOCIAL_PERMISSIONS = {"view_review", "change_review"}
+SOCIAL_PERMISSIONS = {"view_review", "change_review", "view_videocomment", "change_videocomment"}
 
 
 @dataclass

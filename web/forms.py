@@ -316,3 +316,12 @@ class ReviewReplyForm(forms.Form):
     reply = forms.CharField(
         label=_("Your reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("Say something nice…")}),
+    )
+    parent_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

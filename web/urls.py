@@ -28,6 +28,10 @@ urlpatterns = [
     # Reviews, likes, comments and follows
     path("courses/<str:slug>/review/", social.review_submit, name="review"),
     path("reviews/<int:review_id>/reply/", social.review_reply_submit, name="review_reply"),
+    path("videos/<int:video_id>/like/", social.video_like_submit, name="video_like"),
+    path("videos/<int:video_id>/share/", social.video_share_submit, name="video_share"),
+    path("videos/<int:video_id>/comments/", social.video_comment_submit, name="video_comment"),
+    path("comments/<int:comment_id>/remove/", social.comment_remove_submit, name="comment_remove"),
     # Buying and learning
     path("courses/<str:slug>/enroll/", commerce.course_enroll, name="enroll"),
     path("lessons/<int:lesson_id>/progress/", commerce.lesson_progress, name="lesson_progress"),

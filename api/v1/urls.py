@@ -71,6 +71,14 @@ urlpatterns = [
     ),
     path("reviews/<id:pk>/", social.ReviewDetailView.as_view(), name="review-detail"),
     path("reviews/<id:pk>/reply/", social.ReviewReplyView.as_view(), name="review-reply"),
+    path("videos/<id:pk>/like/", social.VideoLikeView.as_view(), name="video-like"),
+    path("videos/<id:pk>/share/", social.VideoShareView.as_view(), name="video-share"),
+    path(
+        "videos/<id:pk>/comments/",
+        social.VideoCommentListView.as_view(),
+        name="video-comment-list",
+    ),
+    path("comments/<id:pk>/", social.CommentDetailView.as_view(), name="comment-detail"),
     # Recommendations and feedback
     path("recommendations/", recommendations.RecommendationsView.as_view(), name="recommendations"),
     path("trending/", recommendations.TrendingView.as_view(), name="trending"),

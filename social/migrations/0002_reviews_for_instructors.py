@@ -1,35 +1,19 @@
 """Instructors read the reviews of their own courses in the admin and answer them there (view
 and change; deleting is moderation, for staff)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP = "Instructors"
+from social.migrations import _instructor_permissions as permissions
+
 CODENAMES = ["view_review", "change_review"]
 
 
-def _permissions(apps):
-    Permission = apps.get_model("auth", "Permission")
-    return Permission.objects.filter(content_type__app_label="social", codename__in=CODENAMES)
-
-
 def grant(apps, schema_editor):
-    app_config = apps.get_app_config("social")
-    app_config.models_module = True
-    try:
-        create_permissions(app_config, apps=apps, verbosity=0)
-    finally:
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    group.permissions.add(*_permissions(apps))
+    permissions.grant(apps, CODENAMES)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    group = Group.objects.filter(name=GROUP).first()
-    if group is not None:
-        group.permissions.remove(*_permissions(apps))
+    permissions.revoke(apps, CODENAMES)
 
 
 class Migration(migrations.Migration):

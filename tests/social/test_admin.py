@@ -106,17 +106,55 @@ def test_admin_list_shows_text_and_reply_state(client, mine):
     assert "我的课" in html
 
 
-def test_permissions_migration_reverses_and_reapplies(db):
-    migration = importlib.import_module("social.migrations.0002_reviews_for_instructors")
-    apps = (
-        MigrationLoader(connection).project_state(("social", "0002_reviews_for_instructors")).apps
-    )
-    migration.revoke(apps, None)
+def test_permissions_migrations_reverse_and_reapply(db):
+    comments = importlib.import_module("social.migrations.0004_comments_for_instructors")
+    reviews = importlib.import_module("social.migrations.0002_reviews_for_instructors")
+    state = ("social", "0004_comments_for_instructors")
+    apps = MigrationLoader(connection).project_state(state).apps
+    comments.revoke(apps, None)
+    reviews.revoke(apps, None)
     group = Group.objects.get(name="Instructors")
     assert not group.permissions.filter(content_type__app_label="social").exists()
-    migration.grant(apps, None)
-    assert set(
-        group.permissions.filter(content_type__app_label="social").values_list(
-            "codename", flat=True
-        )
-    ) >= {"view_review", "change_review"}
+    reviews.grant(apps, None)
+    comments.grant(apps, None)
+    codenames = group.permissions.filter(content_type__app_label="social").values_list(
+        "codename", flat=True
+    )
+    assert set(codenames) == {
+        "view_review",
+        "change_review",
+        "view_videocomment",
+        "change_videocomment",
+    }
+    group.delete()
+    comments.revoke(apps, None)  # no group any more: nothing to take back
+
+
+def test_instructor_sees_and_removes_comments_on_their_own_videos_only(client):
+    from social.models import VideoComment
+    from social.services import comment_create
+    from tests.factories import ShortVideoFactory
+
+    mine_video, their_video = ShortVideoFactory(), ShortVideoFactory()
+    mine = comment_create(user=UserFactory(), video=mine_video, text="广告")
+    theirs = comment_create(user=UserFactory(), video=their_video, text="别人的")
+    client.force_login(mine_video.instructor.user)
+    listing = client.get(reverse("admin:social_videocomment_changelist"))
+    assert list(listing.context["cl"].result_list) == [mine]
+    assert (
+        client.get(reverse("admin:social_videocomment_change", args=[theirs.pk])).status_code == 404
+    )
+    assert client.get(reverse("admin:social_videocomment_add")).status_code == 403
+    client.post(
+        reverse("admin:social_videocomment_changelist"),
+        {"action": "remove_selected", "_selected_action": [mine.pk, theirs.pk]},
+    )
+    assert VideoComment.objects.get(pk=mine.pk).is_hidden
+    assert not VideoComment.objects.get(pk=theirs.pk).is_hidden
+    assert mine_video.__class__.objects.get(pk=mine_video.pk).comment_count == 0
+    assert (
+        client.post(
+            reverse("admin:social_videocomment_delete", args=[mine.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )

@@ -190,8 +190,13 @@ def live_detail(request, slug):
 
 def video_feed(request):
     videos = selectors.short_video_feed(start_slug=request.GET.get("v", ""))
+    ids = [video.pk for video in videos]
+    liked = social_selectors.videos_liked_by(user=request.user, video_ids=ids)
+    comments = social_selectors.comments_for_feed(video_ids=ids)
     for video in videos:  # short videos are free: addresses for anyone
         video.playback = playback_for(request, video.media, paid=False)
+        video.liked = video.pk in liked
+        video.top_comments = comments[video.pk]
     return render(request, "courses/videos.html", {"videos": videos})
 
 

@@ -314,4 +314,7 @@ class ShortVideoSerializer(ModelSerializer):
             "course",
             "products",
             "tags",
+            "like_count",
+            "comment_count",
+            "share_count",
         ]

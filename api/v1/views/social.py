@@ -1,5 +1,6 @@
-"""Reviews of courses: read by anyone, written by enrolled learners, answered by the course's
-instructor. Every write is one call of ``social.services``."""
+"""Reviews of courses (read by anyone, written by enrolled learners, answered by the course's
+instructor); likes, comments and shares of short videos. Every write is one call of
+``social.services``."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -10,14 +11,34 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.v1.serializers.social import (
+    CommentSerializer,
+    CommentWriteSerializer,
+    LikeSerializer,
     ReviewEditSerializer,
     ReviewReplySerializer,
     ReviewSerializer,
     ReviewWriteSerializer,
+    ShareSerializer,
 )
-from social.models import Review
-from social.selectors import course_for_reviews, review_get, reviews_for_course
-from social.services import review_create, review_reply, review_update
+from social.models import Review, VideoComment
+from social.selectors import (
+    comment_get,
+    comments_for_video,
+    course_for_reviews,
+    review_get,
+    reviews_for_course,
+    video_for_social,
+)
+from social.services import (
+    comment_create,
+    comment_remove,
+    review_create,
+    review_reply,
+    review_update,
+    video_like,
+    video_share,
+    video_unlike,
+)
 
 
 @extend_schema(tags=["reviews"])
@@ -112,3 +133,82 @@ class ReviewReplyView(APIView):
             ReviewSerializer(review, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+@extend_schema(tags=["videos"])
+class VideoLikeView(APIView):
+    """Like a short video (POST) or take the like back (DELETE); both idempotent."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Like a short video", request=None, responses=LikeSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        count = video_like(user=request.user, video=video_for_social(video_id=pk))
+        return Response({"liked": True, "like_count": count})
+
+    @extend_schema(summary="Take your like back", responses=LikeSerializer)
+    def delete(self, request: Request, pk: int) -> Response:
+        count = video_unlike(user=request.user, video=video_for_social(video_id=pk))
+        return Response({"liked": False, "like_count": count})
+
+
+@extend_schema(tags=["videos"])
+class VideoShareView(APIView):
+    """The video's share link; a signed-in learner's share is counted (once)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Share a short video", request=None, responses=ShareSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        link, count = video_share(user=request.user, video=video_for_social(video_id=pk))
+        return Response({"url": request.build_absolute_uri(link), "share_count": count})
+
+
+@extend_schema(tags=["videos"])
+class VideoCommentListView(generics.ListAPIView):
+    """A short video's top comments, newest first, each with its replies."""
+
+    permission_classes = [AllowAny]
+    serializer_class = CommentSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return VideoComment.objects.none()
+        return comments_for_video(video_id=video_for_social(video_id=self.kwargs["pk"]).pk)
+
+    @extend_schema(summary="A short video's comments")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Comment on a short video, or reply to a comment",
+        request=CommentWriteSerializer,
+        responses={201: CommentSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        video = video_for_social(video_id=pk)
+        data = CommentWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = comment_create(
+            user=request.user,
+            video=video,
+            text=data.validated_data["text"],
+            parent_id=data.validated_data.get("parent"),
+        )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["videos"])
+class CommentDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Remove a comment",
+        description="Its author, the video's instructor or staff; its replies stay.",
+        responses={204: None},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        comment_remove(user=request.user, comment_id=comment_get(comment_id=pk).pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
