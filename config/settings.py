@@ -488,6 +488,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "social-follower-reminders": {
+        "task": "social.tasks.follower_reminders_send_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "courses-orders-cancel-expired": {
         "task": "commerce.tasks.orders_cancel_expired",
         "schedule": 300.0,

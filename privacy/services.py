@@ -14,8 +14,8 @@ from accounts.versions import learner_changed
 from commerce.services import commerce_export_for, orders_anonymise_for
 from recommendations.models import Event, InterestTag
 from recommendations.services.profiles import learner_profile_for
-from social.selectors import reviews_export_for
-from social.services import reviews_anonymise_for
+from social.selectors import social_export_for
+from social.services import social_account_forget
 
 EXPORT_FORMAT_VERSION = 1
 
@@ -82,14 +82,15 @@ def data_export(*, user) -> dict:
             for e in events.iterator(chunk_size=2000)
         ],
         **commerce_export_for(user=user),
-        "course_reviews": reviews_export_for(user=user),
+        **social_export_for(user=user),
     }
 
 
 @transaction.atomic
 def account_delete(*, user) -> None:
     """Delete the account and everything about the person; orders stay, anonymised, for the
-    accounts, and so do course ratings (without author or text, in the courses' averages). An
+    accounts, and so do course ratings (without author or text, in the courses' averages);
+    comments lose author and words, likes and follows are taken back (``social``). An
     instructor's account holds their shop and courses and is closed by staff.
     The account's refresh tokens are revoked first (their rows outlive it, unowned)."""
     if hasattr(user, "instructor"):
@@ -98,5 +99,5 @@ def account_delete(*, user) -> None:
         )
     refresh_tokens_revoke_all(user=user)
     orders_anonymise_for(user=user)
-    reviews_anonymise_for(user=user)
+    social_account_forget(user=user)
     user.delete()  # cascades to events, profile, interest tags, enrollments, progress

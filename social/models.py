@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.constraints import ConstraintErrorsOnFields
-from courses.models import Course, OwnedQuerySet, ShortVideo
+from courses.models import Course, Instructor, LiveSession, OwnedQuerySet, ShortVideo
 
 REVIEW_MAX_LENGTH = 2000
 REPLY_MAX_LENGTH = 2000
@@ -184,3 +184,56 @@ class VideoComment(ConstraintErrorsOnFields):
 
     def __str__(self):
         return self.text[:40]
+
+
+class Follow(ConstraintErrorsOnFields):
+    """A learner follows an instructor (``Instructor.follower_count`` counts them): the
+    instructor's upcoming lives come first in their 即将开播, and they get a reminder when one
+    is about to start."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    instructor = models.ForeignKey(
+        Instructor,
+        verbose_name=_("instructor"),
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    constraint_error_fields = {"duplicate_follow": "instructor"}
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "instructor"],
+                name="follow_once",
+                violation_error_code="duplicate_follow",
+                violation_error_message=_("You follow this instructor already."),
+            )
+        ]
+
+
+class FollowerReminder(models.Model):
+    """The reminder of one live session sent to one follower of its instructor: a row claims it,
+    so it is sent at most once (a failed send gives the claim back)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    live_session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("follower reminder")
+        verbose_name_plural = _("follower reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "live_session"], name="follower_reminder_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.live_session_id}"

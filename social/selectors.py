@@ -5,13 +5,14 @@ Whether a learner may review a course is answered once (``review_may_write``), f
 enrolment (``commerce.selectors.course_enrolled``), for the page, the API and the services.
 """
 
-from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
+from django.utils import timezone
 
 from commerce.selectors import course_enrolled
-from courses.models import Course, ShortVideo
-from social.models import Review, VideoComment, VideoLike
+from courses.models import Course, Instructor, LiveSession, ShortVideo
+from social.models import Follow, Review, VideoComment, VideoLike
 
 
 def reviews_for_course(*, course_id: int) -> QuerySet[Review]:
@@ -149,3 +150,75 @@ def comment_get(*, comment_id: int) -> VideoComment:
         return VideoComment.objects.select_related("video").get(pk=comment_id)
     except VideoComment.DoesNotExist:
         raise Http404("No such comment.") from None
+
+
+# Follows --------------------------------------------------------------------------------------
+
+
+def instructor_followed_by(*, user, instructor_id: int) -> bool:
+    """Whether the learner follows the instructor."""
+    if user is None or not user.is_authenticated:
+        return False
+    return Follow.objects.filter(user=user, instructor_id=instructor_id).exists()
+
+
+def instructor_for_follow(*, instructor_id: int) -> Instructor:
+    try:
+        return Instructor.objects.get(pk=instructor_id)
+    except Instructor.DoesNotExist:
+        raise Http404("No such instructor.") from None
+
+
+def upcoming_lives_followed_first(*, user, limit: int = 8) -> list[LiveSession] | None:
+    """即将开播 for a learner who follows instructors: their upcoming sessions first (soonest
+    first), then everyone else's, ``limit`` in all, each with its instructor and ``followed``
+    set. None when the learner follows nobody with an upcoming session (everyone's list
+    applies). Two queries."""
+    if user is None or not user.is_authenticated:
+        return None
+    now = timezone.now()
+    followed = Follow.objects.filter(user=user).values("instructor_id")
+    upcoming = list(
+        LiveSession.objects.select_related("instructor")
+        .filter(status=LiveSession.Status.SCHEDULED, scheduled_start__gt=now, scheduled_end__gt=now)
+        .annotate(
+            followed=Exists(followed.filter(instructor_id=OuterRef("instructor_id"))),
+        )
+        .order_by("-followed", "scheduled_start", "id")[:limit]
+    )
+    if not upcoming or not upcoming[0].followed:
+        return None
+    return upcoming
+
+
+def follows_export_for(*, user) -> list[dict]:
+    """The instructors the learner follows, for their personal-data export."""
+    return [
+        {
+            "instructor_id": follow.instructor_id,
+            "instructor": follow.instructor.display_name,
+            "followed_at": follow.created_at.isoformat(),
+        }
+        for follow in Follow.objects.filter(user=user).select_related("instructor").order_by("id")
+    ]
+
+
+def social_export_for(*, user) -> dict:
+    """Everything social holds about the learner, for their personal-data export."""
+    return {
+        "course_reviews": reviews_export_for(user=user),
+        "video_comments": [
+            {
+                "video_id": comment.video_id,
+                "text": comment.text,
+                "reply_to": comment.parent_id,
+                "removed": comment.is_hidden,
+                "created_at": comment.created_at.isoformat(),
+            }
+            for comment in VideoComment.objects.filter(user=user).order_by("id")
+        ],
+        "video_likes": list(
+            VideoLike.objects.filter(user=user).order_by("id").values_list("video_id", flat=True)
+        ),
+        "follows": follows_export_for(user=user),
+    }

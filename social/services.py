@@ -1,4 +1,5 @@
-"""Writes of social: reviews, likes, comments and shares, and the counts every card shows.
+"""Writes of social: reviews, likes, comments, shares and follows, and the counts every card
+shows.
 
 Reviews. Only a learner enrolled in a course (bought or free: ``commerce.selectors``) may review
 it, once (a database constraint; a second attempt is refused on ``course``, saying to edit the
@@ -15,10 +16,20 @@ attaches to the top comment. Its author, the video's instructor or staff remove 
 is hidden; ``comment_count`` counts visible ones). A share gives the feed's link to the video and
 is counted once per signed-in learner (anonymous visitors get the link, uncounted).
 
+Follows. Following an instructor is idempotent and counted like a like
+(``Instructor.follower_count``). A follower gets the reservation's reminder e-mail
+(``commerce.services.live_reminder_send``) when a live session of the instructor is about to
+start (``follower_reminders_send_due``, every minute, with the reservations' lead time), once per
+session, and not at all when they reserved it (the reservation's reminder goes out).
+
 Feedback. Each act is announced once its transaction commits
 (``commerce.signals.learner_acted``; the recommender records it as a server event), and the
 learner's version changes (``accounts.versions``), so cached pages show it at once.
 """
+
+import logging
+from collections import Counter
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -29,13 +40,17 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.versions import learner_changed
+from commerce.models import LiveReservation
+from commerce.services import LIVE_OPEN_STATUSES, live_reminder_send, reminder_lead_time
 from commerce.signals import learner_acted
 from courses.generations import catalog_changed
-from courses.models import Course, ShortVideo
+from courses.models import Course, Instructor, LiveSession, ShortVideo
 from social.models import (
     COMMENT_MAX_LENGTH,
     REPLY_MAX_LENGTH,
     REVIEW_MAX_LENGTH,
+    Follow,
+    FollowerReminder,
     Review,
     VideoComment,
     VideoLike,
@@ -296,3 +311,112 @@ def comment_remove(*, user, comment_id: int) -> None:
     comment.is_hidden = True
     comment.save(update_fields=["is_hidden"])
     _video_counts(comment.video_id, comment_count=-1)
+
+
+# Follows ----------------------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+def _follower_count(instructor_id: int, delta: int) -> int:
+    Instructor.objects.filter(pk=instructor_id).update(follower_count=F("follower_count") + delta)
+    return Instructor.objects.filter(pk=instructor_id).values_list("follower_count", flat=True)[0]
+
+
+@transaction.atomic
+def instructor_follow(*, user, instructor: Instructor) -> int:
+    """The learner follows the instructor (again: nothing changes). Returns the follower count."""
+    _require_learner(user)
+    if instructor.user_id == user.pk:
+        raise _refusal("instructor", _("You cannot follow yourself."), "self_follow")
+    try:
+        with transaction.atomic():
+            Follow.objects.create(user=user, instructor=instructor)
+    except IntegrityError:
+        return _follower_count(instructor.pk, 0)
+    _announce(user=user, event_type="follow", targets=[("instructor", instructor.pk)])
+    return _follower_count(instructor.pk, 1)
+
+
+@transaction.atomic
+def instructor_unfollow(*, user, instructor: Instructor) -> int:
+    """The learner stops following (not following: nothing changes). Returns the count."""
+    _require_learner(user)
+    deleted, _rows = Follow.objects.filter(user=user, instructor=instructor).delete()
+    if not deleted:
+        return _follower_count(instructor.pk, 0)
+    learner_changed(user)
+    return _follower_count(instructor.pk, -1)
+
+
+def follower_reminders_send_due(*, now: datetime | None = None) -> int:
+    """E-mail the followers of each instructor whose live session starts within the reminder
+    lead time, once per (follower, session); not those who reserved it (commerce reminds them).
+
+    Each reminder is claimed by inserting its row (unique per follower and session) before the
+    e-mail goes out, so overlapping runs and redelivered tasks send nothing twice; a failed send
+    deletes the claim and the next run tries again. Returns how many were sent."""
+    now = now or timezone.now()
+    lives = list(
+        LiveSession.objects.filter(
+            status__in=LIVE_OPEN_STATUSES,
+            scheduled_start__gt=now,
+            scheduled_start__lte=now + reminder_lead_time(),
+        ).select_related("instructor")
+    )
+    sent = 0
+    for live in lives:
+        reserved = LiveReservation.objects.filter(
+            live_session=live, cancelled_at__isnull=True
+        ).values("user_id")
+        reminded = FollowerReminder.objects.filter(live_session=live).values("user_id")
+        follows = (
+            Follow.objects.filter(instructor_id=live.instructor_id, user__is_active=True)
+            .exclude(user__email="")
+            .exclude(user_id__in=reserved)
+            .exclude(user_id__in=reminded)
+            .select_related("user")
+        )
+        for follow in follows:
+            try:
+                with transaction.atomic():
+                    claim = FollowerReminder.objects.create(
+                        user=follow.user, live_session=live, sent_at=now
+                    )
+            except IntegrityError:  # another run claimed it
+                continue
+            try:
+                live_reminder_send(user=follow.user, live_session=live, followed=True)
+            except Exception:
+                logger.exception(
+                    "Follower reminder of live %s to %s not sent", live.pk, follow.user_id
+                )
+                claim.delete()
+                continue
+            sent += 1
+    return sent
+
+
+# Privacy ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def social_account_forget(*, user) -> None:
+    """Before the account is deleted: its reviews keep their ratings, anonymised
+    (``reviews_anonymise_for``); its comments lose author and words (hidden, so replies to them
+    keep their place); its likes and follows are taken back, and the counts follow. Shares stay
+    counted (the video was shared), without the row saying by whom."""
+    reviews_anonymise_for(user=user)
+    visible = VideoComment.objects.filter(user=user, is_hidden=False)
+    for video_id, count in Counter(visible.values_list("video_id", flat=True)).items():
+        _video_counts(video_id, comment_count=-count)
+    VideoComment.objects.filter(user=user).update(user=None, text="", is_hidden=True)
+    likes = VideoLike.objects.filter(user=user)
+    for video_id, count in Counter(likes.values_list("video_id", flat=True)).items():
+        _video_counts(video_id, like_count=-count)
+    likes.delete()
+    follows = Follow.objects.filter(user=user)
+    for instructor_id in list(follows.values_list("instructor_id", flat=True)):
+        _follower_count(instructor_id, -1)
+    follows.delete()
+    VideoShare.objects.filter(user=user).delete()

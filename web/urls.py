@@ -32,6 +32,7 @@ urlpatterns = [
     path("videos/<int:video_id>/share/", social.video_share_submit, name="video_share"),
     path("videos/<int:video_id>/comments/", social.video_comment_submit, name="video_comment"),
     path("comments/<int:comment_id>/remove/", social.comment_remove_submit, name="comment_remove"),
+    path("instructors/<str:slug>/follow/", social.follow_submit, name="follow"),
     # Buying and learning
     path("courses/<str:slug>/enroll/", commerce.course_enroll, name="enroll"),
     path("lessons/<int:lesson_id>/progress/", commerce.lesson_progress, name="lesson_progress"),

@@ -79,6 +79,11 @@ urlpatterns = [
         name="video-comment-list",
     ),
     path("comments/<id:pk>/", social.CommentDetailView.as_view(), name="comment-detail"),
+    path(
+        "instructors/<id:pk>/follow/",
+        social.InstructorFollowView.as_view(),
+        name="instructor-follow",
+    ),
     # Recommendations and feedback
     path("recommendations/", recommendations.RecommendationsView.as_view(), name="recommendations"),
     path("trending/", recommendations.TrendingView.as_view(), name="trending"),

@@ -76,3 +76,33 @@ def test_simultaneous_first_reviews_by_one_learner_store_one(postgres):
     course = Course.objects.get(pk=course.pk)
     assert course.rating_count == 1
     assert course.rating_total == Review.objects.get().rating
+
+
+def test_simultaneous_follows_by_one_learner_count_once(postgres):
+    from courses.models import Instructor
+    from social.services import instructor_follow
+    from tests.factories import InstructorFactory
+
+    instructor, learner = InstructorFactory(), UserFactory()
+    run_together(6, lambda i: instructor_follow(user=learner, instructor=instructor))
+    assert Instructor.objects.get(pk=instructor.pk).follower_count == 1
+
+
+def test_concurrent_follower_reminder_runs_send_each_once(postgres, mailoutbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from social.services import follower_reminders_send_due, instructor_follow
+    from tests.factories import InstructorFactory, LiveSessionFactory
+
+    instructor = InstructorFactory()
+    for learner in UserFactory.create_batch(10):
+        instructor_follow(user=learner, instructor=instructor)
+    start = timezone.now() + timedelta(minutes=5)
+    LiveSessionFactory(
+        instructor=instructor, scheduled_start=start, scheduled_end=start + timedelta(hours=1)
+    )
+    sent = run_together(6, lambda i: follower_reminders_send_due())
+    assert sum(sent) == 10
+    assert len(mailoutbox) == 10

@@ -103,6 +103,9 @@ def course_page_render(request, course, *, review_form=None, status=200):
             "reply_form": ReviewReplyForm(),
             "is_course_instructor": request.user.is_authenticated
             and course.instructor.user_id == request.user.pk,
+            "following": social_selectors.instructor_followed_by(
+                user=request.user, instructor_id=course.instructor_id
+            ),
             "similar": similar,
             "also_courses": also_courses,
             "also_products": also_products,
@@ -221,8 +224,17 @@ def product_detail(request, slug):
 
 def instructor_detail(request, slug):
     instructor, courses, products, lives = selectors.instructor_page(slug=slug)
+    following = social_selectors.instructor_followed_by(
+        user=request.user, instructor_id=instructor.pk
+    )
     return render(
         request,
         "courses/instructor.html",
-        {"instructor": instructor, "courses": courses, "products": products, "lives": lives},
+        {
+            "instructor": instructor,
+            "courses": courses,
+            "products": products,
+            "lives": lives,
+            "following": following,
+        },
     )

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,8 @@ from social.selectors import comment_get, review_get, review_of, video_for_socia
 from social.services import (
     comment_create,
     comment_remove,
+    instructor_follow,
+    instructor_unfollow,
     review_create,
     review_reply,
     review_update,
@@ -28,6 +31,7 @@ from social.services import (
     video_unlike,
 )
 from web.forms import CommentForm, ReviewForm, ReviewReplyForm
+from web.navigation import next_url
 from web.views.catalog import course_page_render
 
 
@@ -149,3 +153,23 @@ def comment_remove_submit(request, comment_id):
     else:
         messages.success(request, _("The comment was removed."))
     return redirect(_in_feed(comment.video, comments=True))
+
+
+@require_POST
+def follow_submit(request, slug):
+    """Follow the instructor (``follow=1``) or stop (``follow=0``), back to the page it came
+    from."""
+    instructor = selectors.instructor_page(slug=slug)[0]
+    back = next_url(request, reverse("web:instructor", args=[instructor.slug]))
+    if not request.user.is_authenticated:
+        return redirect(reverse("web:login") + "?" + urlencode({"next": back}))
+    try:
+        if request.POST.get("follow") == "1":
+            instructor_follow(user=request.user, instructor=instructor)
+            messages.success(request, _("You follow %(name)s.") % {"name": instructor})
+        else:
+            instructor_unfollow(user=request.user, instructor=instructor)
+            messages.success(request, _("You no longer follow %(name)s.") % {"name": instructor})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(back)

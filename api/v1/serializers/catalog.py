@@ -70,7 +70,7 @@ class InstructorSerializer(ModelSerializer):
 
     class Meta:
         model = Instructor
-        fields = ["id", "display_name", "slug", "headline", "bio", "avatar_url"]
+        fields = ["id", "display_name", "slug", "headline", "bio", "avatar_url", "follower_count"]
 
 
 class CourseBriefSerializer(ModelSerializer):

@@ -110,3 +110,8 @@ class CommentWriteSerializer(Serializer):
         allow_null=True,
         help_text="The comment answered; a reply to a reply attaches to its top comment.",
     )
+
+
+class FollowSerializer(Serializer):
+    following = serializers.BooleanField(read_only=True)
+    follower_count = serializers.IntegerField(read_only=True)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from api.v1.serializers.social import (
     CommentSerializer,
     CommentWriteSerializer,
+    FollowSerializer,
     LikeSerializer,
     ReviewEditSerializer,
     ReviewReplySerializer,
@@ -25,6 +26,7 @@ from social.selectors import (
     comment_get,
     comments_for_video,
     course_for_reviews,
+    instructor_for_follow,
     review_get,
     reviews_for_course,
     video_for_social,
@@ -32,6 +34,8 @@ from social.selectors import (
 from social.services import (
     comment_create,
     comment_remove,
+    instructor_follow,
+    instructor_unfollow,
     review_create,
     review_reply,
     review_update,
@@ -212,3 +216,23 @@ class CommentDetailView(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         comment_remove(user=request.user, comment_id=comment_get(comment_id=pk).pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["catalog"])
+class InstructorFollowView(APIView):
+    """Follow an instructor (POST) or stop (DELETE); both idempotent. Their upcoming live
+    sessions come first in your 即将开播, and you get a reminder when one is about to start."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Follow an instructor", request=None, responses=FollowSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        instructor = instructor_for_follow(instructor_id=pk)
+        count = instructor_follow(user=request.user, instructor=instructor)
+        return Response({"following": True, "follower_count": count})
+
+    @extend_schema(summary="Stop following an instructor", responses=FollowSerializer)
+    def delete(self, request: Request, pk: int) -> Response:
+        instructor = instructor_for_follow(instructor_id=pk)
+        count = instructor_unfollow(user=request.user, instructor=instructor)
+        return Response({"following": False, "follower_count": count})
