@@ -418,8 +418,13 @@ if PRODUCTION:
 
 # How much each kind of feedback says about a learner's interest: used to derive interest tags
 # and to build the recommender's training matrix. A watch counts by the share watched, a rating
-# by (rating - 3), so a 1-star rating pulls away. "Not interested" is an exclusion, not a weight.
+# (a course review's, recorded by the server) by (rating - 3), so a 1-star rating pulls away.
+# "Not interested" is an exclusion, not a weight. A comment costs more effort than a like; a
+# follow is about an instructor and is spread over their courses (recommendations/training/
+# dataset.py). These are chosen by hand, not on validation: docs/social.md says why.
 RECOMMENDER_EVENT_WEIGHTS = {
+    "follow": 3.0,
+    "comment": 2.0,
     "purchase": 5.0,
     "enroll": 4.0,
     "favourite": 3.0,
