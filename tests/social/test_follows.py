@@ -171,3 +171,21 @@ def test_export_and_account_deletion_cover_follows_likes_and_comments(instructor
     kept = VideoComment.objects.get(pk=top.pk)
     assert (kept.user_id, kept.text, kept.is_hidden) == (None, "", True)
     assert not Follow.objects.exists()
+
+
+def test_rows_name_themselves_in_the_admin(instructor):
+    learner = UserFactory()
+    live = starting_in(5, instructor)
+    reminder = FollowerReminder.objects.create(
+        user=learner, live_session=live, sent_at=live.created_at
+    )
+    assert str(reminder) == f"{learner.pk} · {live.pk}"
+
+
+def test_review_form_puts_a_refusal_of_no_field_above_the_form():
+    from web.forms import ReviewForm
+
+    form = ReviewForm({"rating": "4"})
+    assert form.is_valid()
+    form.add_service_error(ValidationError("Sign in first.", code="sign_in"))
+    assert form.non_field_errors() == ["Sign in first."]
