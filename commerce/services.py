@@ -797,23 +797,38 @@ def live_reservation_cancel(*, user, live_session: LiveSession) -> None:
 
 
 def _reminder_send(reservation: LiveReservation) -> None:
-    live = reservation.live_session
+    live_reminder_send(user=reservation.user, live_session=reservation.live_session)
+
+
+def live_reminder_send(*, user, live_session: LiveSession, followed: bool = False) -> None:
+    """E-mail ``user`` that ``live_session`` starts soon: the reminder of a reservation, or, with
+    ``followed``, of a follow of its instructor (``social.services.follower_reminders_send_due``).
+    Raises when the mail fails."""
+    live = live_session
     starts = timezone.localtime(live.scheduled_start)
-    send_mail(
-        subject=_("Live reminder: “%(title)s” starts at %(time)s")
-        % {"title": live.title, "time": f"{starts:%H:%M}"},
-        message=_(
+    if followed:
+        body = _(
+            "Hello %(name)s,\n\nthe live session “%(title)s” by %(instructor)s, whom you "
+            "follow, starts at %(time)s (%(zone)s). See you there!\n\n知播 Zhibo"
+        )
+    else:
+        body = _(
             "Hello %(name)s,\n\nthe live session “%(title)s” you reserved starts at "
             "%(time)s (%(zone)s). See you there!\n\n知播 Zhibo"
         )
+    send_mail(
+        subject=_("Live reminder: “%(title)s” starts at %(time)s")
+        % {"title": live.title, "time": f"{starts:%H:%M}"},
+        message=body
         % {
-            "name": reservation.user.get_username(),
+            "name": user.get_username(),
             "title": live.title,
+            "instructor": live.instructor.display_name,
             "time": f"{starts:%Y-%m-%d %H:%M}",
             "zone": starts.tzname(),
         },
         from_email=None,
-        recipient_list=[reservation.user.email],
+        recipient_list=[user.email],
     )
 
 
@@ -835,7 +850,7 @@ def live_reminders_send_due(*, now: datetime | None = None) -> int:
             live_session__scheduled_start__lte=now + reminder_lead_time(),
         )
         .exclude(Q(user__email="") | Q(user__is_active=False))
-        .select_related("user", "live_session")
+        .select_related("user", "live_session__instructor")
     )
     sent = 0
     for reservation in due:

@@ -11,4 +11,5 @@ from django.dispatch import Signal
 learner_acted = Signal()
 """Sent once a purchase, a free enrollment or a reservation has committed, with ``user``,
 ``event_type`` ("purchase", "enroll" or "reserve") and ``targets``, a list of
-(object type, object id) pairs."""
+(object type, object id) pairs. ``social`` (above commerce, below the recommender) sends it too,
+for a review ("rating", with the rating as ``value``), a like, a comment, a share and a follow."""

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "commerce",
+    "social",
     "recommendations",
     "privacy",
     # The doors: server-rendered pages and the REST API; and the demo data.
@@ -421,8 +422,13 @@ if PRODUCTION:
 
 # How much each kind of feedback says about a learner's interest: used to derive interest tags
 # and to build the recommender's training matrix. A watch counts by the share watched, a rating
-# by (rating - 3), so a 1-star rating pulls away. "Not interested" is an exclusion, not a weight.
+# (a course review's, recorded by the server) by (rating - 3), so a 1-star rating pulls away.
+# "Not interested" is an exclusion, not a weight. A comment costs more effort than a like; a
+# follow is about an instructor and is spread over their courses (recommendations/training/
+# dataset.py). These are chosen by hand, not on validation: docs/social.md says why.
 RECOMMENDER_EVENT_WEIGHTS = {
+    "follow": 3.0,
+    "comment": 2.0,
     "purchase": 5.0,
     "enroll": 4.0,
     "favourite": 3.0,
@@ -493,6 +499,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "courses-live-abandoned": {
         "task": "courses.tasks.live_sessions_abandoned_end_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "social-follower-reminders": {
+        "task": "social.tasks.follower_reminders_send_due",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

@@ -128,6 +128,8 @@ class Instructor(TimeStamped):
     headline = models.CharField(_("headline"), max_length=160, blank=True)
     bio = models.TextField(_("biography"), blank=True)
     avatar = ImageUploadField(_("avatar"), upload_to="avatars/", blank=True)
+    # Kept by ``social.services`` as learners follow and unfollow.
+    follower_count = models.PositiveIntegerField(_("followers"), default=0, editable=False)
 
     owner_path = ""
     objects = OwnedQuerySet.as_manager()
@@ -333,6 +335,10 @@ class Course(ConstraintErrorsOnFields, TimeStamped):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # Kept by ``social.services`` as reviews are written: every card shows the average without
+    # a query of its own.
+    rating_count = models.PositiveIntegerField(_("ratings"), default=0, editable=False)
+    rating_total = models.PositiveIntegerField(_("sum of ratings"), default=0, editable=False)
 
     owner_path = "instructor"
     objects = CourseQuerySet.as_manager()
@@ -379,6 +385,18 @@ class Course(ConstraintErrorsOnFields, TimeStamped):
     @property
     def is_free(self):
         return self.price == 0
+
+    @property
+    def rating_average(self) -> float | None:
+        """The average rating of its reviews, to one decimal; None before the first."""
+        if not self.rating_count:
+            return None
+        return round(self.rating_total / self.rating_count, 1)
+
+    @property
+    def rating_stars(self) -> int:
+        """The average rounded to whole stars (0 before the first rating)."""
+        return int(self.rating_average + 0.5) if self.rating_count else 0
 
 
 class Chapter(ConstraintErrorsOnFields):
@@ -803,6 +821,10 @@ class ShortVideo(ConstraintErrorsOnFields, TimeStamped):
     )
     is_published = models.BooleanField(_("published"), default=True)
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    # Kept by ``social.services``: likes, visible comments and shares by signed-in learners.
+    like_count = models.PositiveIntegerField(_("likes"), default=0, editable=False)
+    comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
+    share_count = models.PositiveIntegerField(_("shares"), default=0, editable=False)
 
     owner_path = "instructor"
     objects = ShortVideoQuerySet.as_manager()

@@ -15,6 +15,8 @@ from accounts.versions import learner_changed
 from commerce.services import commerce_export_for, orders_anonymise_for
 from recommendations.models import Assignment, Event, Exposure, InterestTag
 from recommendations.services.profiles import learner_profile_for
+from social.selectors import social_export_for
+from social.services import social_account_forget
 
 EXPORT_FORMAT_VERSION = 1
 
@@ -82,6 +84,7 @@ def data_export(*, user) -> dict:
         ],
         "experiments": _experiments_of(user),
         **commerce_export_for(user=user),
+        **social_export_for(user=user),
     }
 
 
@@ -108,7 +111,9 @@ def _experiments_of(user) -> list[dict]:
 @transaction.atomic
 def account_delete(*, user) -> None:
     """Delete the account and everything about the person; orders stay, anonymised, for the
-    accounts. An instructor's account holds their shop and courses and is closed by staff.
+    accounts, and so do course ratings (without author or text, in the courses' averages);
+    comments lose author and words, likes and follows are taken back (``social``). An
+    instructor's account holds their shop and courses and is closed by staff.
     The account's refresh tokens are revoked first (their rows outlive it, unowned)."""
     if hasattr(user, "instructor"):
         raise ValidationError(
@@ -116,4 +121,5 @@ def account_delete(*, user) -> None:
         )
     refresh_tokens_revoke_all(user=user)
     orders_anonymise_for(user=user)
+    social_account_forget(user=user)
     user.delete()  # cascades to events, profile, interest tags, enrollments, progress

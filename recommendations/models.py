@@ -18,10 +18,11 @@ from courses.models import Tag
 
 class EventQuerySet(models.QuerySet):
     def credible(self):
-        """Events of the kinds their writer can vouch for. Purchases, enrollments and live
-        reservations are commerce's facts: they count only as the server recorded them when
-        they happened (``commerce.signals``), never as a client claimed them (clients may not
-        send them any more, and rows they sent before are left out)."""
+        """Events of the kinds their writer can vouch for. Purchases, enrollments, live
+        reservations, likes, comments and follows are the server's facts: they count only as
+        the server recorded them when they happened (``commerce.signals``), never as a client
+        claimed them (clients may not send them any more, and rows they sent before are left
+        out)."""
         return self.filter(
             ~Q(event_type__in=Event.SERVER_ONLY_TYPES) | Q(client=Event.Client.SERVER)
         )
@@ -43,6 +44,8 @@ class Event(ConstraintErrorsOnFields):
         RESERVE = "reserve", _("Live reservation")
         SEARCH = "search", _("Search")
         NOT_INTERESTED = "not_interested", _("Not interested")
+        COMMENT = "comment", _("Comment")
+        FOLLOW = "follow", _("Follow")
 
     class ObjectType(models.TextChoices):
         COURSE = "course", _("Course")
@@ -50,6 +53,7 @@ class Event(ConstraintErrorsOnFields):
         LIVE = "live", _("Live session")
         VIDEO = "video", _("Short video")
         PRODUCT = "product", _("Product")
+        INSTRUCTOR = "instructor", _("Instructor")
 
     class Client(models.TextChoices):
         WEB = "web", _("Web")
@@ -57,8 +61,19 @@ class Event(ConstraintErrorsOnFields):
         ANDROID = "android", _("Android")
         SERVER = "server", _("Server")
 
-    # What only the server records, when commerce announces it; see ``EventQuerySet.credible``.
-    SERVER_ONLY_TYPES = frozenset({Type.PURCHASE.value, Type.ENROLL.value, Type.RESERVE.value})
+    # What only the server records, when commerce or social announce it (``commerce.signals``):
+    # a like, a comment and a follow are rows of ``social`` first, so a client's claim of one
+    # would count what never happened; see ``EventQuerySet.credible``.
+    SERVER_ONLY_TYPES = frozenset(
+        {
+            Type.PURCHASE.value,
+            Type.ENROLL.value,
+            Type.RESERVE.value,
+            Type.LIKE.value,
+            Type.COMMENT.value,
+            Type.FOLLOW.value,
+        }
+    )
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -72,7 +87,7 @@ class Event(ConstraintErrorsOnFields):
     visitor_id = models.CharField(_("anonymous visitor id"), max_length=64, blank=True)
     event_type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     object_type = models.CharField(
-        _("object type"), max_length=8, choices=ObjectType.choices, blank=True
+        _("object type"), max_length=10, choices=ObjectType.choices, blank=True
     )
     object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
     # Watch: share of the item watched (0-1) and the position reached; rating: 1-5.
@@ -279,7 +294,7 @@ class TrendingSnapshot(models.Model):
     """The latest trending list of one item type, kept in the database so that it survives a
     cache outage (the cache holds the same list for speed)."""
 
-    item_type = models.CharField(max_length=8, choices=Event.ObjectType.choices, unique=True)
+    item_type = models.CharField(max_length=10, choices=Event.ObjectType.choices, unique=True)
     object_ids = models.JSONField(default=list)
     computed_at = models.DateTimeField(auto_now=True)
 

@@ -82,6 +82,9 @@ ARTICLE_IMAGE_PERMISSIONS = {
 }
 # Given by courses/migrations/0011_media_assets_for_instructors.py: instructors' own video files.
 MEDIA_PERMISSIONS = {f"{action}_mediaasset" for action in ["add", "change", "delete", "view"]}
+# Given by social/migrations: instructors read and answer the reviews and comments of their own
+# courses and videos (deleting is moderation, for staff).
+SOCIAL_PERMISSIONS = {"view_review", "change_review", "view_videocomment", "change_videocomment"}
 
 
 @dataclass
@@ -218,8 +221,16 @@ def choices(response, field, prefix=None):
 def test_instructors_group_migration_gives_the_listed_permissions(db):
     group = Group.objects.get(name="Instructors")
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert codenames == EXPECTED_GROUP_PERMISSIONS | ARTICLE_IMAGE_PERMISSIONS | MEDIA_PERMISSIONS
-    assert set(group.permissions.values_list("content_type__app_label", flat=True)) == {"courses"}
+    assert codenames == (
+        EXPECTED_GROUP_PERMISSIONS
+        | ARTICLE_IMAGE_PERMISSIONS
+        | MEDIA_PERMISSIONS
+        | SOCIAL_PERMISSIONS
+    )
+    assert set(group.permissions.values_list("content_type__app_label", flat=True)) == {
+        "courses",
+        "social",
+    }
 
 
 def test_instructors_group_migration_reverses_and_reapplies(db):

@@ -341,3 +341,46 @@ class StudioAttachForm(forms.Form):
         self.fields["short_videos"].queryset = (
             ShortVideo.objects.owned_by(user).select_related("media").order_by("-id")
         )
+
+
+class ReviewForm(forms.Form):
+    """A learner's review of a course: the rules are ``social.services``'; a refusal there is
+    put on the field it names."""
+
+    rating = forms.TypedChoiceField(
+        label=_("Your rating"),
+        choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "stars-input"}),
+    )
+    text = forms.CharField(
+        label=_("Your review"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("What did you learn? Who is it for?")}
+        ),
+    )
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """The service's refusal, on the field it names (above the form for any other)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class ReviewReplyForm(forms.Form):
+    reply = forms.CharField(
+        label=_("Your reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("Say something nice…")}),
+    )
+    parent_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

@@ -4,7 +4,9 @@ The recommender is never on the request path of a warm home page. Sections are r
 and cached:
 
 - **shared** (live now and upcoming, short videos, trending): the same for everyone, one entry
-  per language and active model version, for ``SHARED_SECONDS``;
+  per language and active model version, for ``SHARED_SECONDS``; except 即将开播 for a learner
+  who follows an instructor with an upcoming session: theirs come first, in the learner's own
+  entry (below; a follow or an unfollow changes the learner's version);
 - **anonymous recommendations** (what signed-out visitors see, labelled non-personalised): one
   entry per language and model version, for ``SHARED_SECONDS``;
 - **a learner's own sections** ("continue learning" with progress, and the courses and products
@@ -49,6 +51,7 @@ from config.cache import cache_get_many, cache_set, cache_set_many
 from courses import selectors
 from recommendations.services.experiments import running_experiments
 from recommendations.services.serving import active_model_summary, recommendations_for
+from social.selectors import upcoming_lives_followed_first
 
 SHARED_SECONDS = 120
 PERSONAL_SECONDS = 300
@@ -68,6 +71,7 @@ class HomeSections:
 
     personal: str
     shared: str
+    live: str  # 正在直播 / 即将开播: the learner's own when they follow someone, else everyone's
     expires_at: float  # time.time()
 
 
@@ -89,7 +93,7 @@ def _version() -> str:
     return _version_memo[1]
 
 
-KEY_PREFIX = "home:5"  # the fifth form: keyed by the learner's version, with the NUL placeholder
+KEY_PREFIX = "home:6"  # the sixth form: the live rail apart, per learner for followers
 
 
 def _personal_key(user_id: int, learner_version: str, version: str, language: str) -> str:
@@ -109,12 +113,34 @@ def _page_key(user_id: int | None, version: str, language: str) -> str:
     return f"{KEY_PREFIX}:v{version}:page:{owner}:{language}"
 
 
-def _render_personal(user) -> str:
+def _render_live(live_now, upcoming) -> str:
+    return render_to_string(
+        "courses/home/_live.html",
+        {
+            "live_now": live_now,
+            "upcoming": upcoming,
+            "back": reverse("web:home"),  # where "remind me" comes back to
+            "csrf_token": CSRF_PLACEHOLDER,
+        },
+    )
+
+
+def _render_personal_live(user) -> str:
+    """The live rail with the instructors the learner follows first; "" when they follow
+    nobody with an upcoming session (everyone's rail applies)."""
+    upcoming = upcoming_lives_followed_first(user=user)
+    if upcoming is None:
+        return ""
+    live_now, _upcoming = selectors.live_now_and_upcoming()
+    return _render_live(live_now, upcoming)
+
+
+def _render_personal(user) -> tuple[str, str]:
     courses = recommendations_for(user=user, item_type="course", slot="home", k=RECOMMENDED_COURSES)
     products = recommendations_for(
         user=user, item_type="product", slot="home_products", k=RECOMMENDED_PRODUCTS
     )
-    return render_to_string(
+    html = render_to_string(
         "courses/home/_personal.html",
         {
             "continue_learning": continue_learning_for(user=user, limit=CONTINUE_LEARNING),
@@ -123,24 +149,23 @@ def _render_personal(user) -> str:
             "csrf_token": CSRF_PLACEHOLDER,
         },
     )
+    return html, _render_personal_live(user)
 
 
-def _render_shared() -> str:
+def _render_shared() -> tuple[str, str]:
     live, upcoming = selectors.live_now_and_upcoming()
     trending = recommendations_for(
         user=AnonymousUser(), item_type="course", slot="trending", k=TRENDING
     )
-    return render_to_string(
+    html = render_to_string(
         "courses/home/_shared.html",
         {
-            "live_now": live,
-            "upcoming": upcoming,
             "videos": selectors.short_video_feed(limit=SHORT_VIDEOS),
             "trending": trending,
-            "back": reverse("web:home"),  # where "remind me" comes back to
             "csrf_token": CSRF_PLACEHOLDER,
         },
     )
+    return html, _render_live(live, upcoming)
 
 
 def home_sections(*, user, learner_version: str | None = None) -> HomeSections:
@@ -169,14 +194,20 @@ def home_sections(*, user, learner_version: str | None = None) -> HomeSections:
         if entry[0] > now  # the cache's own expiry counts whole seconds
     }
     if rec_key not in cached:
-        cached[rec_key] = (now + rec_seconds, _render_personal(user))
+        cached[rec_key] = (now + rec_seconds, *_render_personal(user))
         if rec_key is not None:
             cache_set_many({rec_key: cached[rec_key]}, rec_seconds)
     if shared_key not in cached:
-        cached[shared_key] = (now + SHARED_SECONDS, _render_shared())
+        cached[shared_key] = (now + SHARED_SECONDS, *_render_shared())
         cache_set_many({shared_key: cached[shared_key]}, SHARED_SECONDS)
-    (personal_expiry, personal), (shared_expiry, shared) = cached[rec_key], cached[shared_key]
-    return HomeSections(personal, shared, expires_at=min(personal_expiry, shared_expiry))
+    personal_expiry, personal, personal_live = cached[rec_key]
+    shared_expiry, shared, shared_live = cached[shared_key]
+    return HomeSections(
+        personal,
+        shared,
+        live=personal_live or shared_live,
+        expires_at=min(personal_expiry, shared_expiry),
+    )
 
 
 def _keys_for(user_id: int | None, version: str, language: str, cacheable: bool) -> list[str]:

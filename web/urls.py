@@ -3,7 +3,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import accounts, catalog, commerce, feedback, live, media, privacy, studio
+from web.views import (
+    accounts,
+    catalog,
+    commerce,
+    feedback,
+    live,
+    media,
+    privacy,
+    social,
+    studio,
+)
 
 app_name = "web"
 
@@ -25,6 +35,14 @@ urlpatterns = [
     path("products/<str:slug>/", catalog.product_detail, name="product"),
     path("instructors/<str:slug>/", catalog.instructor_detail, name="instructor"),
     path("stream/<int:asset_id>/<path:name>", media.media_file, name="media_file"),
+    # Reviews, likes, comments and follows
+    path("courses/<str:slug>/review/", social.review_submit, name="review"),
+    path("reviews/<int:review_id>/reply/", social.review_reply_submit, name="review_reply"),
+    path("videos/<int:video_id>/like/", social.video_like_submit, name="video_like"),
+    path("videos/<int:video_id>/share/", social.video_share_submit, name="video_share"),
+    path("videos/<int:video_id>/comments/", social.video_comment_submit, name="video_comment"),
+    path("comments/<int:comment_id>/remove/", social.comment_remove_submit, name="comment_remove"),
+    path("instructors/<str:slug>/follow/", social.follow_submit, name="follow"),
     # Buying and learning
     path("courses/<str:slug>/enroll/", commerce.course_enroll, name="enroll"),
     path("lessons/<int:lesson_id>/progress/", commerce.lesson_progress, name="lesson_progress"),

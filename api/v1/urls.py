@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from api.v1.views import accounts, catalog, commerce, recommendations, search
+from api.v1.views import accounts, catalog, commerce, recommendations, search, social
 
 
 class IdConverter:
@@ -65,6 +65,27 @@ urlpatterns = [
         )
         for kind, plural in [("course", "courses"), ("product", "products")]
     ],
+    # Reviews, likes, comments and follows
+    path(
+        "courses/<id:pk>/reviews/",
+        social.CourseReviewListView.as_view(),
+        name="course-review-list",
+    ),
+    path("reviews/<id:pk>/", social.ReviewDetailView.as_view(), name="review-detail"),
+    path("reviews/<id:pk>/reply/", social.ReviewReplyView.as_view(), name="review-reply"),
+    path("videos/<id:pk>/like/", social.VideoLikeView.as_view(), name="video-like"),
+    path("videos/<id:pk>/share/", social.VideoShareView.as_view(), name="video-share"),
+    path(
+        "videos/<id:pk>/comments/",
+        social.VideoCommentListView.as_view(),
+        name="video-comment-list",
+    ),
+    path("comments/<id:pk>/", social.CommentDetailView.as_view(), name="comment-detail"),
+    path(
+        "instructors/<id:pk>/follow/",
+        social.InstructorFollowView.as_view(),
+        name="instructor-follow",
+    ),
     # Recommendations and feedback
     path("recommendations/", recommendations.RecommendationsView.as_view(), name="recommendations"),
     path("trending/", recommendations.TrendingView.as_view(), name="trending"),

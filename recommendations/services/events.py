@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.versions import learner_changed
-from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
+from courses.models import Course, Instructor, Lesson, LiveSession, Product, ShortVideo
 from recommendations.models import Event
 
 MAX_BATCH = 500
@@ -38,10 +38,11 @@ OBJECT_MODELS = {
     Event.ObjectType.LIVE: LiveSession,
     Event.ObjectType.VIDEO: ShortVideo,
     Event.ObjectType.PRODUCT: Product,
+    Event.ObjectType.INSTRUCTOR: Instructor,
 }
 
 T, Obj = Event.Type, Event.ObjectType
-ALL_OBJECTS = frozenset(Obj.values)
+ALL_OBJECTS = frozenset(Obj.values) - {Obj.INSTRUCTOR}  # items; an instructor is followed
 # Which kinds of object each event type may be about (a search is about none).
 ALLOWED_OBJECTS = {
     T.IMPRESSION: ALL_OBJECTS,
@@ -58,6 +59,8 @@ ALLOWED_OBJECTS = {
     T.RESERVE: frozenset({Obj.LIVE}),
     T.SEARCH: frozenset(),
     T.NOT_INTERESTED: ALL_OBJECTS,
+    T.COMMENT: frozenset({Obj.VIDEO}),
+    T.FOLLOW: frozenset({Obj.INSTRUCTOR}),
 }
 CLIENT_TYPES = frozenset(Event.Client.values) - {Event.Client.SERVER}
 
@@ -419,11 +422,20 @@ def event_record(
     return event
 
 
-def commerce_feedback_record(*, user, event_type: str, targets: list[tuple[str, int]]) -> None:
-    """Record what commerce announced (``commerce.signals.learner_acted``): a purchase, a free
-    enrollment or a reservation, one server event per (object type, id)."""
+def commerce_feedback_record(
+    *, user, event_type: str, targets: list[tuple[str, int]], value: float | None = None
+) -> None:
+    """Record what the layers below announced (``commerce.signals.learner_acted``): a purchase,
+    a free enrollment or a reservation from commerce; a review's rating (``value``), a like, a
+    comment, a share or a follow from social. One server event per (object type, id)."""
     for object_type, object_id in targets:
-        event_record(user=user, event_type=event_type, object_type=object_type, object_id=object_id)
+        event_record(
+            user=user,
+            event_type=event_type,
+            object_type=object_type,
+            object_id=object_id,
+            value=value,
+        )
 
 
 @transaction.atomic

@@ -19,8 +19,8 @@ their variant's configuration (model family or version, diversity, reasons, sour
 each list served to them is recorded as an exposure under its request id.
 
 With personalisation off (or signed out) only trending is used, nothing about the learner is
-read, and no experiment applies. Any failure of the model path is logged and the next source answers: a page never fails
-because of the recommender.
+read, and no experiment applies. Any failure of the model path is logged and the next source
+answers: a page never fails because of the recommender.
 """
 
 from __future__ import annotations

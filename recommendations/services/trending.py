@@ -28,6 +28,7 @@ COUNTED = (
     "view",
     "watch",
     "like",
+    "comment",
     "favourite",
     "share",
     "cart",

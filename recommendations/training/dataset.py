@@ -3,7 +3,8 @@
 Items of every type share one matrix (a learner who watches Python videos is telling us about
 Python courses too); a lesson counts for its course. The weight of a (learner, item) pair is the
 sum over their events of the event type's weight (settings ``RECOMMENDER_EVENT_WEIGHTS``; a watch
-scaled by the share watched, a rating by ``rating - 3``) halved every
+scaled by the share watched, a rating by ``rating - 3``; a follow of an instructor spread evenly
+over the instructor's courses) halved every
 ``RECOMMENDER_HALF_LIFE_DAYS`` before the reference time, clipped at zero. A pair the learner
 marked "not interested" is left out whatever else they did. Learners who switched
 personalisation off are left out entirely, and so is anything before a learner cleared their
@@ -34,7 +35,7 @@ ITEM_TYPES = ("course", "live", "video", "product")
 ITEM_MODELS = {"course": Course, "live": LiveSession, "video": ShortVideo, "product": Product}
 # Positive-intent events that count as "the learner wanted this" in a holdout.
 RELEVANT_EVENTS = frozenset(
-    {"click", "watch", "cart", "purchase", "enroll", "favourite", "reserve", "like"}
+    {"click", "watch", "cart", "purchase", "enroll", "favourite", "reserve", "like", "comment"}
 )
 CHUNK = 50_000
 
@@ -104,6 +105,38 @@ def latest_event_id() -> int:
     return Event.objects.aggregate(newest=Max("id"))["newest"] or 0
 
 
+def instructor_courses() -> dict[int, list[int]]:
+    """Each instructor's courses (a follow counts for them), in one query."""
+    courses: dict[int, list[int]] = {}
+    for course_id, instructor_id in Course.objects.order_by("pk").values_list(
+        "pk", "instructor_id"
+    ):
+        courses.setdefault(instructor_id, []).append(course_id)
+    return courses
+
+
+def spread_follows(columns: list[np.ndarray], otype: np.ndarray, oid: np.ndarray, courses):
+    """Rows about an instructor (a follow) become one row per course of theirs, each with a
+    share of ``1 / courses``; returns the arrays (``columns`` expanded alike) and the shares."""
+    share = np.ones(len(otype), dtype=np.float64)
+    about = np.flatnonzero(otype == "instructor")
+    if not len(about):
+        return columns, otype, oid, share
+    rows, new_oid, new_share = [], [], []
+    for index in about:
+        theirs = courses.get(int(oid[index]), [])
+        rows.extend([index] * len(theirs))
+        new_oid.extend(theirs)
+        new_share.extend([1.0 / max(len(theirs), 1)] * len(theirs))
+    rows = np.array(rows, dtype=np.int64)
+    keep = np.flatnonzero(otype != "instructor")
+    take = np.concatenate([keep, rows])
+    otype = np.concatenate([otype[keep], np.full(len(rows), "course", dtype=object)])
+    oid = np.concatenate([oid[keep], np.array(new_oid, dtype=np.int64)])
+    share = np.concatenate([share[keep], np.array(new_share, dtype=np.float64)])
+    return [column[take] for column in columns], otype, oid, share
+
+
 def interaction_weights(types: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Each event's weight (see the module docstring), from arrays of types and values."""
     table = settings.RECOMMENDER_EVENT_WEIGHTS
@@ -151,6 +184,7 @@ def training_data_build(
     if since is not None:
         events = events.filter(server_ts__gte=since)
     lesson_course = dict(Lesson.objects.values_list("pk", "course_id"))
+    courses_of = instructor_courses()
     half_life = settings.RECOMMENDER_HALF_LIFE_DAYS * 86400.0
     reference = now.timestamp()
     cut = holdout_from.timestamp() if holdout_from else None
@@ -168,6 +202,9 @@ def training_data_build(
         oid = np.array(oid, dtype=np.int64)
         value = np.array([np.nan if v is None else v for v in value], dtype=np.float64)
         seconds = np.array([t.timestamp() for t in ts], dtype=np.float64)
+        (user, kind, value, seconds), otype, oid, share = spread_follows(
+            [user, kind, value, seconds], otype, oid, courses_of
+        )
 
         keep = np.ones(len(user), dtype=bool)
         if excluded:
@@ -197,7 +234,7 @@ def training_data_build(
         decay = 0.5 ** (np.maximum(reference - seconds[train], 0.0) / half_life)
         users.append(user[train])
         cols.append(col[train])
-        weights.append(interaction_weights(kind[train], value[train]) * decay)
+        weights.append(interaction_weights(kind[train], value[train]) * share[train] * decay)
 
     all_users = np.concatenate([*users, *test_users]) if users else np.zeros(0, np.int64)
     user_ids = np.unique(all_users)

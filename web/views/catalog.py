@@ -20,12 +20,14 @@ from courses.media import media_playback
 from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
 from recommendations.services.search import catalog_search_for
-from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm
+from social import selectors as social_selectors
+from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm, ReviewForm, ReviewReplyForm
 from web.home import home_page
 from web.media import ranged_file_response
 from web.views.live import stream_urls
 
 PAGE_SIZE = 12
+REVIEWS_SHOWN = 20
 
 
 def _record_view(request, object_type: str, object_id: int) -> None:
@@ -84,6 +86,16 @@ def browse(request):
 def course_detail(request, slug):
     course = selectors.course_page(slug=slug)
     _record_view(request, "course", course.pk)
+    return course_page_render(request, course)
+
+
+def course_page_render(request, course, *, review_form=None, status=200):
+    """The course page; with ``review_form``, a review the learner sent back with its errors."""
+    owned = commerce_selectors.course_enrolled(user=request.user, course_id=course.pk)
+    own_review = social_selectors.review_of(user=request.user, course_id=course.pk)
+    if review_form is None and owned:
+        initial = {"rating": own_review.rating, "text": own_review.text} if own_review else None
+        review_form = ReviewForm(initial=initial)
     similar, also_courses, also_products = _with_instructors(
         similar_items_for(item_type="course", object_id=course.pk, k=4),
         bought_together_for(item_type="course", object_id=course.pk, k=4),
@@ -94,13 +106,23 @@ def course_detail(request, slug):
         "courses/course_detail.html",
         {
             "course": course,
-            "owned": commerce_selectors.course_enrolled(user=request.user, course_id=course.pk),
+            "owned": owned,
+            "reviews": social_selectors.reviews_for_course(course_id=course.pk)[:REVIEWS_SHOWN],
+            "own_review": own_review,
+            "review_form": review_form,
+            "reply_form": ReviewReplyForm(),
+            "is_course_instructor": request.user.is_authenticated
+            and course.instructor.user_id == request.user.pk,
+            "following": social_selectors.instructor_followed_by(
+                user=request.user, instructor_id=course.instructor_id
+            ),
             "similar": similar,
             "also_courses": also_courses,
             "also_products": also_products,
             "products": selectors.products_for_course(course=course),
             "checkout": CheckoutForm.for_items([("course", course.pk, 1)]),
         },
+        status=status,
     )
 
 
@@ -183,8 +205,13 @@ def live_detail(request, slug):
 
 def video_feed(request):
     videos = selectors.short_video_feed(start_slug=request.GET.get("v", ""))
+    ids = [video.pk for video in videos]
+    liked = social_selectors.videos_liked_by(user=request.user, video_ids=ids)
+    comments = social_selectors.comments_for_feed(video_ids=ids)
     for video in videos:  # short videos are free: addresses for anyone
         video.playback = media_playback(asset=video.media, user=request.user, paid=False)
+        video.liked = video.pk in liked
+        video.top_comments = comments[video.pk]
     return render(request, "courses/videos.html", {"videos": videos})
 
 
@@ -209,8 +236,17 @@ def product_detail(request, slug):
 
 def instructor_detail(request, slug):
     instructor, courses, products, lives = selectors.instructor_page(slug=slug)
+    following = social_selectors.instructor_followed_by(
+        user=request.user, instructor_id=instructor.pk
+    )
     return render(
         request,
         "courses/instructor.html",
-        {"instructor": instructor, "courses": courses, "products": products, "lives": lives},
+        {
+            "instructor": instructor,
+            "courses": courses,
+            "products": products,
+            "lives": lives,
+            "following": following,
+        },
     )

@@ -72,7 +72,7 @@ class InstructorSerializer(ModelSerializer):
 
     class Meta:
         model = Instructor
-        fields = ["id", "display_name", "slug", "headline", "bio", "avatar_url"]
+        fields = ["id", "display_name", "slug", "headline", "bio", "avatar_url", "follower_count"]
 
 
 class CourseBriefSerializer(ModelSerializer):
@@ -89,6 +89,9 @@ class CourseListSerializer(ModelSerializer):
     instructor = InstructorBriefSerializer(read_only=True)
     category = CategoryBriefSerializer(read_only=True)
     tags = TagSerializer(many=True, read_only=True)
+    rating_average = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="The average of its reviews' ratings (1-5)."
+    )
 
     class Meta:
         model = Course
@@ -107,6 +110,8 @@ class CourseListSerializer(ModelSerializer):
             "instructor",
             "category",
             "tags",
+            "rating_average",
+            "rating_count",
         ]
 
 
@@ -356,6 +361,9 @@ class ShortVideoSerializer(ModelSerializer):
             "course",
             "products",
             "tags",
+            "like_count",
+            "comment_count",
+            "share_count",
         ]
 
     @extend_schema_field(PlaybackSerializer(allow_null=True))
