@@ -1,0 +1,446 @@
+"""What the instructors' dashboard shows, read from the rollups (never from raw events).
+
+``dashboard_for(user=..., start=..., end=...)`` is the one selector the page and the CSV export
+call. Every number is scoped through ``Instructor.objects.owned_by(user)``: an instructor sees
+their own items only, a superuser sees everyone's. Counts of learners come through
+``analytics.privacy`` for instructors (noisy, suppressed, once a day per period); superusers,
+who run the platform and can read its database, see them exact. Money is always exact.
+"""
+
+import hashlib
+import hmac
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, Sum
+
+from analytics.models import (
+    DROP_OFF_STEPS,
+    LIVE_BUCKET_MINUTES,
+    ItemDay,
+    LiveBucket,
+    LiveShelfBucket,
+    SalesDay,
+    Source,
+    WatchDay,
+)
+from analytics.privacy import Budget, figures_release
+from analytics.rollups import day_bounds
+from commerce.models import OrderLine
+from courses.models import Course, Instructor, Lesson, LiveSession, Product, ShortVideo
+
+STAGES = ("impressions", "clicks", "views", "carts")
+SALES_STAGES = ("orders", "paid")
+SOURCES = [s for s in Source.values if s != Source.ALL]
+ORDERS_SHOWN = 50
+
+
+@dataclass
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range(self.days)]
+
+
+@dataclass
+class Scope:
+    """Whose numbers: the instructors a user may see, and whether counts are exact."""
+
+    instructor: Instructor | None  # the user's own; None for a superuser
+    exact: bool
+    instructor_ids: list[int] | None  # None: everyone
+
+    def filter(self, queryset, path="instructor_id"):
+        if self.instructor_ids is None:
+            return queryset
+        return queryset.filter(**{f"{path}__in": self.instructor_ids})
+
+
+class NotAllowed(Exception):
+    """The user is neither an instructor nor a superuser."""
+
+
+def scope_for(user) -> Scope:
+    owned = list(Instructor.objects.owned_by(user))
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Scope(instructor=None, exact=True, instructor_ids=None)
+    if not owned:
+        raise NotAllowed
+    return Scope(instructor=owned[0], exact=False, instructor_ids=[owned[0].pk])
+
+
+@dataclass
+class Item:
+    object_type: str
+    pk: int
+    title: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.object_type}:{self.pk}"
+
+
+def _items(scope: Scope) -> list[Item]:
+    items = []
+    for object_type, model in (
+        ("course", Course),
+        ("product", Product),
+        ("live", LiveSession),
+        ("video", ShortVideo),
+    ):
+        rows = scope.filter(model.objects.all()).order_by("pk").values_list("pk", "title")
+        items += [Item(object_type, pk, title) for pk, title in rows]
+    return items
+
+
+def _watched_items(scope: Scope) -> list[Item]:
+    lessons = (
+        scope.filter(Lesson.objects.all(), "course__instructor_id")
+        .order_by("course_id", "chapter__position", "position", "pk")
+        .values_list("pk", "title", "course__title")
+    )
+    items = [Item("lesson", pk, f"{course} · {title}") for pk, title, course in lessons]
+    videos = scope.filter(ShortVideo.objects.all()).order_by("pk").values_list("pk", "title")
+    return items + [Item("video", pk, title) for pk, title in videos]
+
+
+def _lives(scope: Scope, period: Period) -> list[LiveSession]:
+    start, end = day_bounds(period.start)[0], day_bounds(period.end)[1]
+    return list(
+        scope.filter(LiveSession.objects.all())
+        .filter(scheduled_start__lt=end, scheduled_end__gte=start)
+        .order_by("scheduled_start", "pk")
+    )
+
+
+def _minutes(live: LiveSession) -> list[int]:
+    length = int((live.scheduled_end - live.scheduled_start).total_seconds() // 60)
+    return list(range(0, length + 1, LIVE_BUCKET_MINUTES))
+
+
+def exact_counts(scope: Scope, period: Period) -> dict[str, int]:
+    """Every count of learners the page shows for ``period`` and the one before, keyed; zero
+    for what nobody did, so which keys exist reveals nothing."""
+    counts: dict[str, int] = {}
+    items, watched = _items(scope), _watched_items(scope)
+    for label, span in (("c", period), ("p", period.previous())):
+        for item in items:
+            for stage in STAGES:
+                counts[f"f|{label}|{item.key}|{stage}"] = 0
+        for source in SOURCES:
+            for stage in STAGES:
+                counts[f"s|{label}|{source}|{stage}"] = 0
+        rows = scope.filter(ItemDay.objects.filter(day__gte=span.start, day__lte=span.end))
+        totals = rows.values("object_type", "object_id", "source").annotate(
+            **{stage: Sum(stage) for stage in STAGES}
+        )
+        for row in totals:
+            for stage in STAGES:
+                if row["source"] == Source.ALL:
+                    key = f"f|{label}|{row['object_type']}:{row['object_id']}|{stage}"
+                else:
+                    key = f"s|{label}|{row['source']}|{stage}"
+                if key in counts:
+                    counts[key] += row[stage] or 0
+    for item in watched:
+        for k in range(DROP_OFF_STEPS):
+            counts[f"w|{item.key}|{k}"] = 0
+    watch_rows = scope.filter(WatchDay.objects.filter(day__gte=period.start, day__lte=period.end))
+    for object_type, object_id, reached in watch_rows.values_list(
+        "object_type", "object_id", "reached"
+    ):
+        for k, n in enumerate(reached):
+            key = f"w|{object_type}:{object_id}|{k}"
+            if key in counts:
+                counts[key] += n
+    lives = _lives(scope, period)
+    for live in lives:
+        for minute in _minutes(live):
+            counts[f"l|{live.pk}|{minute}"] = 0
+        for product_id in live.shelf_items.values_list("product_id", flat=True):
+            counts[f"k|{live.pk}|{product_id}"] = 0
+    for live_id, minute, viewers in LiveBucket.objects.filter(
+        live_session__in=[live.pk for live in lives]
+    ).values_list("live_session_id", "minute", "viewers"):
+        if f"l|{live_id}|{minute}" in counts:
+            counts[f"l|{live_id}|{minute}"] += viewers
+    for live_id, product_id, clicks in (
+        LiveShelfBucket.objects.filter(live_session__in=[live.pk for live in lives])
+        .values("live_session_id", "product_id")
+        .annotate(clicks=Sum("clicks"))
+        .values_list("live_session_id", "product_id", "clicks")
+    ):
+        if f"k|{live_id}|{product_id}" in counts:
+            counts[f"k|{live_id}|{product_id}"] += clicks
+    return counts
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    previous: Period
+    scope: Scope
+    figures: dict[str, int | None]
+    budget: Budget | None = None
+    exhausted: bool = False
+    released_on: date | None = None
+    funnel: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    money: dict = field(default_factory=dict)
+    watch: list[dict] = field(default_factory=list)
+    lives: list[dict] = field(default_factory=list)
+    orders: list[dict] = field(default_factory=list)
+    orders_total: int = 0
+
+
+def _rate(numerator, denominator):
+    if numerator is None or not denominator:
+        return None
+    return round(100.0 * numerator / denominator, 1)
+
+
+def _change(current, previous):
+    """Percent change from the previous period, None when either is unknown or zero before."""
+    if current is None or not previous:
+        return None
+    return round(100.0 * (float(current) - float(previous)) / float(previous), 1)
+
+
+def _sales(scope: Scope, span: Period):
+    rows = scope.filter(SalesDay.objects.filter(day__gte=span.start, day__lte=span.end))
+    by_item = {
+        (row["object_type"], row["object_id"]): row
+        for row in rows.values("object_type", "object_id").annotate(
+            orders=Sum("orders"),
+            paid=Sum("paid"),
+            units=Sum("units"),
+            revenue=Sum("revenue"),
+            refunded=Sum("refunded"),
+            refunds=Sum("refunds"),
+        )
+    }
+    by_day = {
+        row["day"]: row
+        for row in rows.values("day").annotate(revenue=Sum("revenue"), refunds=Sum("refunds"))
+    }
+    by_source = {
+        row["source"]: row
+        for row in rows.values("source").annotate(orders=Sum("orders"), paid=Sum("paid"))
+    }
+    return by_item, by_day, by_source
+
+
+def buyer_alias(scope: Scope, user_id: int | None) -> str:
+    """The same learner gets the same alias from one instructor, another from the next; it
+    cannot be turned back into the account."""
+    if user_id is None:
+        return "—"
+    owner = scope.instructor.pk if scope.instructor else "staff"
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"buyer:{owner}:{user_id}".encode(), hashlib.sha256
+    )
+    return "#" + digest.hexdigest()[:8]
+
+
+def orders_for(scope: Scope, period: Period):
+    """The scope's order lines placed in ``period``, newest first."""
+    lines = OrderLine.objects.filter(
+        order__created_at__gte=day_bounds(period.start)[0],
+        order__created_at__lt=day_bounds(period.end)[1],
+    )
+    if scope.instructor_ids is not None:
+        lines = lines.filter(
+            Q(course__instructor_id__in=scope.instructor_ids)
+            | Q(product__instructor_id__in=scope.instructor_ids)
+        )
+    return lines.select_related("order").order_by("-order__created_at", "-pk")
+
+
+def order_rows(scope: Scope, lines) -> list[dict]:
+    return [
+        {
+            "number": line.order.number,
+            "created_at": line.order.created_at,
+            "paid_at": line.order.paid_at,
+            "status": line.order.get_status_display(),
+            "status_code": line.order.status,
+            "item": line.title,
+            "kind": "course" if line.course_id else "product",
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "amount": line.amount,
+            "buyer": buyer_alias(scope, line.order.user_id),
+            "live": line.order.live_session_id is not None,
+        }
+        for line in lines
+    ]
+
+
+def dashboard_for(*, user, start: date, end: date) -> Dashboard:
+    """The whole dashboard of ``user`` for the period from ``start`` to ``end`` (inclusive)."""
+    scope = scope_for(user)
+    period = Period(start, end)
+    previous = period.previous()
+    if scope.exact:
+        figures = exact_counts(scope, period)
+        board = Dashboard(period, previous, scope, figures)
+    else:
+        released = figures_release(
+            instructor=scope.instructor,
+            period_start=period.start,
+            period_end=period.end,
+            exact=lambda: exact_counts(scope, period),
+        )
+        board = Dashboard(
+            period,
+            previous,
+            scope,
+            released.figures,
+            budget=released.budget,
+            exhausted=released.exhausted,
+            released_on=released.release.released_on if released.release else None,
+        )
+    figures = board.figures
+    cur_items, cur_days, cur_sources = _sales(scope, period)
+    prev_items, _, prev_sources = _sales(scope, previous)
+    zero = Decimal("0.00")
+    for item in _items(scope):
+        row = {"type": item.object_type, "id": item.pk, "title": item.title, "stages": []}
+        cur_sales = cur_items.get((item.object_type, item.pk), {})
+        prev_sales = prev_items.get((item.object_type, item.pk), {})
+        values = [figures.get(f"f|c|{item.key}|{stage}") for stage in STAGES]
+        values += [cur_sales.get(stage) or 0 for stage in SALES_STAGES]
+        before = [figures.get(f"f|p|{item.key}|{stage}") for stage in STAGES]
+        before += [prev_sales.get(stage) or 0 for stage in SALES_STAGES]
+        for n, name in enumerate(STAGES + SALES_STAGES):
+            row["stages"].append(
+                {
+                    "name": name,
+                    "value": values[n],
+                    "previous": before[n],
+                    "change": _change(values[n], before[n]),
+                    "rate": _rate(values[n], values[n - 1]) if n else None,
+                }
+            )
+        row["overall"] = _rate(values[-1], values[0])
+        row["revenue"] = cur_sales.get("revenue") or zero
+        row["refunds"] = cur_sales.get("refunds") or zero
+        row["units"] = cur_sales.get("units") or 0
+        row["revenue_previous"] = prev_sales.get("revenue") or zero
+        board.funnel.append(row)
+    for source in SOURCES:
+        board.sources.append(
+            {
+                "source": source,
+                "label": Source(source).label,
+                "stages": [figures.get(f"s|c|{source}|{stage}") for stage in STAGES]
+                + [cur_sources.get(source, {}).get(stage) or 0 for stage in SALES_STAGES],
+                "previous": [figures.get(f"s|p|{source}|{stage}") for stage in STAGES]
+                + [prev_sources.get(source, {}).get(stage) or 0 for stage in SALES_STAGES],
+            }
+        )
+    days = []
+    for day in period.dates():
+        found = cur_days.get(day, {})
+        revenue, refunds = found.get("revenue") or zero, found.get("refunds") or zero
+        days.append(
+            {"day": day, "revenue": revenue, "refunds": refunds, "earnings": revenue - refunds}
+        )
+    revenue = sum((d["revenue"] for d in days), zero)
+    refunds = sum((d["refunds"] for d in days), zero)
+    prev_revenue = sum((r.get("revenue") or zero for r in prev_items.values()), zero)
+    prev_refunds = sum((r.get("refunds") or zero for r in prev_items.values()), zero)
+    board.money = {
+        "days": days,
+        "revenue": revenue,
+        "refunds": refunds,
+        "earnings": revenue - refunds,
+        "revenue_previous": prev_revenue,
+        "refunds_previous": prev_refunds,
+        "earnings_previous": prev_revenue - prev_refunds,
+        "earnings_change": _change(revenue - refunds, prev_revenue - prev_refunds),
+    }
+    durations = dict(
+        scope.filter(Lesson.objects.all(), "course__instructor_id").values_list(
+            "pk", "duration_seconds"
+        )
+    )
+    video_durations = dict(
+        scope.filter(ShortVideo.objects.all()).values_list("pk", "duration_seconds")
+    )
+    for item in _watched_items(scope):
+        curve = [figures.get(f"w|{item.key}|{k}") for k in range(DROP_OFF_STEPS)]
+        started = curve[0]
+        length = (durations if item.object_type == "lesson" else video_durations).get(item.pk, 0)
+        known = [n or 0 for n in curve[1:]]
+        board.watch.append(
+            {
+                "type": item.object_type,
+                "id": item.pk,
+                "title": item.title,
+                "curve": curve,
+                "started": started,
+                "completion": _rate(curve[9], started),
+                # The area under the drop-off curve, a tenth of the length per step reached.
+                "watch_minutes": round(sum(known) * length / 10 / 60, 1) if started else None,
+            }
+        )
+    shelf = defaultdict(dict)
+    for row in (
+        LiveShelfBucket.objects.filter(live_session__in=[live.pk for live in _lives(scope, period)])
+        .values("live_session_id", "product_id", "minute")
+        .annotate(units=Sum("units"), revenue=Sum("revenue"), paid=Sum("paid"))
+    ):
+        shelf[(row["live_session_id"], row["product_id"])][row["minute"]] = row
+    for live in _lives(scope, period):
+        minutes = _minutes(live)
+        viewers = [figures.get(f"l|{live.pk}|{minute}") for minute in minutes]
+        known = [v for v in viewers if v is not None]
+        products = []
+        for item in live.shelf_items.select_related("product").order_by("position", "pk"):
+            sold = shelf.get((live.pk, item.product_id), {})
+            products.append(
+                {
+                    "title": item.product.title,
+                    "pinned": item.is_pinned,
+                    "clicks": figures.get(f"k|{live.pk}|{item.product_id}"),
+                    "paid": sum(cell["paid"] for cell in sold.values()),
+                    "units": sum(cell["units"] for cell in sold.values()),
+                    "revenue": sum((cell["revenue"] for cell in sold.values()), zero),
+                    "timeline": [sold[m]["units"] if m in sold else 0 for m in minutes],
+                }
+            )
+        board.lives.append(
+            {
+                "id": live.pk,
+                "title": live.title,
+                "start": live.scheduled_start,
+                "minutes": minutes,
+                "viewers": viewers,
+                "peak": max(known) if known else None,
+                "chat_rate": None,  # not measured until the live room records chat
+                "products": products,
+            }
+        )
+    lines = orders_for(scope, period)
+    board.orders_total = lines.count()
+    board.orders = order_rows(scope, lines[:ORDERS_SHOWN])
+    return board
+
+
+def orders_csv_rows(*, user, start: date, end: date):
+    """The rows of the orders export: every order line of the scope placed in the period."""
+    scope = scope_for(user)
+    return order_rows(scope, orders_for(scope, Period(start, end)).iterator(chunk_size=500))
