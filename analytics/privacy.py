@@ -97,13 +97,14 @@ def figures_release(
     period_start: date,
     period_end: date,
     exact: Callable[[], dict[str, int]],
+    today: date | None = None,
 ) -> Released:
     """Release ``exact()`` (key -> true count) for one instructor and period, once a day; the
     true counts are read only when a new release is made.
 
     The instructor's row is locked while the budget is checked and the release stored, so two
     requests at once spend the budget once."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     epsilon = settings.ANALYTICS_DP_EPSILON
     with transaction.atomic():
         Instructor.objects.select_for_update().filter(pk=instructor.pk).first()
