@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import accounts, catalog, commerce, feedback, live, media, privacy
+from web.views import accounts, analytics, catalog, commerce, feedback, live, media, privacy
 
 app_name = "web"
 
@@ -55,4 +55,9 @@ urlpatterns = [
     path("privacy/history/clear/", privacy.history_clear_view, name="history_clear"),
     path("privacy/export/", privacy.data_export_view, name="export"),
     path("privacy/delete-account/", privacy.account_delete_view, name="account_delete"),
+    # Instructors' numbers
+    path("studio/analytics/", analytics.analytics_dashboard, name="analytics"),
+    path(
+        "studio/analytics/orders.csv", analytics.analytics_orders_csv, name="analytics_orders_csv"
+    ),
 ]
