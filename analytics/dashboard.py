@@ -31,6 +31,7 @@ from analytics.privacy import Budget, figures_release
 from analytics.rollups import day_bounds
 from commerce.models import OrderLine
 from courses.models import Course, Instructor, Lesson, LiveSession, Product, ShortVideo
+from recommendations.models import Event
 
 STAGES = ("impressions", "clicks", "views", "carts")
 SALES_STAGES = ("orders", "paid")
@@ -317,7 +318,13 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
     prev_items, _, prev_sources = _sales(scope, previous)
     zero = Decimal("0.00")
     for item in _items(scope):
-        row = {"type": item.object_type, "id": item.pk, "title": item.title, "stages": []}
+        row = {
+            "type": item.object_type,
+            "kind": Event.ObjectType(item.object_type).label,
+            "id": item.pk,
+            "title": item.title,
+            "stages": [],
+        }
         cur_sales = cur_items.get((item.object_type, item.pk), {})
         prev_sales = prev_items.get((item.object_type, item.pk), {})
         values = [figures.get(f"f|c|{item.key}|{stage}") for stage in STAGES]
@@ -388,6 +395,7 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         board.watch.append(
             {
                 "type": item.object_type,
+                "kind": Event.ObjectType(item.object_type).label,
                 "id": item.pk,
                 "title": item.title,
                 "curve": curve,

@@ -101,17 +101,17 @@ class World:
 
 @pytest.fixture
 def world(db):
-    a = InstructorFactory(display_name="Teacher A", user__username="teacher-a")
-    b = InstructorFactory(display_name="Teacher B", user__username="teacher-b")
-    course = CourseFactory(instructor=a, title="A course")
-    lesson = LessonFactory(chapter__course=course, title="A lesson", duration_seconds=600)
-    video = ShortVideoFactory(instructor=a, title="A video", duration_seconds=60)
-    product = ProductFactory(instructor=a, title="A product", price=Decimal("59.00"))
+    a = InstructorFactory(display_name="甲老师", user__username="teacher1a")
+    b = InstructorFactory(display_name="乙老师", user__username="teacher2b")
+    course = CourseFactory(instructor=a, title="甲的课程")
+    lesson = LessonFactory(chapter__course=course, title="甲的课时", duration_seconds=600)
+    video = ShortVideoFactory(instructor=a, title="甲的短视频", duration_seconds=60)
+    product = ProductFactory(instructor=a, title="甲的商品", price=Decimal("59.00"))
     live = LiveSessionFactory(
-        instructor=a, title="A live", scheduled_start=at(20), scheduled_end=at(22)
+        instructor=a, title="甲的直播", scheduled_start=at(20), scheduled_end=at(22)
     )
     LiveShelfItemFactory(live_session=live, product=product, is_pinned=True)
-    other_course = CourseFactory(instructor=b, title="B course")
+    other_course = CourseFactory(instructor=b, title="乙的课程")
     l1, l2, l3 = (UserFactory(username=f"learner-{n}") for n in (1, 2, 3))
     rid = uuid.uuid4()
     # Funnel of A's course on DAY.

@@ -12,6 +12,7 @@ from django.urls import reverse
 from analytics.models import Release
 from analytics.rollups import rollup_run
 from tests.factories import UserFactory
+from tests.web.test_translations import english_in
 
 PERIOD = {"start": "2026-11-01", "end": "2026-11-30"}
 URL = reverse("web:analytics")
@@ -67,7 +68,7 @@ def test_an_instructor_sees_their_own_items_and_money_only(client, rolled):
     assert board.money["earnings"] == Decimal("99")
     assert board.money["revenue_previous"] == 0 and board.money["earnings_change"] is None
     content = response.content.decode()
-    assert "A course" in content and "B course" not in content and "Teacher B" not in content
+    assert "甲的课程" in content and "乙的课程" not in content and "乙老师" not in content
     sources = {s["source"]: s["stages"] for s in board.sources}
     assert sources["recommended"][:2] == [1, 1] and sources["search"][0] == 1
     assert sources["live"][4:] == [1, 1] and sources["video"][0] == 1
@@ -125,9 +126,9 @@ def test_signed_out_visitors_are_asked_to_sign_in(client):
 def test_the_export_has_the_instructors_order_lines_with_anonymised_buyers(client, rolled):
     rows = export(client, rolled.a.user)
     assert sorted((r["item"], r["status"], r["amount_cny"]) for r in rows) == [
-        ("A course", "paid", "99.00"),
-        ("A course", "pending", "99.00"),
-        ("A product", "refunded", "118.00"),
+        ("甲的商品", "refunded", "118.00"),
+        ("甲的课程", "paid", "99.00"),
+        ("甲的课程", "pending", "99.00"),
     ]
     buyers = {r["buyer"] for r in rows}
     assert len(buyers) == 3 and all(b.startswith("#") and len(b) == 9 for b in buyers)
@@ -135,16 +136,22 @@ def test_the_export_has_the_instructors_order_lines_with_anonymised_buyers(clien
         assert all(learner.username not in r["buyer"] for r in rows)
     assert {r["during_live"] for r in rows} == {"True", "False"}
     b_rows = export(client, rolled.b.user)
-    assert [r["item"] for r in b_rows] == ["B course"]
+    assert [r["item"] for r in b_rows] == ["乙的课程"]
     # The same learner has another alias with another instructor.
     l1_alias_a = next(r["buyer"] for r in rows if r["status"] == "paid")
     assert b_rows[0]["buyer"] != l1_alias_a
 
 
+def test_the_page_is_all_in_chinese_for_chinese_readers(client, rolled):
+    client.force_login(rolled.a.user)
+    response = client.get(URL, PERIOD, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert english_in(response.content.decode()) == set()
+
+
 def test_the_page_lists_the_orders_it_exports(client, rolled):
     board = page(client, rolled.a.user).context["board"]
     assert board.orders_total == 3
-    assert {o["item"] for o in board.orders} == {"A course", "A product"}
+    assert {o["item"] for o in board.orders} == {"甲的课程", "甲的商品"}
 
 
 def test_looking_again_spends_no_budget_and_a_spent_budget_says_so(client, rolled, settings):
