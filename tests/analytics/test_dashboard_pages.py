@@ -180,3 +180,23 @@ def test_the_default_period_is_the_last_thirty_days(client, rolled):
     board = client.get(URL).context["board"]
     assert board.period.days == 30 and board.previous.days == 30
     assert board.previous.end.toordinal() == board.period.start.toordinal() - 1
+
+
+def test_each_figure_is_compared_with_the_period_before(client, rolled):
+    board = page(client, rolled.a.user, start="2026-11-11", end="2026-11-11").context["board"]
+    assert (board.previous.start.isoformat(), board.previous.end.isoformat()) == (
+        "2026-11-10",
+        "2026-11-10",
+    )
+    assert board.money["earnings"] == Decimal("-118") and board.money["earnings_previous"] == 217
+    assert board.money["earnings_change"] == -154.4
+    orders = row_of(board, "course", rolled.course.pk)["stages"][4]
+    assert (orders["value"], orders["previous"], orders["change"]) == (0, 2, -100.0)
+
+
+def test_an_anonymised_buyer_stays_anonymous_in_the_export(client, rolled):
+    from commerce.models import Order
+
+    Order.objects.filter(status="pending").update(user=None)
+    rows = export(client, rolled.a.user)
+    assert next(r["buyer"] for r in rows if r["status"] == "pending") == "—"
