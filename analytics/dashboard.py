@@ -74,12 +74,14 @@ class NotAllowed(Exception):
 
 
 def scope_for(user) -> Scope:
-    owned = list(Instructor.objects.owned_by(user))
+    """Everyone's numbers for a superuser, the instructor's own for an instructor (the same
+    rule as ``Instructor.objects.owned_by``); anyone else may see none."""
     if user.is_authenticated and user.is_active and user.is_superuser:
         return Scope(instructor=None, exact=True, instructor_ids=None)
-    if not owned:
+    own = Instructor.objects.owned_by(user).first()
+    if own is None:
         raise NotAllowed
-    return Scope(instructor=owned[0], exact=False, instructor_ids=[owned[0].pk])
+    return Scope(instructor=own, exact=False, instructor_ids=[own.pk])
 
 
 @dataclass
