@@ -37,6 +37,8 @@ STAGES = ("impressions", "clicks", "views", "carts")
 SALES_STAGES = ("orders", "paid")
 SOURCES = [s for s in Source.values if s != Source.ALL]
 ORDERS_SHOWN = 50
+ROWS_SHOWN = 50  # items in the funnel, lessons and videos in the watch table
+LIVES_SHOWN = 10
 
 
 @dataclass
@@ -95,36 +97,77 @@ class Item:
         return f"{self.object_type}:{self.pk}"
 
 
-def _items(scope: Scope) -> list[Item]:
-    items = []
-    for object_type, model in (
-        ("course", Course),
-        ("product", Product),
-        ("live", LiveSession),
-        ("video", ShortVideo),
-    ):
-        rows = scope.filter(model.objects.all()).order_by("pk").values_list("pk", "title")
-        items += [Item(object_type, pk, title) for pk, title in rows]
-    return items
+ITEM_MODELS = {
+    "course": Course,
+    "product": Product,
+    "live": LiveSession,
+    "video": ShortVideo,
+}
 
 
-def _watched_items(scope: Scope) -> list[Item]:
-    lessons = (
-        scope.filter(Lesson.objects.all(), "course__instructor_id")
-        .order_by("course_id", "chapter__position", "position", "pk")
-        .values_list("pk", "title", "course__title")
-    )
-    items = [Item("lesson", pk, f"{course} · {title}") for pk, title, course in lessons]
-    videos = scope.filter(ShortVideo.objects.all()).order_by("pk").values_list("pk", "title")
-    return items + [Item("video", pk, title) for pk, title in videos]
+def _item_keys(scope: Scope) -> list[tuple[str, int]]:
+    """The scope's courses, products, live sessions and short videos."""
+    keys = []
+    for object_type, model in ITEM_MODELS.items():
+        pks = scope.filter(model.objects.all()).order_by("pk").values_list("pk", flat=True)
+        keys += [(object_type, pk) for pk in pks]
+    return keys
+
+
+def _watched_keys(scope: Scope) -> list[tuple[str, int]]:
+    """The scope's lessons and short videos."""
+    lessons = scope.filter(Lesson.objects.all(), "course__instructor_id").order_by("pk")
+    videos = scope.filter(ShortVideo.objects.all()).order_by("pk")
+    return [("lesson", pk) for pk in lessons.values_list("pk", flat=True)] + [
+        ("video", pk) for pk in videos.values_list("pk", flat=True)
+    ]
+
+
+def _titled(keys) -> dict[tuple[str, int], tuple[str, int]]:
+    """(object type, id) -> (title, length in seconds) for just these items."""
+    by_type = defaultdict(list)
+    for object_type, pk in keys:
+        by_type[object_type].append(pk)
+    found = {}
+    for object_type, pks in by_type.items():
+        if object_type == "lesson":
+            rows = Lesson.objects.filter(pk__in=pks).values_list(
+                "pk", "title", "course__title", "duration_seconds"
+            )
+            found.update({("lesson", pk): (f"{c} · {t}", d) for pk, t, c, d in rows})
+        elif object_type == "video":
+            rows = ShortVideo.objects.filter(pk__in=pks).values_list(
+                "pk", "title", "duration_seconds"
+            )
+            found.update({("video", pk): (t, d) for pk, t, d in rows})
+        else:
+            rows = ITEM_MODELS[object_type].objects.filter(pk__in=pks).values_list("pk", "title")
+            found.update({(object_type, pk): (t, 0) for pk, t in rows})
+    return found
+
+
+def _keys_in(figures, prefix: str, at: int) -> list[tuple[str, int]]:
+    """The distinct (object type, id) of the figures whose key starts with ``prefix``."""
+    keys = set()
+    for key in figures:
+        if key.startswith(prefix):
+            object_type, pk = key.split("|")[at].split(":")
+            keys.add((object_type, int(pk)))
+    return sorted(keys)
+
+
+def _busiest(keys, measure, limit):
+    """The ``limit`` keys with the highest ``measure`` (unknown last), ties by key."""
+    return sorted(keys, key=lambda k: (-(measure(k) if measure(k) is not None else -1), k))[:limit]
 
 
 def _lives(scope: Scope, period: Period) -> list[LiveSession]:
+    """The scope's live sessions in ``period``, the newest ``LIVES_SHOWN``."""
     start, end = day_bounds(period.start)[0], day_bounds(period.end)[1]
     return list(
         scope.filter(LiveSession.objects.all())
         .filter(scheduled_start__lt=end, scheduled_end__gte=start)
-        .order_by("scheduled_start", "pk")
+        .order_by("-scheduled_start", "-pk")[:LIVES_SHOWN]
     )
 
 
@@ -133,11 +176,13 @@ def _minutes(live: LiveSession) -> list[int]:
     return list(range(0, length + 1, LIVE_BUCKET_MINUTES))
 
 
-def exact_counts(scope: Scope, period: Period) -> dict[str, int]:
-    """Every count of learners the page shows for ``period`` and the one before, keyed; zero
-    for what nobody did, so which keys exist reveals nothing."""
-    counts: dict[str, int] = {}
-    items, watched = _items(scope), _watched_items(scope)
+def exact_counts(scope: Scope, period: Period, *, zero_fill: bool = True) -> dict[str, int]:
+    """Every count of learners the page shows for ``period`` and the one before, keyed. With
+    ``zero_fill`` (what is released to instructors), zero for every item of theirs nobody
+    touched, so which keys exist reveals nothing; without it, only what happened."""
+    counts: dict[str, int] = defaultdict(int) if not zero_fill else {}
+    items = [Item(t, pk, "") for t, pk in _item_keys(scope)] if zero_fill else []
+    watched = [Item(t, pk, "") for t, pk in _watched_keys(scope)] if zero_fill else []
     for label, span in (("c", period), ("p", period.previous())):
         for item in items:
             for stage in STAGES:
@@ -155,7 +200,7 @@ def exact_counts(scope: Scope, period: Period) -> dict[str, int]:
                     key = f"f|{label}|{row['object_type']}:{row['object_id']}|{stage}"
                 else:
                     key = f"s|{label}|{row['source']}|{stage}"
-                if key in counts:
+                if key in counts or not zero_fill:
                     counts[key] += row[stage] or 0
     for item in watched:
         for k in range(DROP_OFF_STEPS):
@@ -166,7 +211,7 @@ def exact_counts(scope: Scope, period: Period) -> dict[str, int]:
     ):
         for k, n in enumerate(reached):
             key = f"w|{object_type}:{object_id}|{k}"
-            if key in counts:
+            if key in counts or not zero_fill:
                 counts[key] += n
     lives = _lives(scope, period)
     for live in lives:
@@ -177,7 +222,7 @@ def exact_counts(scope: Scope, period: Period) -> dict[str, int]:
     for live_id, minute, viewers in LiveBucket.objects.filter(
         live_session__in=[live.pk for live in lives]
     ).values_list("live_session_id", "minute", "viewers"):
-        if f"l|{live_id}|{minute}" in counts:
+        if f"l|{live_id}|{minute}" in counts:  # within the session's length
             counts[f"l|{live_id}|{minute}"] += viewers
     for live_id, product_id, clicks in (
         LiveShelfBucket.objects.filter(live_session__in=[live.pk for live in lives])
@@ -187,7 +232,7 @@ def exact_counts(scope: Scope, period: Period) -> dict[str, int]:
     ):
         if f"k|{live_id}|{product_id}" in counts:
             counts[f"k|{live_id}|{product_id}"] += clicks
-    return counts
+    return dict(counts)
 
 
 @dataclass
@@ -206,6 +251,8 @@ class Dashboard:
     lives: list[dict] = field(default_factory=list)
     orders: list[dict] = field(default_factory=list)
     orders_total: int = 0
+    funnel_total: int = 0
+    watch_total: int = 0
 
 
 def _rate(numerator, denominator):
@@ -297,7 +344,7 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
     period = Period(start, end)
     previous = period.previous()
     if scope.exact:
-        figures = exact_counts(scope, period)
+        figures = exact_counts(scope, period, zero_fill=False)
         board = Dashboard(period, previous, scope, figures)
     else:
         released = figures_release(
@@ -319,7 +366,17 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
     cur_items, cur_days, cur_sources = _sales(scope, period)
     prev_items, _, prev_sources = _sales(scope, previous)
     zero = Decimal("0.00")
-    for item in _items(scope):
+    if scope.exact:
+        candidates = _keys_in(figures, "f|", 2)
+        candidates = sorted(set(candidates) | set(cur_items) | set(prev_items))
+    else:
+        candidates = _item_keys(scope)
+    board.funnel_total = len(candidates)
+    chosen = _busiest(
+        candidates, lambda k: figures.get(f"f|c|{k[0]}:{k[1]}|impressions"), ROWS_SHOWN
+    )
+    titles = _titled(chosen)
+    for item in (Item(t, pk, titles[(t, pk)][0]) for t, pk in chosen if (t, pk) in titles):
         row = {
             "type": item.object_type,
             "kind": Event.ObjectType(item.object_type).label,
@@ -381,18 +438,14 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         "earnings_previous": prev_revenue - prev_refunds,
         "earnings_change": _change(revenue - refunds, prev_revenue - prev_refunds),
     }
-    durations = dict(
-        scope.filter(Lesson.objects.all(), "course__instructor_id").values_list(
-            "pk", "duration_seconds"
-        )
-    )
-    video_durations = dict(
-        scope.filter(ShortVideo.objects.all()).values_list("pk", "duration_seconds")
-    )
-    for item in _watched_items(scope):
+    candidates = _keys_in(figures, "w|", 1) if scope.exact else _watched_keys(scope)
+    board.watch_total = len(candidates)
+    chosen = _busiest(candidates, lambda k: figures.get(f"w|{k[0]}:{k[1]}|0"), ROWS_SHOWN)
+    titles = _titled(chosen)
+    for item in (Item(t, pk, titles[(t, pk)][0]) for t, pk in chosen if (t, pk) in titles):
         curve = [figures.get(f"w|{item.key}|{k}") for k in range(DROP_OFF_STEPS)]
         started = curve[0]
-        length = (durations if item.object_type == "lesson" else video_durations).get(item.pk, 0)
+        length = titles[(item.object_type, item.pk)][1]
         known = [n or 0 for n in curve[1:]]
         board.watch.append(
             {
@@ -407,14 +460,15 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
                 "watch_minutes": round(sum(known) * length / 10 / 60, 1) if started else None,
             }
         )
+    lives = _lives(scope, period)
     shelf = defaultdict(dict)
     for row in (
-        LiveShelfBucket.objects.filter(live_session__in=[live.pk for live in _lives(scope, period)])
+        LiveShelfBucket.objects.filter(live_session__in=[live.pk for live in lives])
         .values("live_session_id", "product_id", "minute")
         .annotate(units=Sum("units"), revenue=Sum("revenue"), paid=Sum("paid"))
     ):
         shelf[(row["live_session_id"], row["product_id"])][row["minute"]] = row
-    for live in _lives(scope, period):
+    for live in lives:
         minutes = _minutes(live)
         viewers = [figures.get(f"l|{live.pk}|{minute}") for minute in minutes]
         known = [v for v in viewers if v is not None]

@@ -200,3 +200,25 @@ def test_an_anonymised_buyer_stays_anonymous_in_the_export(client, rolled):
     Order.objects.filter(status="pending").update(user=None)
     rows = export(client, rolled.a.user)
     assert next(r["buyer"] for r in rows if r["status"] == "pending") == "—"
+
+
+def test_long_lists_show_the_busiest_rows_and_say_how_many_there_are(client, rolled, settings):
+    from analytics import dashboard
+
+    dashboard.ROWS_SHOWN, saved = 1, dashboard.ROWS_SHOWN
+    try:
+        response = page(client, rolled.a.user)
+        root = page(client, UserFactory(username="root", is_superuser=True, is_staff=True))
+    finally:
+        dashboard.ROWS_SHOWN = saved
+    board = response.context["board"]
+    assert [(r["type"], r["id"]) for r in board.funnel] == [("course", rolled.course.pk)]
+    assert board.funnel_total == 4 and board.watch_total == 2
+    assert [(w["type"], w["id"]) for w in board.watch] == [("lesson", rolled.lesson.pk)]
+    assert "The 1 most seen of 4 items." in response.content.decode()
+    assert "The 1 most watched of 2 lessons and videos." in response.content.decode()
+    # Staff see the busiest of everyone's items that had anything happen.
+    assert [(r["type"], r["id"]) for r in root.context["board"].funnel] == [
+        ("course", rolled.course.pk)
+    ]
+    assert root.context["board"].funnel_total == 5
