@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
 
 from analytics.models import (
     DROP_OFF_STEPS,
@@ -30,7 +30,15 @@ from analytics.models import (
 from analytics.privacy import Budget, figures_release
 from analytics.rollups import day_bounds
 from commerce.models import OrderLine
-from courses.models import Course, Instructor, Lesson, LiveSession, Product, ShortVideo
+from courses.models import (
+    Course,
+    Instructor,
+    Lesson,
+    LiveSession,
+    LiveShelfItem,
+    Product,
+    ShortVideo,
+)
 from recommendations.models import Event
 
 STAGES = ("impressions", "clicks", "views", "carts")
@@ -106,12 +114,12 @@ ITEM_MODELS = {
 
 
 def _item_keys(scope: Scope) -> list[tuple[str, int]]:
-    """The scope's courses, products, live sessions and short videos."""
-    keys = []
-    for object_type, model in ITEM_MODELS.items():
-        pks = scope.filter(model.objects.all()).order_by("pk").values_list("pk", flat=True)
-        keys += [(object_type, pk) for pk in pks]
-    return keys
+    """The scope's courses, products, live sessions and short videos (one query)."""
+    parts = [
+        scope.filter(model.objects.all()).order_by().values_list(Value(object_type), "pk")
+        for object_type, model in ITEM_MODELS.items()
+    ]
+    return sorted(parts[0].union(*parts[1:], all=True))
 
 
 def _watched_keys(scope: Scope) -> list[tuple[str, int]]:
@@ -268,27 +276,21 @@ def _change(current, previous):
     return round(100.0 * (float(current) - float(previous)) / float(previous), 1)
 
 
+SALES_SUMS = ("orders", "paid", "units", "revenue", "refunded", "refunds")
+
+
 def _sales(scope: Scope, span: Period):
-    rows = scope.filter(SalesDay.objects.filter(day__gte=span.start, day__lte=span.end))
-    by_item = {
-        (row["object_type"], row["object_id"]): row
-        for row in rows.values("object_type", "object_id").annotate(
-            orders=Sum("orders"),
-            paid=Sum("paid"),
-            units=Sum("units"),
-            revenue=Sum("revenue"),
-            refunded=Sum("refunded"),
-            refunds=Sum("refunds"),
-        )
-    }
-    by_day = {
-        row["day"]: row
-        for row in rows.values("day").annotate(revenue=Sum("revenue"), refunds=Sum("refunds"))
-    }
-    by_source = {
-        row["source"]: row
-        for row in rows.values("source").annotate(orders=Sum("orders"), paid=Sum("paid"))
-    }
+    """Sales of ``span`` per item, per day and per source, from one query."""
+    rows = (
+        scope.filter(SalesDay.objects.filter(day__gte=span.start, day__lte=span.end))
+        .values_list("day", "object_type", "object_id", "source", *SALES_SUMS)
+        .order_by()
+    )
+    by_item, by_day, by_source = defaultdict(dict), defaultdict(dict), defaultdict(dict)
+    for day, object_type, object_id, source, *sums in rows:
+        for totals in (by_item[(object_type, object_id)], by_day[day], by_source[source]):
+            for name, value in zip(SALES_SUMS, sums, strict=True):
+                totals[name] = totals.get(name, 0) + value
     return by_item, by_day, by_source
 
 
@@ -304,17 +306,18 @@ def buyer_alias(scope: Scope, user_id: int | None) -> str:
     return "#" + digest.hexdigest()[:8]
 
 
-def orders_for(scope: Scope, period: Period):
-    """The scope's order lines placed in ``period``, newest first."""
+def orders_for(scope: Scope, period: Period, item_keys=None):
+    """The scope's order lines placed in ``period``, newest first (``item_keys``: the scope's
+    items, when the caller has them already)."""
     lines = OrderLine.objects.filter(
         order__created_at__gte=day_bounds(period.start)[0],
         order__created_at__lt=day_bounds(period.end)[1],
     )
     if scope.instructor_ids is not None:
-        lines = lines.filter(
-            Q(course__instructor_id__in=scope.instructor_ids)
-            | Q(product__instructor_id__in=scope.instructor_ids)
-        )
+        keys = _item_keys(scope) if item_keys is None else item_keys
+        courses = [pk for object_type, pk in keys if object_type == "course"]
+        products = [pk for object_type, pk in keys if object_type == "product"]
+        lines = lines.filter(Q(course_id__in=courses) | Q(product_id__in=products))
     return lines.select_related("order").order_by("-order__created_at", "-pk")
 
 
@@ -370,7 +373,7 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         candidates = _keys_in(figures, "f|", 2)
         candidates = sorted(set(candidates) | set(cur_items) | set(prev_items))
     else:
-        candidates = _item_keys(scope)
+        candidates = candidates_all = _item_keys(scope)
     board.funnel_total = len(candidates)
     chosen = _busiest(
         candidates, lambda k: figures.get(f"f|c|{k[0]}:{k[1]}|impressions"), ROWS_SHOWN
@@ -468,12 +471,19 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         .annotate(units=Sum("units"), revenue=Sum("revenue"), paid=Sum("paid"))
     ):
         shelf[(row["live_session_id"], row["product_id"])][row["minute"]] = row
+    shelves = defaultdict(list)
+    for item in (
+        LiveShelfItem.objects.filter(live_session__in=[live.pk for live in lives])
+        .select_related("product")
+        .order_by("position", "pk")
+    ):
+        shelves[item.live_session_id].append(item)
     for live in lives:
         minutes = _minutes(live)
         viewers = [figures.get(f"l|{live.pk}|{minute}") for minute in minutes]
         known = [v for v in viewers if v is not None]
         products = []
-        for item in live.shelf_items.select_related("product").order_by("position", "pk"):
+        for item in shelves.get(live.pk, []):
             sold = shelf.get((live.pk, item.product_id), {})
             products.append(
                 {
@@ -498,7 +508,7 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
                 "products": products,
             }
         )
-    lines = orders_for(scope, period)
+    lines = orders_for(scope, period, None if scope.exact else candidates_all)
     board.orders_total = lines.count()
     board.orders = order_rows(scope, lines[:ORDERS_SHOWN])
     return board

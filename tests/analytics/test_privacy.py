@@ -128,3 +128,37 @@ def test_budgets_are_per_instructor(instructor, settings):
     release(instructor, date(2026, 11, 1))
     assert release(InstructorFactory(), date(2026, 11, 1)).fresh
     assert str(Release.objects.first()).endswith(str(TODAY))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_views_at_once_spend_the_budget_once(postgres, settings):
+    import threading
+    import time
+
+    from django.db import connection
+
+    settings.ANALYTICS_DP_EPSILON, settings.ANALYTICS_DP_DAILY_EPSILON = 0.5, 2.0
+    instructor = InstructorFactory()
+    started = threading.Barrier(2)
+    results = []
+
+    def slow_counts():
+        time.sleep(0.5)  # the first view holds the lock while the second arrives
+        return {"a": 100}
+
+    def view():
+        try:
+            started.wait()
+            results.append(release(instructor, date(2026, 11, 1), exact=slow_counts))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=view) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.fresh for r in results) == [False, True]
+    assert results[0].figures == results[1].figures
+    assert Release.objects.count() == 1
+    assert budget_for(instructor, on=TODAY).spent == pytest.approx(0.5)
