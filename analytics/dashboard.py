@@ -199,17 +199,17 @@ def exact_counts(scope: Scope, period: Period, *, zero_fill: bool = True) -> dic
             for stage in STAGES:
                 counts[f"s|{label}|{source}|{stage}"] = 0
         rows = scope.filter(ItemDay.objects.filter(day__gte=span.start, day__lte=span.end))
-        totals = rows.values("object_type", "object_id", "source").annotate(
-            **{stage: Sum(stage) for stage in STAGES}
-        )
-        for row in totals:
+        sums = {stage: Sum(stage) for stage in STAGES}
+        per_item = rows.filter(source=Source.ALL).values("object_type", "object_id")
+        for row in per_item.annotate(**sums):
             for stage in STAGES:
-                if row["source"] == Source.ALL:
-                    key = f"f|{label}|{row['object_type']}:{row['object_id']}|{stage}"
-                else:
-                    key = f"s|{label}|{row['source']}|{stage}"
+                key = f"f|{label}|{row['object_type']}:{row['object_id']}|{stage}"
                 if key in counts or not zero_fill:
                     counts[key] += row[stage] or 0
+        per_source = rows.exclude(source=Source.ALL).values("source").annotate(**sums)
+        for row in per_source:
+            for stage in STAGES:
+                counts[f"s|{label}|{row['source']}|{stage}"] += row[stage] or 0
     for item in watched:
         for k in range(DROP_OFF_STEPS):
             counts[f"w|{item.key}|{k}"] = 0

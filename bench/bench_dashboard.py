@@ -149,7 +149,9 @@ def main() -> None:
     rollup_run()
     print(f"rollup again with nothing new: {time.perf_counter() - started:.2f} s")
     instructor = (
-        Instructor.objects.annotate(n=Count("courses", distinct=True) + Count("products"))
+        Instructor.objects.annotate(
+            n=Count("courses", distinct=True) + Count("products", distinct=True)
+        )
         .order_by("-n")
         .first()
     )
