@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "commerce",
     "social",
     "recommendations",
+    "analytics",
     "privacy",
     # The doors: server-rendered pages and the REST API; and the demo data.
     "web",
@@ -463,6 +464,15 @@ RECOMMENDER_MIN_COVERAGE = 0.01
 RECOMMENDER_KEEP_VERSIONS = 5
 RECOMMENDER_TOP_N = 100
 
+# Instructors' analytics (analytics/, docs/analytics.md): how often the rollups read new events
+# and orders, and the differential privacy of every count of learners an instructor is shown:
+# epsilon per release (one period's figures, once a day), the daily cap per instructor, and
+# released counts below which a figure is shown as "fewer than N".
+ANALYTICS_ROLLUP_SECONDS = env.int("ANALYTICS_ROLLUP_SECONDS", default=300)
+ANALYTICS_DP_EPSILON = env.float("ANALYTICS_DP_EPSILON", default=0.5)
+ANALYTICS_DP_DAILY_EPSILON = env.float("ANALYTICS_DP_DAILY_EPSILON", default=2.0)
+ANALYTICS_DP_SUPPRESS_BELOW = env.int("ANALYTICS_DP_SUPPRESS_BELOW", default=5)
+
 # Periodic tasks (Celery beat). Intervals in seconds, from the environment.
 RECOMMENDER_RETRAIN_SECONDS = env.int("RECOMMENDER_RETRAIN_SECONDS", default=3600)
 RECOMMENDER_TUNE_SECONDS = env.int("RECOMMENDER_TUNE_SECONDS", default=24 * 3600)
@@ -506,6 +516,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "social.tasks.follower_reminders_send_due",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    "analytics-rollup": {
+        "task": "analytics.tasks.rollup",
+        "schedule": float(ANALYTICS_ROLLUP_SECONDS),
+        "options": {"expires": ANALYTICS_ROLLUP_SECONDS - 10},
     },
     "courses-orders-cancel-expired": {
         "task": "commerce.tasks.orders_cancel_expired",

@@ -384,3 +384,33 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("Say something nice…")}),
     )
     parent_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class AnalyticsPeriodForm(forms.Form):
+    """The dashboard's period: from ``start`` to ``end``, both days included (default: the last
+    30 days); compared with as many days just before it."""
+
+    MAX_DAYS = 366
+    DEFAULT_DAYS = 30
+
+    start = forms.DateField(label=_("From"), required=False)
+    end = forms.DateField(label=_("To"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if start > end:
+                self.add_error("end", _("The end comes before the start."))
+            elif (end - start).days + 1 > self.MAX_DAYS:
+                self.add_error("start", _("A period is at most a year."))
+        return data
+
+    def period(self, today):
+        """The chosen period, or the default one when nothing valid was chosen."""
+        from datetime import timedelta
+
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=self.DEFAULT_DAYS - 1)
+        return start, end

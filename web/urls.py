@@ -5,6 +5,7 @@ from django.urls import path
 
 from web.views import (
     accounts,
+    analytics,
     catalog,
     commerce,
     feedback,
@@ -81,4 +82,9 @@ urlpatterns = [
     path("privacy/history/clear/", privacy.history_clear_view, name="history_clear"),
     path("privacy/export/", privacy.data_export_view, name="export"),
     path("privacy/delete-account/", privacy.account_delete_view, name="account_delete"),
+    # Instructors' numbers
+    path("studio/analytics/", analytics.analytics_dashboard, name="analytics"),
+    path(
+        "studio/analytics/orders.csv", analytics.analytics_orders_csv, name="analytics_orders_csv"
+    ),
 ]
