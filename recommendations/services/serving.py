@@ -45,6 +45,7 @@ from config.cache import (
 )
 from courses.generations import generation_from, generation_key
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
+from courses.pricing import discounted_course_ids
 from recommendations.engine import mmr_rerank
 from recommendations.models import Event, InterestTag, LearnerProfile, ModelVersion
 from recommendations.services.trending import trending_ids
@@ -432,6 +433,33 @@ def _trending_candidates(item_type: str, ranked: list, pool: int) -> list:
     ]
 
 
+OFFER_VIEWS = ("view", "click", "cart")
+"""What counts as having looked at a course, for the limited-time offer reason."""
+MAX_OFFERS = 3
+
+
+def _from_offers(user, item_type: str) -> list[tuple[int, Reason]]:
+    """Courses the learner looked at (opened, clicked, put in the cart) that have a
+    time-limited discount running now, most recently looked at first: the same offer as for
+    everyone, recommended because of their own interest. One query, and only while discounts
+    run."""
+    discounted = discounted_course_ids() if item_type == "course" else []
+    if not discounted:
+        return []
+    looked = (
+        Event.objects.filter(
+            user=user,
+            object_type="course",
+            event_type__in=OFFER_VIEWS,
+            object_id__in=discounted,
+        )
+        .order_by("-id")
+        .values_list("object_id", flat=True)[: MAX_OFFERS * 10]
+    )
+    reason = Reason("offer", _("Limited-time offer on a course you looked at"))
+    return [(pk, reason) for pk in dict.fromkeys(looked)][:MAX_OFFERS]
+
+
 def _available_candidates(
     ranked: list, available: AvailableItems, excluded: frozenset[int], pool: int
 ):
@@ -608,6 +636,9 @@ def _from_cached(
     objects = available.objects_for([pk for pk, _, _, _ in entry.rows])
     if len(objects) < len(entry.rows):
         return None
+    offers = [pk for pk, _, kind, _ in entry.rows if kind == "offer"]
+    if offers and not set(offers) <= set(discounted_course_ids()):
+        return None  # an offer it recommends has ended
     return RecommendationList(
         item_type=item_type,
         slot=slot,
@@ -638,6 +669,9 @@ def _compute(
     # (object id, score, reason, the learner's own item that explains a model pick)
     ranked: list[tuple[int, float, Reason | None, tuple[str, int] | None]] = []
     if personalised:
+        # Offers on courses the learner looked at come first: scored above every other source.
+        offers = _from_offers(user, item_type)
+        ranked += [(pk, 1e9 - i, reason, None) for i, (pk, reason) in enumerate(offers)]
         try:
             found = _from_model(user, item_type, pool + len(excluded), state, active, prefetched)
         except Exception:  # any fault: the next source answers, and it is logged

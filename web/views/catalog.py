@@ -90,6 +90,9 @@ def course_detail(request, slug):
             "also_products": also_products,
             "products": selectors.products_for_course(course=course),
             "checkout": CheckoutForm.for_items([("course", course.pk, 1)]),
+            "coupon_url": CheckoutItemsForm.confirm_url(
+                [("course", course.pk, 1)], back=request.path
+            ),
         },
     )
 
