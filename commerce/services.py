@@ -563,29 +563,33 @@ def _pay_placed(order: Order, user) -> Order:
     return order
 
 
-def bundle_checkout(*, user, bundle_id: int, idempotency_key: str) -> Order:
-    """Buy a running bundle: one order of its courses the learner does not own yet, at the
-    bundle's price for them (``commerce.bundles``), paid at once; paying enrolls the learner as
-    for any order. A repeated checkout with the same key returns the order placed first."""
+def bundle_order_get_or_create(*, user, bundle_id: int, idempotency_key: str) -> tuple[Order, bool]:
+    """Place a pending order of a running bundle: its courses the learner does not own yet, at
+    the bundle's price for them (``commerce.bundles``); paying it enrolls the learner as for any
+    order. Tells whether this call placed it (True) or found the one placed first with the same
+    key (False)."""
     _require_learner(user)
     existing = _order_with_key(user, idempotency_key) if idempotency_key else None
-    if existing is not None and existing.status != Order.Status.PENDING:
-        return existing
+    if existing is not None:
+        return existing, False
     bundle = Bundle.objects.filter(pk=bundle_id).first()
     if bundle is None:
         raise ValidationError(_("That bundle is not on sale."), code="not_on_sale")
-    try:
-        quote = bundle_quote(bundle=bundle, user=user, at=timezone.now())
-    except ValidationError:
-        if existing is not None:
-            return _pay_placed(existing, user)
-        raise
-    order, _placed = order_get_or_create(
+    quote = bundle_quote(bundle=bundle, user=user, at=timezone.now())
+    return order_get_or_create(
         user=user,
         items=[(course, 1) for course in quote.courses],
         idempotency_key=idempotency_key,
         bundle=bundle,
         course_prices=quote.prices,
+    )
+
+
+def bundle_checkout(*, user, bundle_id: int, idempotency_key: str) -> Order:
+    """Buy a running bundle in one step (``bundle_order_get_or_create``, then paid). A repeated
+    checkout with the same key returns the order placed first and charges nothing again."""
+    order, _placed = bundle_order_get_or_create(
+        user=user, bundle_id=bundle_id, idempotency_key=idempotency_key
     )
     return _pay_placed(order, user)
 
