@@ -8,9 +8,10 @@ price wins when two run at once). The order services (``commerce.services``), th
 course card and page, the live pages and the API all read prices here.
 
 Discounts are read with one query and kept in the process (``discount_board``) while the
-course catalog's generation holds (``courses.generations``; every write of a discount changes it
-once it commits) and for ``BOARD_SECONDS`` at most. The board holds each discount's start and
-end, so a price changes at the exact moment a discount starts or ends, in every process alike.
+discounts' generation holds (``courses.generations.DISCOUNTS``; every write of a discount,
+through its service or the admin, changes it and the course generation once it commits) and for
+``BOARD_SECONDS`` at most. The board holds each discount's start and end, so a price changes at
+the exact moment a discount starts or ends, in every process alike.
 """
 
 import time
@@ -21,7 +22,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from config.cache import cache_get_many
-from courses.generations import generation_from, generation_key
+from courses.generations import DISCOUNTS, generation_from, generation_key
 from courses.models import Course, Discount, LiveSession, LiveShelfItem, Product, price_after
 
 BOARD_SECONDS = 60  # the longest a process trusts its copy (a write that skipped the services)
@@ -67,10 +68,9 @@ _board: list[DiscountBoard] = []
 
 
 def discount_board() -> DiscountBoard:
-    """The discounts running or to come, read once per catalog generation (one cache round trip
-    to check it, one query when it changed)."""
-    generation_name = generation_key("course")
-    generation = generation_from(cache_get_many([generation_name]), "course")
+    """The discounts running or to come, read once per generation of the discounts (one cache
+    round trip to check it, one query when it changed)."""
+    generation = generation_from(cache_get_many([generation_key(DISCOUNTS)]), DISCOUNTS)
     seconds = BOARD_SECONDS if generation is not None else BOARD_SECONDS_WITHOUT_CACHE
     held = _board[0] if _board else None
     if (

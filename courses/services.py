@@ -214,5 +214,5 @@ def discount_create(
     discount.full_clean()
     discount.save()
     discount.courses.set(courses)
-    catalog_changed("course")
+    catalog_changed(*item_types_of(Discount))
     return discount

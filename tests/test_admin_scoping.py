@@ -82,6 +82,12 @@ ARTICLE_IMAGE_PERMISSIONS = {
 }
 # Given by courses/migrations/0011_media_assets_for_instructors.py: instructors' own video files.
 MEDIA_PERMISSIONS = {f"{action}_mediaasset" for action in ["add", "change", "delete", "view"]}
+# Given by commerce/migrations/0006_campaigns_for_instructors.py: their own campaigns.
+CAMPAIGN_PERMISSIONS = {
+    f"{action}_{model}"
+    for model in ["discount", "coupon", "bundle"]
+    for action in ["add", "change", "delete", "view"]
+}
 
 
 @dataclass
@@ -218,8 +224,16 @@ def choices(response, field, prefix=None):
 def test_instructors_group_migration_gives_the_listed_permissions(db):
     group = Group.objects.get(name="Instructors")
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert codenames == EXPECTED_GROUP_PERMISSIONS | ARTICLE_IMAGE_PERMISSIONS | MEDIA_PERMISSIONS
-    assert set(group.permissions.values_list("content_type__app_label", flat=True)) == {"courses"}
+    assert codenames == (
+        EXPECTED_GROUP_PERMISSIONS
+        | ARTICLE_IMAGE_PERMISSIONS
+        | MEDIA_PERMISSIONS
+        | CAMPAIGN_PERMISSIONS
+    )
+    assert set(group.permissions.values_list("content_type__app_label", flat=True)) == {
+        "courses",
+        "commerce",
+    }
 
 
 def test_instructors_group_migration_reverses_and_reapplies(db):

@@ -460,6 +460,15 @@ def _from_offers(user, item_type: str) -> list[tuple[int, Reason]]:
     return [(pk, reason) for pk in dict.fromkeys(looked)][:MAX_OFFERS]
 
 
+def _offers_token(item_type: str) -> str:
+    """What a learner's list of ``item_type`` depends on of the running discounts (the courses
+    on one), so a list is computed afresh when a discount starts or ends."""
+    if item_type != "course":
+        return "-"
+    discounted = sorted(discounted_course_ids())
+    return f"{len(discounted)}.{hash(tuple(discounted)) & 0xFFFFFFFF:x}" if discounted else "-"
+
+
 def _available_candidates(
     ranked: list, available: AvailableItems, excluded: frozenset[int], pool: int
 ):
@@ -505,6 +514,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
             k,
             state.newest_event if personalised else 0,
             state.profile_changed if personalised else 0,
+            _offers_token(item_type) if personalised else 0,
             get_language(),
         )
     )
@@ -636,9 +646,6 @@ def _from_cached(
     objects = available.objects_for([pk for pk, _, _, _ in entry.rows])
     if len(objects) < len(entry.rows):
         return None
-    offers = [pk for pk, _, kind, _ in entry.rows if kind == "offer"]
-    if offers and not set(offers) <= set(discounted_course_ids()):
-        return None  # an offer it recommends has ended
     return RecommendationList(
         item_type=item_type,
         slot=slot,
