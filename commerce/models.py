@@ -1,5 +1,6 @@
-"""Commerce: orders and their lines, delivery addresses, enrollments, lesson progress and live
-reservations.
+"""Commerce: orders and their lines, delivery addresses, enrollments, lesson progress, live
+reservations, and the campaigns applied at checkout (coupons and course bundles; time-limited
+discounts change the listed price, so they are the catalog's: ``courses.models.Discount``).
 
 The writes live in ``commerce.services`` and the reads in ``commerce.selectors``. The tables
 were created in the ``courses`` app and moved here with their rows (``commerce/migrations``).

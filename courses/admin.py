@@ -694,9 +694,8 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # Staff choose the instructor on the form; an instructor's own campaigns are theirs.
         instructor = cleaned.get("instructor") or self.owner
-        if instructor is None and self.instance.instructor_id:
-            instructor = self.instance.instructor
         if "courses" in cleaned:
             try:
                 services.campaign_courses_check(
