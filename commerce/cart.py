@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commerce.coupons import coupon_find, coupon_quote
+from commerce.models import Coupon
 from courses.models import Course, Product
-from courses.pricing import price_quote
+from courses.pricing import Offer, course_offer, price_quote
 
 SESSION_KEY = "cart"
 KINDS = ("course", "product")
@@ -75,19 +78,33 @@ class CartLine:
     quantity: int
     unit_price: Decimal
     is_flash_price: bool = False
+    offer: Offer | None = None  # a course's price with its running discount
 
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
 
+    @property
+    def regular_amount(self) -> Decimal | None:
+        """What the line would cost without its running discount (None without one)."""
+        if self.offer is None or not self.offer.discounted:
+            return None
+        return self.offer.regular * self.quantity
+
 
 @dataclass(frozen=True)
 class CartContents:
     lines: list[CartLine]
+    coupon: Coupon | None = None
+    coupon_discount: Decimal = Decimal("0.00")
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
+        return self.subtotal - self.coupon_discount
 
     @property
     def items(self) -> list[tuple[str, int, int]]:
@@ -100,16 +117,29 @@ class CartContents:
         return any(line.kind == "product" and line.item.ships for line in self.lines)
 
 
-def items_quote(*, items: list[tuple[str, int, int]], live_session=None) -> CartContents:
+def items_quote(
+    *, items: list[tuple[str, int, int]], live_session=None, coupon_code: str = ""
+) -> CartContents:
     """The (kind, id, quantity) ``items`` still for sale, at the price in force now when bought
-    from ``live_session`` (its flash prices apply): what a checkout of them will charge."""
+    from ``live_session`` (its flash prices apply), less what the coupon ``coupon_code`` takes
+    off (``commerce.coupons``; a bad code raises its ``ValidationError``): what a checkout of
+    them will charge. Whether the coupon has uses left is known only when the order is placed."""
+    now = timezone.now()
     found = purchasable_items(wanted=[(kind, pk) for kind, pk, _q in items])
     lines = []
     for kind, pk, quantity in items:
         item = found.get((kind, pk))
-        if item is not None:
-            price, is_flash = price_quote(**{kind: item}, live_session=live_session)
+        if item is None:
+            continue
+        if kind == "course":
+            offer = course_offer(item, now)
+            lines.append(CartLine(kind, item, quantity, unit_price=offer.price, offer=offer))
+        else:
+            price, is_flash = price_quote(product=item, live_session=live_session, at=now)
             lines.append(CartLine(kind, item, quantity, unit_price=price, is_flash_price=is_flash))
+    if coupon_code and lines:
+        quote = coupon_quote(coupon=coupon_find(code=coupon_code, at=now), lines=lines)
+        return CartContents(lines=lines, coupon=quote.coupon, coupon_discount=quote.discount)
     return CartContents(lines=lines)
 
 

@@ -1,5 +1,6 @@
-"""Commerce: orders and their lines, delivery addresses, enrollments, lesson progress and live
-reservations.
+"""Commerce: orders and their lines, delivery addresses, enrollments, lesson progress, live
+reservations, and the campaigns applied at checkout (coupons and course bundles; time-limited
+discounts change the listed price, so they are the catalog's: ``courses.models.Discount``).
 
 The writes live in ``commerce.services`` and the reads in ``commerce.selectors``. The tables
 were created in the ``courses`` app and moved here with their rows (``commerce/migrations``).
@@ -15,11 +16,22 @@ language, on the field it concerns (``config.constraints``).
 from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from config.constraints import ConstraintErrorsOnFields
-from courses.models import Course, Lesson, LiveSession, Product, TimeStamped, money_field
+from courses.models import (
+    Course,
+    Discount,
+    Instructor,
+    Lesson,
+    LiveSession,
+    OwnedQuerySet,
+    Product,
+    TimeStamped,
+    money_field,
+)
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 -]{5,18}[0-9]$",
@@ -91,6 +103,183 @@ SHIPPING_FIELDS = ("recipient", "phone", "region", "street", "postal_code")
 """What an order copies of the address it is shipped to, into ``ship_<field>``."""
 
 
+coupon_code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$",
+    _(
+        "A code has 3 to 32 letters, digits, dashes or underscores, and starts with a letter "
+        "or digit."
+    ),
+    code="coupon_code",
+)
+
+
+class CouponQuerySet(OwnedQuerySet):
+    def valid(self, at):
+        return self.filter(is_active=True, valid_from__lte=at, valid_until__gt=at)
+
+
+class Coupon(ConstraintErrorsOnFields, TimeStamped):
+    """A code an instructor hands out: a percentage or an amount off their courses in one order.
+
+    Anyone who has the code may use it on the same terms (it names no learner), between
+    ``valid_from`` and ``valid_until``, at most ``usage_limit`` times in all and
+    ``per_learner_limit`` times per learner, on an order whose courses of this coupon come to at
+    least ``minimum_amount``. Orders pending or paid hold a use; cancelled and refunded ones give
+    it back. ``commerce.coupons`` applies it; codes are unique whatever their letter case.
+    """
+
+    Kind = Discount.Kind
+
+    instructor = models.ForeignKey(
+        Instructor, verbose_name=_("instructor"), on_delete=models.CASCADE, related_name="coupons"
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        validators=[coupon_code_validator],
+        help_text=_("What learners type at checkout; letter case does not matter."),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=Discount.Kind.choices, default=Discount.Kind.PERCENT
+    )
+    value = models.DecimalField(
+        _("value"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Per cent off (above 0, at most 100), or yuan off (above 0)."),
+    )
+    courses = models.ManyToManyField(
+        Course,
+        verbose_name=_("courses"),
+        blank=True,
+        related_name="coupons",
+        help_text=_("Leave empty for all of the instructor's courses."),
+    )
+    minimum_amount = money_field(
+        _("minimum order (CNY)"),
+        default=0,
+        help_text=_("The coupon's courses in the order must come to at least this."),
+    )
+    usage_limit = models.PositiveIntegerField(_("uses in all"), default=100)
+    per_learner_limit = models.PositiveIntegerField(_("uses per learner"), default=1)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    owner_path = "instructor"
+    objects = CouponQuerySet.as_manager()
+
+    constraint_error_fields = {
+        "coupon_code_taken": "code",
+        "coupon_ends_before_start": "valid_until",
+        "coupon_value_positive": "value",
+        "coupon_percent_at_most_100": "value",
+        "coupon_usage_limit": "usage_limit",
+        "coupon_per_learner_limit": "per_learner_limit",
+    }
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        ordering = ["-valid_from", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                Upper("code"),
+                name="coupon_code_unique_any_case",
+                violation_error_code="coupon_code_taken",
+                violation_error_message=_("A coupon with this code exists already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=F("valid_from")),
+                name="coupon_ends_after_start",
+                violation_error_code="coupon_ends_before_start",
+                violation_error_message=_("A coupon's validity ends after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gt=0),
+                name="coupon_value_positive",
+                violation_error_code="coupon_value_positive",
+                violation_error_message=_("A coupon takes something off: above 0."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="amount") | Q(value__lte=100),
+                name="coupon_percent_at_most_100",
+                violation_error_code="coupon_percent_at_most_100",
+                violation_error_message=_("A percentage off is at most 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(usage_limit__gte=1),
+                name="coupon_usage_limit_min_1",
+                violation_error_code="coupon_usage_limit",
+                violation_error_message=_("A coupon can be used at least once."),
+            ),
+            models.CheckConstraint(
+                condition=Q(per_learner_limit__gte=1),
+                name="coupon_per_learner_limit_min_1",
+                violation_error_code="coupon_per_learner_limit",
+                violation_error_message=_("A learner can use a coupon at least once."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class BundleQuerySet(OwnedQuerySet):
+    def running(self, at):
+        return self.filter(is_active=True, starts_at__lte=at, ends_at__gt=at)
+
+
+class Bundle(ConstraintErrorsOnFields, TimeStamped):
+    """Courses of one instructor sold together at one price (课程套餐) during a period.
+
+    A learner who owns some of them already pays the bundle price in proportion to the regular
+    prices of the courses they still lack (``commerce.bundles``), never more than those courses
+    cost on their own at that moment.
+    """
+
+    instructor = models.ForeignKey(
+        Instructor, verbose_name=_("instructor"), on_delete=models.CASCADE, related_name="bundles"
+    )
+    title = models.CharField(_("title"), max_length=80)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    courses = models.ManyToManyField(Course, verbose_name=_("courses"), related_name="bundles")
+    price = money_field(_("bundle price (CNY)"))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    owner_path = "instructor"
+    objects = BundleQuerySet.as_manager()
+
+    constraint_error_fields = {
+        "bundle_ends_before_start": "ends_at",
+        "negative_price": "price",
+    }
+
+    class Meta:
+        verbose_name = _("course bundle")
+        verbose_name_plural = _("course bundles")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="bundle_ends_after_start",
+                violation_error_code="bundle_ends_before_start",
+                violation_error_message=_("A bundle's sale ends after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0),
+                name="bundle_price_not_negative",
+                violation_error_code="negative_price",
+                violation_error_message=_("The price cannot be negative."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
 class Order(ConstraintErrorsOnFields, TimeStamped):
     """A purchase of courses and products, with the prices of the moment it was placed.
 
@@ -143,8 +332,26 @@ class Order(ConstraintErrorsOnFields, TimeStamped):
     ship_region = models.CharField(_("province, city and district"), max_length=80, blank=True)
     ship_street = models.CharField(_("street address"), max_length=200, blank=True)
     ship_postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
+    coupon = models.ForeignKey(
+        Coupon,
+        verbose_name=_("coupon"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    coupon_discount = money_field(_("coupon discount (CNY)"), default=0)
+    bundle = models.ForeignKey(
+        Bundle,
+        verbose_name=_("bundle"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
 
     constraint_error_fields = {
+        "negative_coupon_discount": "coupon_discount",
         "duplicate_idempotency_key": "idempotency_key",
         "negative_total": "total",
         "unknown_status": "status",
@@ -169,6 +376,12 @@ class Order(ConstraintErrorsOnFields, TimeStamped):
                 name="order_total_not_negative",
                 violation_error_code="negative_total",
                 violation_error_message=_("The total cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(coupon_discount__gte=0),
+                name="order_coupon_discount_not_negative",
+                violation_error_code="negative_coupon_discount",
+                violation_error_message=_("A coupon's discount cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "paid", "cancelled", "refunded"]),
@@ -204,7 +417,14 @@ class Order(ConstraintErrorsOnFields, TimeStamped):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"], name="order_user_created")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="order_user_created"),
+            models.Index(
+                fields=["coupon", "status"],
+                name="order_coupon_uses",
+                condition=Q(coupon__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return self.number

@@ -90,7 +90,12 @@ def orders_for(*, user) -> QuerySet[Order]:
     """The user's orders, newest first, with their lines."""
     if not user.is_authenticated:
         return Order.objects.none()
-    return Order.objects.filter(user=user).prefetch_related("lines").order_by("-created_at", "-id")
+    return (
+        Order.objects.filter(user=user)
+        .select_related("coupon", "bundle")
+        .prefetch_related("lines")
+        .order_by("-created_at", "-id")
+    )
 
 
 def order_get_for_user(*, user, order_id) -> Order:

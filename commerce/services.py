@@ -48,9 +48,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.versions import learner_changed
+from commerce.bundles import bundle_quote
 from commerce.cart import MAX_QUANTITY, purchasable_items
+from commerce.coupons import coupon_check_uses, coupon_find, coupon_quote
 from commerce.models import (
     SHIPPING_FIELDS,
+    Bundle,
+    Coupon,
     DeliveryAddress,
     Enrollment,
     LessonProgress,
@@ -163,7 +167,12 @@ def _product_problem(product: Product, quantity: int):
 
 
 def _order_lines(
-    *, user, items: Iterable[tuple[Course | Product, int]], live_session, now: datetime
+    *,
+    user,
+    items: Iterable[tuple[Course | Product, int]],
+    live_session,
+    now: datetime,
+    course_prices: dict[int, Decimal] | None = None,
 ) -> list[OrderLine]:
     quantities: dict[Course | Product, int] = {}
     for item, quantity in items:
@@ -189,9 +198,12 @@ def _order_lines(
             problems.append(problem)
             continue
         course, product = (item, None) if is_course else (None, item)
-        price, is_flash = price_quote(
-            product=product, course=course, live_session=live_session, at=now
-        )
+        if course_prices is not None and course is not None:
+            price, is_flash = course_prices[course.pk], False  # a bundle's share
+        else:
+            price, is_flash = price_quote(
+                product=product, course=course, live_session=live_session, at=now
+            )
         lines.append(
             OrderLine(
                 course=course,
@@ -252,6 +264,7 @@ def order_create(
     live_session: LiveSession | None = None,
     address_id: int | None = None,
     new_address: dict | None = None,
+    coupon_code: str = "",
 ) -> Order:
     """Place a pending order for ``items`` ((course or product, quantity) pairs).
 
@@ -261,7 +274,9 @@ def order_create(
     of stock are refused with one message per item. ``live_session`` is where the order is placed
     from: it decides whether shelf flash prices apply. An order with physical products needs a
     delivery address: ``address_id`` (one of the buyer's) or ``new_address`` (the fields of
-    ``address_create``, saved to their address book); the order copies it.
+    ``address_create``, saved to their address book); the order copies it. ``coupon_code``
+    names a coupon to take off the total (``commerce.coupons``: one per order, within its
+    limits, refused on the field ``coupon``).
     """
     order, _placed = order_get_or_create(
         user=user,
@@ -270,6 +285,7 @@ def order_create(
         live_session=live_session,
         address_id=address_id,
         new_address=new_address,
+        coupon_code=coupon_code,
     )
     return order
 
@@ -282,6 +298,9 @@ def order_get_or_create(
     live_session: LiveSession | None = None,
     address_id: int | None = None,
     new_address: dict | None = None,
+    coupon_code: str = "",
+    bundle: Bundle | None = None,
+    course_prices: dict[int, Decimal] | None = None,
 ) -> tuple[Order, bool]:
     """``order_create``, also telling whether this call placed the order (True) or found the one
     placed first with the same key (False), as the API's 201 and 200 do.
@@ -297,12 +316,26 @@ def order_get_or_create(
         return existing, False
     now = timezone.now()
     try:
-        lines = _order_lines(user=user, items=items, live_session=live_session, now=now)
+        lines = _order_lines(
+            user=user,
+            items=items,
+            live_session=live_session,
+            now=now,
+            course_prices=course_prices,
+        )
     except ValidationError:
         existing = _order_with_key(user, idempotency_key)
         if existing is None:
             raise
         return existing, False
+    coupon, coupon_discount = None, Decimal("0.00")
+    if coupon_code and bundle is not None:
+        raise ValidationError(
+            {"coupon": ValidationError(_("A bundle takes no coupon."), code="coupon_bundle")}
+        )
+    if coupon_code:
+        quote = coupon_quote(coupon=coupon_find(code=coupon_code, at=now), lines=lines)
+        coupon, coupon_discount = quote.coupon, quote.discount
     address = _shipping_address(
         user=user, lines=lines, address_id=address_id, new_address=new_address
     )
@@ -311,7 +344,10 @@ def order_get_or_create(
         user=user,
         idempotency_key=idempotency_key,
         live_session=live_session,
-        total=sum((line.amount for line in lines), Decimal("0.00")),
+        total=sum((line.amount for line in lines), Decimal("0.00")) - coupon_discount,
+        coupon=coupon,
+        coupon_discount=coupon_discount,
+        bundle=bundle,
     )
     if address is not None:
         order.ship_to(address)
@@ -321,11 +357,16 @@ def order_get_or_create(
         line.full_clean(exclude=["order"], validate_constraints=False)
     try:
         with transaction.atomic():
+            if coupon is not None:
+                # One checkout with this coupon at a time: the count of its uses and the order
+                # that takes one commit together.
+                Coupon.objects.select_for_update().filter(pk=coupon.pk).first()
+                coupon_check_uses(coupon=coupon, user=user)
             order.save()
             for line in lines:
                 line.order = order
             OrderLine.objects.bulk_create(lines)
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
         existing = _order_with_key(user, idempotency_key)
         if existing is None:
             raise
@@ -474,15 +515,16 @@ def order_checkout(
     live_session_id: int | None = None,
     address_id: int | None = None,
     new_address: dict | None = None,
+    coupon_code: str = "",
 ) -> Order:
     """Place and pay an order in one step: the site's checkout and the live shelf's buy button.
 
     ``items`` are (kind, id, quantity) triples, kind "course" or "product"; anything not for sale
     is refused, named only as "not for sale". ``live_session_id`` is the live session bought from
     (its flash prices apply). Physical products need ``address_id`` or ``new_address``, as for
-    ``order_create``. A repeated checkout with the same key returns the order placed first, paid
-    or not, and charges nothing again, also while it races the first (a double submit), which
-    may have paid for the items meanwhile.
+    ``order_create``, and so does ``coupon_code``. A repeated checkout with the same key returns
+    the order placed first, paid or not, and charges nothing again, also while it races the first
+    (a double submit), which may have paid for the items meanwhile.
     """
     _require_learner(user)
     existing = _order_with_key(user, idempotency_key)
@@ -503,7 +545,13 @@ def order_checkout(
         live_session=live,
         address_id=address_id,
         new_address=new_address,
+        coupon_code=coupon_code,
     )
+    return _pay_placed(order, user)
+
+
+def _pay_placed(order: Order, user) -> Order:
+    """Pay the order just placed (or found by its key) unless it is paid already."""
     if order.status == Order.Status.PENDING:
         try:
             order = order_pay(order_id=order.pk, user=user)
@@ -513,6 +561,37 @@ def order_checkout(
                 raise
             # A double submit: the first request paid it meanwhile.
     return order
+
+
+def bundle_order_get_or_create(*, user, bundle_id: int, idempotency_key: str) -> tuple[Order, bool]:
+    """Place a pending order of a running bundle: its courses the learner does not own yet, at
+    the bundle's price for them (``commerce.bundles``); paying it enrolls the learner as for any
+    order. Tells whether this call placed it (True) or found the one placed first with the same
+    key (False)."""
+    _require_learner(user)
+    existing = _order_with_key(user, idempotency_key) if idempotency_key else None
+    if existing is not None:
+        return existing, False
+    bundle = Bundle.objects.filter(pk=bundle_id).first()
+    if bundle is None:
+        raise ValidationError(_("That bundle is not on sale."), code="not_on_sale")
+    quote = bundle_quote(bundle=bundle, user=user, at=timezone.now())
+    return order_get_or_create(
+        user=user,
+        items=[(course, 1) for course in quote.courses],
+        idempotency_key=idempotency_key,
+        bundle=bundle,
+        course_prices=quote.prices,
+    )
+
+
+def bundle_checkout(*, user, bundle_id: int, idempotency_key: str) -> Order:
+    """Buy a running bundle in one step (``bundle_order_get_or_create``, then paid). A repeated
+    checkout with the same key returns the order placed first and charges nothing again."""
+    order, _placed = bundle_order_get_or_create(
+        user=user, bundle_id=bundle_id, idempotency_key=idempotency_key
+    )
+    return _pay_placed(order, user)
 
 
 def _refund_in_full(order: Order) -> None:

@@ -16,6 +16,7 @@ from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -26,6 +27,7 @@ from courses.models import (
     Category,
     Chapter,
     Course,
+    Discount,
     Instructor,
     Lesson,
     LiveSession,
@@ -647,3 +649,63 @@ class MediaAssetAdmin(InstructorScopedAdmin):
             obj.size_bytes,
             _("Upload"),
         )
+
+
+# Campaigns -------------------------------------------------------------------------------------
+
+
+class CampaignForm(forms.ModelForm):
+    """A campaign's form (discount, coupon, bundle): its courses must be its instructor's."""
+
+    owner: Instructor | None = None  # the signed-in instructor, set per request
+    courses_required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        # Staff choose the instructor on the form; an instructor's own campaigns are theirs.
+        instructor = cleaned.get("instructor") or self.owner
+        if "courses" in cleaned:
+            try:
+                services.campaign_courses_check(
+                    instructor=instructor,
+                    courses=list(cleaned["courses"]),
+                    required=self.courses_required,
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class CampaignAdmin(InstructorScopedAdmin):
+    """What the admins of discounts, coupons and bundles share: the courses offered are the
+    user's own, and the form refuses a course of another instructor than the campaign's."""
+
+    form = CampaignForm
+    autocomplete_fields = ["courses"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        owner = None if request.user.is_superuser else selectors.instructor_for(request.user)
+        return type(form.__name__, (form,), {"owner": owner})
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        starts, ends = self.window(obj)
+        now = timezone.now()
+        if now < starts:
+            return _("Upcoming")
+        return _("Running") if now < ends else _("Ended")
+
+    @staticmethod
+    def window(obj):
+        return obj.starts_at, obj.ends_at
+
+
+@admin.register(Discount)
+class DiscountAdmin(CampaignAdmin):
+    list_display = ["title", "instructor", "kind", "value", "starts_at", "ends_at", "state"]
+    list_filter = ["kind", "instructor"]
+    list_select_related = ["instructor"]
+    search_fields = ["title"]
+    date_hierarchy = "starts_at"
+    fields = ["title", "instructor", "courses", "kind", "value", "starts_at", "ends_at"]

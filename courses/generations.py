@@ -17,7 +17,7 @@ from functools import partial
 from django.db import transaction
 
 from config.cache import cache_token, cache_token_renew
-from courses.models import Course, Instructor, LiveSession, Product, ShortVideo
+from courses.models import Course, Discount, Instructor, LiveSession, Product, ShortVideo
 
 ITEM_TYPE_OF_MODEL = {
     Course: "course",
@@ -26,6 +26,8 @@ ITEM_TYPE_OF_MODEL = {
     Product: "product",
 }
 ALL_TYPES = tuple(ITEM_TYPE_OF_MODEL.values())
+DISCOUNTS = "discount"
+"""Not an item type: the generation of the time-limited discounts (``courses.pricing``)."""
 
 
 def generation_key(item_type: str) -> str:
@@ -33,10 +35,13 @@ def generation_key(item_type: str) -> str:
 
 
 def item_types_of(model) -> tuple[str, ...]:
-    """The item types whose cached items a change to a row of ``model`` may affect: its own, or
-    every type for an instructor (their name is on every card); none for other models."""
+    """The item types whose cached items a change to a row of ``model`` may affect: its own,
+    every type for an instructor (their name is on every card), courses and the discounts'
+    own generation for a discount (their price); none for other models."""
     if model is Instructor:
         return ALL_TYPES
+    if model is Discount:  # it changes courses' prices, and the discounts pricing keeps
+        return ("course", DISCOUNTS)
     item_type = ITEM_TYPE_OF_MODEL.get(model)
     return (item_type,) if item_type else ()
 

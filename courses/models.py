@@ -10,7 +10,7 @@ Orders, enrollments, progress and reservations are in ``commerce``.
 """
 
 import secrets
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -930,3 +930,107 @@ class SearchTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+
+class DiscountQuerySet(OwnedQuerySet):
+    def running(self, at=None):
+        """Discounts in force at ``at`` (now by default)."""
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at, ends_at__gt=at)
+
+    def not_over(self, at=None):
+        """Discounts running or still to come at ``at``."""
+        return self.filter(ends_at__gt=at or timezone.now())
+
+
+class Discount(ConstraintErrorsOnFields, TimeStamped):
+    """A time-boxed discount (限时折扣) on some of an instructor's courses: a percentage or an
+    amount off their price from ``starts_at`` until ``ends_at``, for everyone.
+
+    It lives in the catalog because it changes the listed price: ``courses.pricing`` is the one
+    place that applies it, to cards, pages, the cart and orders alike. When two discounts of a
+    course run at once, the lower price wins. Coupons and bundles, which apply at checkout only,
+    are in ``commerce.models``.
+    """
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Percentage off")
+        AMOUNT = "amount", _("Amount off (CNY)")
+
+    instructor = models.ForeignKey(
+        Instructor,
+        verbose_name=_("instructor"),
+        on_delete=models.CASCADE,
+        related_name="discounts",
+    )
+    title = models.CharField(
+        _("title"), max_length=80, help_text=_("Shown to learners, e.g. 双十二限时折扣")
+    )
+    courses = models.ManyToManyField(Course, verbose_name=_("courses"), related_name="discounts")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.PERCENT)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Per cent off (above 0, at most 100), or yuan off the price (above 0)."),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    owner_path = "instructor"
+    objects = DiscountQuerySet.as_manager()
+
+    constraint_error_fields = {
+        "discount_ends_before_start": "ends_at",
+        "discount_value_positive": "value",
+        "discount_percent_at_most_100": "value",
+    }
+
+    class Meta:
+        verbose_name = _("time-limited discount")
+        verbose_name_plural = _("time-limited discounts")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="discount_ends_after_start",
+                violation_error_code="discount_ends_before_start",
+                violation_error_message=_("A discount ends after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gt=0),
+                name="discount_value_positive",
+                violation_error_code="discount_value_positive",
+                violation_error_message=_("A discount takes something off: above 0."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="amount") | Q(value__lte=100),
+                name="discount_percent_at_most_100",
+                violation_error_code="discount_percent_at_most_100",
+                violation_error_message=_("A percentage off is at most 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["percent", "amount"]),
+                name="discount_kind_known",
+                violation_error_code="discount_kind_unknown",
+                violation_error_message=_("Unknown kind of discount."),
+            ),
+        ]
+        indexes = [models.Index(fields=["ends_at", "starts_at"], name="discount_window")]
+
+    def __str__(self):
+        return self.title
+
+    def price_of(self, price: Decimal) -> Decimal:
+        """``price`` with this discount taken off, never below zero, rounded to the fen."""
+        return price_after(price, kind=self.kind, value=self.value)
+
+
+def price_after(price: Decimal, *, kind: str, value: Decimal) -> Decimal:
+    """``price`` less ``value`` per cent (``kind`` "percent") or ``value`` yuan ("amount"),
+    never below zero, rounded half up to the fen."""
+    if kind == Discount.Kind.PERCENT:
+        reduced = price * (Decimal(100) - value) / Decimal(100)
+    else:
+        reduced = price - value
+    return max(Decimal("0.00"), reduced).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -5,14 +5,15 @@ commits, so cached cards and lists show it at once (``courses.generations``)."""
 from functools import partial
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from courses.generations import catalog_changed, item_types_of
 from courses.media import media_duration_of, media_files_delete
-from courses.models import Course, Instructor, LiveSession, Product
+from courses.models import Course, Discount, Instructor, LiveSession, Product
 from courses.search import search_index_after_commit
 
 INSTRUCTORS_GROUP = "Instructors"
@@ -170,3 +171,52 @@ def media_assets_delete(*, user, assets) -> int:
     for asset_id in ids:
         transaction.on_commit(partial(media_files_delete, asset_id=asset_id))
     return count
+
+
+# Campaigns -------------------------------------------------------------------------------------
+
+
+def campaign_courses_check(*, instructor: Instructor | None, courses, required=True) -> None:
+    """Refuse courses of another instructor in a campaign of ``instructor`` (a discount, coupon
+    or bundle): an instructor's campaigns are about their own courses only. ``required``: at
+    least one course."""
+    if required and not courses:
+        raise ValidationError(
+            {"courses": ValidationError(_("Choose at least one course."), code="required")}
+        )
+    others = [c.title for c in courses if instructor is None or c.instructor_id != instructor.pk]
+    if others:
+        raise ValidationError(
+            {
+                "courses": ValidationError(
+                    _("Only the campaign's instructor's own courses: not “%(titles)s”."),
+                    code="not_own_course",
+                    params={"titles": "”, “".join(others)},
+                )
+            }
+        )
+
+
+@transaction.atomic
+def discount_create(
+    *, user, title: str, courses, kind: str, value, starts_at, ends_at, instructor=None
+) -> Discount:
+    """A time-limited discount on ``courses`` of the user's own (staff choose ``instructor``).
+    The courses' price changes for everyone from ``starts_at`` to ``ends_at``."""
+    if instructor is None or not user.is_superuser:
+        instructor = Instructor.objects.filter(user=user).first()
+    courses = list(courses)
+    campaign_courses_check(instructor=instructor, courses=courses)
+    discount = Discount(
+        instructor=instructor,
+        title=title,
+        kind=kind,
+        value=value,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+    discount.full_clean()
+    discount.save()
+    discount.courses.set(courses)
+    catalog_changed(*item_types_of(Discount))
+    return discount

@@ -44,6 +44,7 @@ def fresh_caches():
     rows on SQLite, flushed tables), so anything remembered by id could be another test's.
     This covers the cache (Redis in CI), loaded models, the catalog ids ingestion trusts, the
     available items serving keeps and the active model version the home page remembers."""
+    from courses.pricing import discount_board_forget
     from recommendations.services import events, serving
     from recommendations.training.artefacts import model_cache
     from web import home
@@ -53,6 +54,7 @@ def fresh_caches():
     model_cache.clear()
     events._KNOWN_OBJECTS.clear()
     serving._available.clear()
+    discount_board_forget()  # the discounts this process keeps
     home._version_memo[:] = [0.0, 0.0]  # read again at the first home page
 
 

@@ -85,6 +85,12 @@ MEDIA_PERMISSIONS = {f"{action}_mediaasset" for action in ["add", "change", "del
 # Given by social/migrations: instructors read and answer the reviews and comments of their own
 # courses and videos (deleting is moderation, for staff).
 SOCIAL_PERMISSIONS = {"view_review", "change_review", "view_videocomment", "change_videocomment"}
+# Given by commerce/migrations/0006_campaigns_for_instructors.py: their own campaigns.
+CAMPAIGN_PERMISSIONS = {
+    f"{action}_{model}"
+    for model in ["discount", "coupon", "bundle"]
+    for action in ["add", "change", "delete", "view"]
+}
 
 
 @dataclass
@@ -226,10 +232,12 @@ def test_instructors_group_migration_gives_the_listed_permissions(db):
         | ARTICLE_IMAGE_PERMISSIONS
         | MEDIA_PERMISSIONS
         | SOCIAL_PERMISSIONS
+        | CAMPAIGN_PERMISSIONS
     )
     assert set(group.permissions.values_list("content_type__app_label", flat=True)) == {
         "courses",
         "social",
+        "commerce",
     }
 
 

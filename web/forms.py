@@ -98,10 +98,13 @@ class CheckoutItemsForm(forms.Form):
     items = forms.CharField(widget=forms.HiddenInput, max_length=2000)
     live = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     from_cart = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    coupon = forms.CharField(
+        label=_("Coupon code"), widget=forms.HiddenInput, required=False, max_length=32
+    )
 
     @staticmethod
     def confirm_url(
-        items: list[tuple[str, int, int]], *, live_id=None, from_cart=False, back=""
+        items: list[tuple[str, int, int]], *, live_id=None, from_cart=False, back="", coupon=""
     ) -> str:
         """The confirmation page of a checkout of ``items``: the price and, for physical
         products, where to deliver them, before anything is charged; ``back`` is the page to
@@ -111,6 +114,8 @@ class CheckoutItemsForm(forms.Form):
             query["live"] = live_id
         if from_cart:
             query["from_cart"] = "1"
+        if coupon:
+            query["coupon"] = coupon
         if back:
             query["next"] = uri_to_iri(back)
         return f"{reverse('web:checkout')}?{urlencode(query)}"
@@ -138,7 +143,9 @@ class CheckoutForm(CheckoutItemsForm):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     @classmethod
-    def for_items(cls, items: list[tuple[str, int, int]], *, live_id=None, from_cart=False):
+    def for_items(
+        cls, items: list[tuple[str, int, int]], *, live_id=None, from_cart=False, coupon=""
+    ):
         return cls(
             auto_id=False,
             initial={
@@ -146,8 +153,31 @@ class CheckoutForm(CheckoutItemsForm):
                 "items": _items_text(items),
                 "live": live_id,
                 "from_cart": from_cart,
+                "coupon": coupon,
             },
         )
+
+
+class CouponForm(CheckoutItemsForm):
+    """The confirmation page's "apply a coupon" form: what is bought, and the code typed in
+    (sent by GET to the confirmation page, which quotes the order with it)."""
+
+    coupon = forms.CharField(
+        label=_("Coupon code"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+class BundleBuyForm(forms.Form):
+    """Buying a bundle: the idempotency key chosen when the page was shown."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    @classmethod
+    def fresh(cls):
+        return cls(auto_id=False, initial={"idempotency_key": uuid.uuid4()})
 
 
 class DeliveryAddressForm(forms.ModelForm):

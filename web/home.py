@@ -3,10 +3,10 @@
 The recommender is never on the request path of a warm home page. Sections are rendered to HTML
 and cached:
 
-- **shared** (live now and upcoming, short videos, trending): the same for everyone, one entry
-  per language and active model version, for ``SHARED_SECONDS``; except 即将开播 for a learner
-  who follows an instructor with an upcoming session: theirs come first, in the learner's own
-  entry (below; a follow or an unfollow changes the learner's version);
+- **shared** (offers, live now and upcoming, short videos, trending): the same for everyone, one
+  entry per language and active model version, for ``SHARED_SECONDS``; except 即将开播 for a
+  learner who follows an instructor with an upcoming session: theirs come first, in the
+  learner's own entry (below; a follow or an unfollow changes the learner's version);
 - **anonymous recommendations** (what signed-out visitors see, labelled non-personalised): one
   entry per language and model version, for ``SHARED_SECONDS``;
 - **a learner's own sections** ("continue learning" with progress, and the courses and products
@@ -27,6 +27,9 @@ round trip for the session, the signed-in account, the learner's version and the
 cookie the home page sets), and no database query.
 
 Keys carry the active model version, so promoting a new model retires every cached list at once.
+Every section goes stale at the latest when a course's price next changes by the clock (a
+time-limited discount starts or ends: ``courses.pricing.price_changes_after``), so a cached page
+shows the price in force.
 Cache faults are logged and the page is rendered directly (``config.cache``).
 The page is cached encoded, in pieces cut at the placeholder where each visitor's CSRF token goes;
 ``home_page`` joins them with the request's token.
@@ -45,10 +48,12 @@ from django.utils.translation import get_language
 
 from accounts.backends import request_user_and
 from accounts.versions import learner_version_from, learner_version_key
+from commerce.campaigns import campaigns_running
 from commerce.cart import cart_count
 from commerce.selectors import continue_learning_for
 from config.cache import cache_get_many, cache_set, cache_set_many
 from courses import selectors
+from courses.pricing import price_changes_after
 from recommendations.services.experiments import running_experiments
 from recommendations.services.serving import active_model_summary, recommendations_for
 from social.selectors import upcoming_lives_followed_first
@@ -59,6 +64,7 @@ RECOMMENDED_COURSES = 8
 RECOMMENDED_PRODUCTS = 6
 TRENDING = 10
 CONTINUE_LEARNING = 4
+OFFERS = 8
 # Where each visitor's CSRF token goes in the cached page. It holds NUL characters, which no
 # content can: Django's and DRF's text fields refuse them, and PostgreSQL cannot store them.
 CSRF_PLACEHOLDER = "\x00csrf-token\x00"
@@ -162,10 +168,19 @@ def _render_shared() -> tuple[str, str]:
         {
             "videos": selectors.short_video_feed(limit=SHORT_VIDEOS),
             "trending": trending,
+            "campaigns": campaigns_running(limit=OFFERS),
             "csrf_token": CSRF_PLACEHOLDER,
         },
     )
     return html, _render_live(live, upcoming)
+
+
+def _fresh_until(now: float, seconds: int) -> float:
+    """When a section rendered at ``now`` goes stale: after ``seconds``, or when a course's
+    price next changes by the clock (a discount starts or ends), whichever comes first, so the
+    cached page never shows a price that is no longer the one in force."""
+    change = price_changes_after()
+    return min(now + seconds, change.timestamp()) if change else now + seconds
 
 
 def home_sections(*, user, learner_version: str | None = None) -> HomeSections:
@@ -194,11 +209,11 @@ def home_sections(*, user, learner_version: str | None = None) -> HomeSections:
         if entry[0] > now  # the cache's own expiry counts whole seconds
     }
     if rec_key not in cached:
-        cached[rec_key] = (now + rec_seconds, *_render_personal(user))
+        cached[rec_key] = (_fresh_until(now, rec_seconds), *_render_personal(user))
         if rec_key is not None:
             cache_set_many({rec_key: cached[rec_key]}, rec_seconds)
     if shared_key not in cached:
-        cached[shared_key] = (now + SHARED_SECONDS, *_render_shared())
+        cached[shared_key] = (_fresh_until(now, SHARED_SECONDS), *_render_shared())
         cache_set_many({shared_key: cached[shared_key]}, SHARED_SECONDS)
     personal_expiry, personal, personal_live = cached[rec_key]
     shared_expiry, shared, shared_live = cached[shared_key]

@@ -6,6 +6,7 @@ from django.urls import path
 from web.views import (
     accounts,
     analytics,
+    campaigns,
     catalog,
     commerce,
     feedback,
@@ -52,6 +53,8 @@ urlpatterns = [
     path("cart/add/", commerce.cart_add, name="cart_add"),
     path("cart/remove/", commerce.cart_remove, name="cart_remove"),
     path("checkout/", commerce.checkout, name="checkout"),
+    path("campaigns/", campaigns.campaigns, name="campaigns"),
+    path("bundles/<int:bundle_id>/buy/", campaigns.bundle_buy, name="bundle_buy"),
     path("me/learning/", commerce.my_learning, name="learning"),
     path("me/orders/", commerce.my_orders, name="orders"),
     path("me/orders/<int:order_id>/", commerce.order_detail, name="order"),

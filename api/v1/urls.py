@@ -2,7 +2,15 @@
 
 from django.urls import path, register_converter
 
-from api.v1.views import accounts, catalog, commerce, recommendations, search, social
+from api.v1.views import (
+    accounts,
+    campaigns,
+    catalog,
+    commerce,
+    recommendations,
+    search,
+    social,
+)
 
 
 class IdConverter:
@@ -91,6 +99,8 @@ urlpatterns = [
     path("trending/", recommendations.TrendingView.as_view(), name="trending"),
     path("events/", recommendations.EventBatchView.as_view(), name="events"),
     # Orders and learning
+    path("campaigns/", campaigns.CampaignListView.as_view(), name="campaign-list"),
+    path("bundles/<id:pk>/order/", campaigns.BundleOrderView.as_view(), name="bundle-order"),
     path("orders/", commerce.OrderListCreateView.as_view(), name="order-list"),
     path("orders/<id:pk>/", commerce.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<id:pk>/pay/", commerce.OrderPayView.as_view(), name="order-pay"),

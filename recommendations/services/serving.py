@@ -50,6 +50,7 @@ from config.cache import (
 )
 from courses.generations import generation_from, generation_key
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
+from courses.pricing import discounted_course_ids
 from recommendations.engine import mmr_rerank
 from recommendations.models import Event, InterestTag, LearnerProfile, ModelVersion
 from recommendations.services.experiments import (
@@ -458,6 +459,42 @@ def _trending_candidates(item_type: str, ranked: list, pool: int) -> list:
     ]
 
 
+OFFER_VIEWS = ("view", "click", "cart")
+"""What counts as having looked at a course, for the limited-time offer reason."""
+MAX_OFFERS = 3
+
+
+def _from_offers(user, item_type: str) -> list[tuple[int, Reason]]:
+    """Courses the learner looked at (opened, clicked, put in the cart) that have a
+    time-limited discount running now, most recently looked at first: the same offer as for
+    everyone, recommended because of their own interest. One query, and only while discounts
+    run."""
+    discounted = discounted_course_ids() if item_type == "course" else []
+    if not discounted:
+        return []
+    looked = (
+        Event.objects.filter(
+            user=user,
+            object_type="course",
+            event_type__in=OFFER_VIEWS,
+            object_id__in=discounted,
+        )
+        .order_by("-id")
+        .values_list("object_id", flat=True)[: MAX_OFFERS * 10]
+    )
+    reason = Reason("offer", _("Limited-time offer on a course you looked at"))
+    return [(pk, reason) for pk in dict.fromkeys(looked)][:MAX_OFFERS]
+
+
+def _offers_token(item_type: str) -> str:
+    """What a learner's list of ``item_type`` depends on of the running discounts (the courses
+    on one), so a list is computed afresh when a discount starts or ends."""
+    if item_type != "course":
+        return "-"
+    discounted = sorted(discounted_course_ids())
+    return f"{len(discounted)}.{hash(tuple(discounted)) & 0xFFFFFFFF:x}" if discounted else "-"
+
+
 def _available_candidates(
     ranked: list, available: AvailableItems, excluded: frozenset[int], pool: int
 ):
@@ -504,6 +541,7 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
             k,
             state.newest_event if personalised else 0,
             state.profile_changed if personalised else 0,
+            _offers_token(item_type) if personalised else 0,
             get_language(),
         )
     )
@@ -716,6 +754,9 @@ def _compute(
             )
         if len(ranked) < pool and not content_first:  # the model does not fill the pool
             ranked += _content_candidates(user, item_type, pool, ranked, result)
+        # Offers on courses the learner looked at come first: scored above every other source.
+        offers = _from_offers(user, item_type)
+        ranked = [(pk, 1e9 - i, reason, None) for i, (pk, reason) in enumerate(offers)] + ranked
     if len(ranked) < pool:
         ranked += _trending_candidates(item_type, ranked, pool)
     unique = _available_candidates(ranked, available, excluded, pool)

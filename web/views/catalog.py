@@ -121,6 +121,9 @@ def course_page_render(request, course, *, review_form=None, status=200):
             "also_products": also_products,
             "products": selectors.products_for_course(course=course),
             "checkout": CheckoutForm.for_items([("course", course.pk, 1)]),
+            "coupon_url": CheckoutItemsForm.confirm_url(
+                [("course", course.pk, 1)], back=request.path
+            ),
         },
         status=status,
     )

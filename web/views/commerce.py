@@ -40,6 +40,7 @@ from web.forms import (
     CartAddForm,
     CheckoutForm,
     CheckoutItemsForm,
+    CouponForm,
     DeliveryAddressForm,
     ProgressForm,
     ShippingForm,
@@ -116,8 +117,16 @@ def cart_view(request):
         request,
         "courses/cart.html",
         {
-            "lines": [(ln.kind, ln.item, ln.quantity, ln.amount) for ln in contents.lines],
+            "lines": [
+                (ln.kind, ln.item, ln.quantity, ln.amount, ln.regular_amount)
+                for ln in contents.lines
+            ],
             "total": contents.total,
+            "coupon_url": (
+                CheckoutItemsForm.confirm_url(contents.items, from_cart=True)
+                if contents.lines and not contents.ships
+                else None
+            ),
             "checkout": (
                 CheckoutForm.for_items(contents.items, from_cart=True) if contents.lines else None
             ),
@@ -181,7 +190,18 @@ def _confirmation(
     each item at the price it will be charged, the total and, when a physical product is in it,
     where to deliver it; ``form`` is what it posts."""
     live = selectors.live_session_get(live_id=data["live"]) if data.get("live") else None
-    quote = cart.items_quote(items=data["items"], live_session=live)
+    coupon_form = CouponForm(initial={**data, "items": form["items"].value()}, auto_id="%s")
+    code = (data.get("coupon") or "").strip()
+    try:
+        quote = cart.items_quote(items=data["items"], live_session=live, coupon_code=code)
+    except ValidationError as error:  # a bad code: quoted without it, the form says why
+        quote = cart.items_quote(items=data["items"], live_session=live)
+        coupon_form = CouponForm(data={**data, "items": form["items"].value()}, auto_id="%s")
+        coupon_form.is_valid()
+        coupon_form.add_error("coupon", error.error_dict["coupon"])
+        if not form.is_bound:  # pays without the coupon until a good one is applied
+            form = CheckoutForm(initial={**form.initial, "coupon": ""}, auto_id=False)
+        status = 400
     if not quote.lines:
         messages.error(request, _("An item in your order is not for sale."))
         return redirect("web:cart")
@@ -190,6 +210,7 @@ def _confirmation(
     context = {
         "quote": quote,
         "checkout": form,
+        "coupon_form": coupon_form,
         "shipping": shipping if quote.ships else None,
         "live": live,
         "back": next_url(request, ""),
@@ -210,7 +231,10 @@ def checkout(request):
             return redirect("web:cart")
         data = wanted.cleaned_data
         form = CheckoutForm.for_items(
-            data["items"], live_id=data["live"], from_cart=data["from_cart"]
+            data["items"],
+            live_id=data["live"],
+            from_cart=data["from_cart"],
+            coupon=data["coupon"].strip(),
         )
         return _confirmation(request, form, data)
     form = CheckoutForm(request.POST)
@@ -229,17 +253,20 @@ def checkout(request):
             items=form.cleaned_data["items"],
             idempotency_key=str(form.cleaned_data["idempotency_key"]),
             live_session_id=form.cleaned_data.get("live"),
+            coupon_code=form.cleaned_data["coupon"].strip(),
             **delivery,
         )
     except ValidationError as error:
         _error_messages(request, error)
-        if _about_delivery(error):
+        about_coupon = hasattr(error, "error_dict") and "coupon" in error.error_dict
+        if _about_delivery(error) or about_coupon:
             data = form.cleaned_data
             again = CheckoutItemsForm.confirm_url(
                 data["items"],
                 live_id=data.get("live"),
                 from_cart=data["from_cart"],
                 back=next_url(request, ""),
+                coupon="" if about_coupon else data["coupon"],
             )
             return redirect(again)
         return redirect_back(request, reverse("web:cart"))

@@ -20,6 +20,7 @@ from courses.models import (
     ShortVideo,
     Tag,
 )
+from courses.pricing import course_offer
 
 
 class ImageUrlField(serializers.FileField):
@@ -83,9 +84,28 @@ class CourseBriefSerializer(ModelSerializer):
         fields = ["id", "title", "slug", "cover_url"]
 
 
+class OfferSerializer(Serializer):
+    """What a course costs now, the same for everyone (``courses.pricing``)."""
+
+    price = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        help_text="The price in force now, after a running time-limited discount.",
+    )
+    regular_price = serializers.DecimalField(
+        source="regular", max_digits=10, decimal_places=2, help_text="The price without it."
+    )
+    discounted = serializers.BooleanField(help_text="Whether a time-limited discount runs now.")
+    discount_title = serializers.CharField(source="discount.title", allow_null=True)
+    ends_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the discount ends (null without one)."
+    )
+
+
 class CourseListSerializer(ModelSerializer):
     cover_url = ImageUrlField(source="cover")
     is_free = serializers.BooleanField(read_only=True)
+    offer = serializers.SerializerMethodField()
     instructor = InstructorBriefSerializer(read_only=True)
     category = CategoryBriefSerializer(read_only=True)
     tags = TagSerializer(many=True, read_only=True)
@@ -103,6 +123,7 @@ class CourseListSerializer(ModelSerializer):
             "cover_url",
             "price",
             "list_price",
+            "offer",
             "is_free",
             "level",
             "language",
@@ -113,6 +134,10 @@ class CourseListSerializer(ModelSerializer):
             "rating_average",
             "rating_count",
         ]
+
+    @extend_schema_field(OfferSerializer)
+    def get_offer(self, course: Course) -> dict:
+        return OfferSerializer(course_offer(course)).data
 
 
 class PlaybackSerializer(Serializer):

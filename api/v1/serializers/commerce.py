@@ -100,6 +100,16 @@ class OrderCreateSerializer(Serializer):
             "(unless you saved the same already). Instead of `address_id`."
         ),
     )
+    coupon = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text=(
+            "A coupon code (any letter case): one per order, taken off the courses of its "
+            "instructor at the price in force (on top of a running discount), never below zero. "
+            "A bad, expired, used-up or inapplicable code is a 400 on `coupon`."
+        ),
+    )
 
     def validate(self, data: dict) -> dict:
         if "address_id" in data and "address" in data:
@@ -148,6 +158,12 @@ class OrderLineSerializer(ModelSerializer):
 class OrderSerializer(ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     shipping_address = serializers.SerializerMethodField()
+    coupon = serializers.CharField(
+        source="coupon.code", allow_null=True, help_text="The coupon code used, if any."
+    )
+    coupon_discount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="What the coupon took off the lines' sum."
+    )
 
     class Meta:
         model = Order
@@ -162,6 +178,9 @@ class OrderSerializer(ModelSerializer):
             "cancelled_at",
             "refunded_at",
             "shipping_address",
+            "coupon",
+            "coupon_discount",
+            "bundle",
             "lines",
         ]
         read_only_fields = fields

@@ -122,6 +122,7 @@ class OrderListCreateView(generics.ListAPIView):
             live_session=data.validated_data.get("live_session"),
             address_id=data.validated_data.get("address_id"),
             new_address=data.validated_data.get("address"),
+            coupon_code=data.validated_data.get("coupon", "").strip(),
         )
         # A request racing the one that placed the order gets that order, as a retry does.
         return Response(

@@ -17,6 +17,7 @@ from courses.models import Instructor
 from courses.search import search_index_rebuild
 from demo import media as demo_media
 from demo.behaviour import DAYS, EVENTS_PER_LEARNER, build_behaviour
+from demo.campaigns import DEMO_COUPONS, build_campaigns
 from demo.catalog import (
     DEFAULT_ADMIN_PASSWORD,
     DEFAULT_SEED,
@@ -123,6 +124,11 @@ class Command(BaseCommand):
         # After the media: articles and audio lessons take their own durations.
         kinds = build_lesson_kinds(seed=seed)
         progress(f"lesson kinds: {kinds['articles']} articles, {kinds['audio']} audio lessons")
+        campaigns = build_campaigns(seed=seed, now=now)
+        progress(
+            f"campaigns: {campaigns.discounts} discounts, {campaigns.coupons} coupons "
+            f"({', '.join(DEMO_COUPONS)}), {campaigns.bundles} bundle"
+        )
         progress(f"search index: {search_index_rebuild()} courses")
         behaviour = None
         if events_per_learner > 0:

@@ -1,0 +1,54 @@
+"""Running campaigns are recommended like items: the courses a learner looked at that are on a
+time-limited discount come first, with their own reason, and only while the discount runs."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from recommendations.services.events import event_record
+from recommendations.services.profiles import personalization_set
+from recommendations.services.serving import recommendations_for
+from tests.factories import CourseFactory
+
+pytestmark = pytest.mark.django_db
+
+OFFER = "Limited-time offer on a course you looked at"
+
+
+def reasons(user):
+    result = recommendations_for(user=user, item_type="course", slot="home", k=6)
+    return [(r.object.pk, r.reason.kind, r.reason.text) for r in result.items]
+
+
+def test_a_discounted_course_the_learner_looked_at_comes_first_with_its_reason(
+    course, teacher, learners, make_discount
+):
+    others = [CourseFactory(instructor=teacher) for _ in range(4)]
+    ana, bo = learners
+    event_record(user=ana, event_type="view", object_type="course", object_id=course.pk)
+    event_record(user=ana, event_type="view", object_type="course", object_id=others[0].pk)
+    assert all(kind != "offer" for _, kind, _ in reasons(ana))
+    make_discount([course])
+    first = reasons(ana)[0]
+    assert first == (course.pk, "offer", OFFER)
+    # Bo did not look at it: the same price, but no such reason for him.
+    assert all(kind != "offer" for _, kind, _ in reasons(bo))
+
+
+def test_the_reason_goes_when_the_discount_ends(course, learners, make_discount, monkeypatch):
+    ana = learners[0]
+    discount = make_discount([course], ends_at=timezone.now() + timedelta(minutes=5))
+    event_record(user=ana, event_type="click", object_type="course", object_id=course.pk)
+    assert reasons(ana)[0][1] == "offer"
+    later = discount.ends_at + timedelta(seconds=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    assert all(kind != "offer" for _, kind, _ in reasons(ana))  # the cached list is not used
+
+
+def test_no_offer_reason_with_personalisation_off(course, learners, make_discount):
+    ana = learners[0]
+    make_discount([course])
+    event_record(user=ana, event_type="view", object_type="course", object_id=course.pk)
+    personalization_set(user=ana, enabled=False)
+    assert all(kind != "offer" for _, kind, _ in reasons(ana))
