@@ -14,8 +14,14 @@ _EXPORTS = {
     # matrix factorisation
     "ALS": ".als",
     "BPR": ".sgd",
-    # tuning
+    # item-based models and the popularity blend
+    "EASE": ".item_based",
+    "RP3beta": ".item_based",
+    "PopularityBlend": ".blend",
+    "load_model": ".blend",
+    # tuning and the choice of a family
     "fit_best": ".tuning",
+    "selection": ".selection",
     # content, cold start, popularity
     "ContentModel": ".content",
     "ColdStartMapper": ".content",
