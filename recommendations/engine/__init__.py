@@ -18,9 +18,10 @@ _EXPORTS = {
     "EASE": ".item_based",
     "RP3beta": ".item_based",
     "PopularityBlend": ".blend",
-    "load_model": ".blend",
+    "load_model": ".persistence",
+    "GroupedModel": ".grouped",
     # tuning and the choice of a family
-    "fit_best": ".tuning",
+    "fit_best": ".selection",
     "selection": ".selection",
     # content, cold start, popularity
     "ContentModel": ".content",

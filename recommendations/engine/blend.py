@@ -1,4 +1,4 @@
-"""A personalised model blended with a popularity prior, and loading any saved model.
+"""A personalised model blended with a popularity prior.
 
 :class:`PopularityBlend` ranks item :math:`i` for user :math:`u` by
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -31,7 +31,7 @@ from recommendations.engine._factorization import FactorizationModel, as_id_arra
 from recommendations.engine._ranking import check_item_mask, top_k
 from recommendations.engine.item_based import ItemBasedModel
 
-__all__ = ["PopularityBlend", "load_model", "popularity_prior"]
+__all__ = ["PopularityBlend", "popularity_prior"]
 
 _BLOCK_ROWS = 2048
 
@@ -199,39 +199,24 @@ class PopularityBlend:
         return path
 
     @classmethod
-    def load(cls, directory: str | os.PathLike[str], mmap_mode: str | None = "r") -> Self:
+    def load(
+        cls,
+        directory: str | os.PathLike[str],
+        mmap_mode: str | None = "r",
+        loader: Callable[..., Any] | None = None,
+    ) -> Self:
+        """Load what :meth:`save` wrote; ``loader`` loads the base model (by default
+        :func:`recommendations.engine.persistence.load_model`, which passes itself)."""
         path = Path(directory)
         meta = json.loads((path / "params.json").read_text())
         if meta.get("model") != cls.__name__:
             raise ValueError(f"{path} holds a {meta.get('model')} model, not {cls.__name__}")
-        base = load_model(path / "base", mmap_mode=mmap_mode)
+        if loader is None:
+            raise ValueError("load a PopularityBlend with engine.load_model")
+        base = loader(path / "base", mmap_mode=mmap_mode)
         model = cls(base, np.load(path / "popularity.npy"), **meta["params"])
         model.state = meta.get("state", {})
         return model
-
-
-def _model_classes() -> dict[str, type]:
-    from recommendations.engine.als import ALS
-    from recommendations.engine.item_based import EASE, RP3beta
-    from recommendations.engine.sgd import BPR
-
-    return {
-        "ALS": ALS,
-        "BPR": BPR,
-        "EASE": EASE,
-        "RP3beta": RP3beta,
-        "PopularityBlend": PopularityBlend,
-    }
-
-
-def load_model(directory: str | os.PathLike[str], mmap_mode: str | None = "r") -> Any:
-    """Load any model the engine saved, whatever its class (read from ``params.json``)."""
-    path = Path(directory)
-    name = json.loads((path / "params.json").read_text()).get("model")
-    classes = _model_classes()
-    if name not in classes:
-        raise ValueError(f"{path} holds an unknown model {name!r}")
-    return classes[name].load(path, mmap_mode=mmap_mode)
 
 
 def is_factorization(model: Any) -> bool:

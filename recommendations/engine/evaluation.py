@@ -27,9 +27,8 @@ from recommendations.engine._ranking import exclusion_mask, top_k
 from recommendations.engine.als import ALS
 from recommendations.engine.content import ColdStartMapper, ContentModel
 from recommendations.engine.popularity import Popularity
-from recommendations.engine.selection import FAMILIES
+from recommendations.engine.selection import FAMILIES, fit_best
 from recommendations.engine.sgd import BPR
-from recommendations.engine.tuning import fit_best
 
 MODEL_NAMES = (
     "als",

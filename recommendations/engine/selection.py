@@ -32,12 +32,18 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from recommendations.engine import metrics
+from recommendations.engine import metrics, tuning
 from recommendations.engine.als import ALS
 from recommendations.engine.blend import PopularityBlend, _standardise, popularity_prior
 from recommendations.engine.item_based import EASE, RP3beta
 from recommendations.engine.popularity import Popularity
-from recommendations.engine.tuning import SearchSpace, parse_metric, search, validation_split
+from recommendations.engine.tuning import (
+    SearchSpace,
+    Trial,
+    parse_metric,
+    search,
+    validation_split,
+)
 
 FAMILIES = ("als", "ease", "rp3beta")
 """Model families :func:`select` knows."""
@@ -112,7 +118,15 @@ class SelectionReport:
 
 
 def _scores_by_weight(
-    model: Any, train, users: np.ndarray, truth, key: str, k: int, prior: np.ndarray, weights
+    model: Any,
+    train,
+    users: np.ndarray,
+    truth,
+    key: str,
+    k: int,
+    prior: np.ndarray,
+    weights,
+    others: np.ndarray | None = None,
 ) -> list[float]:
     """The metric of ``model`` blended with the standardised ``prior`` at each weight."""
     name = key
@@ -128,6 +142,8 @@ def _scores_by_weight(
         rows = train[block_users]
         excluded = np.zeros(base.shape, dtype=bool)
         excluded[np.repeat(np.arange(block_users.size), np.diff(rows.indptr)), rows.indices] = True
+        if others is not None:
+            excluded |= others
         base[excluded] = -np.inf
         block_truth = truth[start : start + _BLOCK]
         for w_index, weight in enumerate(weights):
@@ -161,10 +177,13 @@ def select(
     max_trials: int | None = None,
     max_validation_users: int = 20_000,
     ease_max_items: int = 8000,
+    items: np.ndarray | None = None,
 ) -> tuple[SelectionReport, float]:
     """Score the families on one inner split; returns the report and the time left in the budget.
 
     See the module docstring. ``max_trials`` caps the ALS search (for reproducible runs).
+    ``items`` (boolean, ``True`` = ranked) chooses the model that ranks those items best, e.g.
+    one item type's: only they are recommended and only held-out interactions with them count.
     """
     unknown = [name for name in families if name not in FAMILIES]
     if unknown or not families:
@@ -175,13 +194,14 @@ def select(
     key = f"{name}@{k}"
     matrix = sp.csr_matrix(user_items, dtype=np.float32)
     train, users, truth = validation_split(
-        matrix, validation_fraction, random_state, max_validation_users
+        matrix, validation_fraction, random_state, max_validation_users, items
     )
     prior = _standardise(np.log1p(popularity_prior(train))[None, :])[0]
     weights = BLEND_WEIGHTS if popularity_blend else (0.0,)
+    others = None if items is None else ~np.asarray(items, dtype=bool)
 
     def evaluate(model: Any) -> float:
-        ids, _ = model.recommend(users, train, k=k, exclude_seen=True)
+        ids, _ = model.recommend(users, train, k=k, exclude_seen=True, item_mask=others)
         return metrics.ranking_metrics(ids, truth, k)[key]
 
     def remaining() -> float:
@@ -256,6 +276,7 @@ def select(
             progress=progress,
             max_trials=max_trials,
             max_validation_users=max_validation_users,
+            items=items,
         )
         als = ALS(**report.best.params, random_state=random_state).fit(train)
         result = FamilyResult(
@@ -273,7 +294,7 @@ def select(
         if result.family not in fitted:
             continue
         scores = _scores_by_weight(
-            fitted[result.family], train, users, truth, key, k, prior, weights
+            fitted[result.family], train, users, truth, key, k, prior, weights, others
         )
         best = int(np.argmax(scores))
         result.blend_weight, result.blend_score = float(weights[best]), float(scores[best])
@@ -341,3 +362,53 @@ def refit(
     else:
         model.state = {**getattr(model, "state", {}), "selection": state}
     return model
+
+
+def fit_best(
+    user_items,
+    time_budget_s: float = 60.0,
+    random_state: int | None = 0,
+    validation_fraction: float = 0.2,
+    search_space: SearchSpace | None = None,
+    metric: str = "ndcg@10",
+    progress: Callable[[Trial], None] | None = None,
+    model_factory: tuning.ModelFactory | None = None,
+    max_trials: int | None = None,
+    families: Sequence[str] | None = None,
+    popularity_blend: bool = False,
+) -> Any:
+    """Tune on an inner validation split within ``time_budget_s``, refit on everything.
+
+    Without ``families`` and ``popularity_blend`` this is :func:`.tuning.fit_best`: ALS (or
+    ``model_factory``) tuned by quasi-random search, returned with ``tuning_report``. With
+    ``families`` (some of :data:`FAMILIES`) and/or ``popularity_blend``, the families, their
+    parameters and the weight of a popularity prior are chosen together on the same inner
+    split (:func:`select`) and the choice is refitted (:func:`refit`): the model is an ``ALS``,
+    ``EASE``, ``RP3beta`` or a ``PopularityBlend`` around one, with ``selection_report``
+    (every family's validation score and the choice), also saved with it.
+    """
+    if families is None and not popularity_blend:
+        return tuning.fit_best(
+            user_items,
+            time_budget_s=time_budget_s,
+            random_state=random_state,
+            validation_fraction=validation_fraction,
+            search_space=search_space,
+            metric=metric,
+            progress=progress,
+            model_factory=model_factory,
+            max_trials=max_trials,
+        )
+    chosen, _ = select(
+        user_items,
+        time_budget_s=time_budget_s,
+        random_state=random_state,
+        validation_fraction=validation_fraction,
+        families=tuple(families or ("als",)),
+        popularity_blend=popularity_blend,
+        metric=metric,
+        search_space=search_space,
+        progress=progress,
+        max_trials=max_trials,
+    )
+    return refit(chosen, user_items, random_state=random_state)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -202,15 +202,21 @@ def validation_split(
     validation_fraction: float,
     random_state: int | None,
     max_validation_users: int,
+    items: np.ndarray | None = None,
 ) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix]:
     """The inner split every search shares: ``(train, validation users, their held-out rows)``.
 
     :func:`~recommendations.engine.splits.random_holdout` of ``validation_fraction`` of each
     user's interactions, scored on at most ``max_validation_users`` users (a seeded sample).
+    With ``items`` (boolean, ``True`` = ranked), only held-out interactions with those items
+    count, e.g. to choose a model for one item type.
     """
     train, validation = splits.random_holdout(
         matrix, test_fraction=validation_fraction, min_interactions=2, random_state=random_state
     )
+    if items is not None:
+        validation = sp.csr_matrix(validation.multiply(np.asarray(items, dtype=bool)[None, :]))
+        validation.eliminate_zeros()
     users = np.flatnonzero(np.diff(validation.indptr))
     if users.size == 0:
         raise ValueError("no user has two interactions: nothing to validate on")
@@ -232,6 +238,7 @@ def search(
     max_trials: int | None = None,
     max_validation_users: int = 20_000,
     reserve_refit: bool = True,
+    items: np.ndarray | None = None,
 ) -> TuningReport:
     """Evaluate candidates in their fixed order on an inner split until the budget runs out.
 
@@ -243,7 +250,8 @@ def search(
     evaluated. The trials of a run are therefore a prefix of those of any run with a larger
     budget. ``max_trials`` caps the count independently of time, which makes a run
     reproducible across machines. Validation is on at most ``max_validation_users`` users (a
-    seeded sample). ``progress`` receives each trial.
+    seeded sample). ``progress`` receives each trial. ``items`` restricts the validation to
+    ranking those items (see :func:`validation_split`).
     """
     started = time.perf_counter()
     space = search_space or SearchSpace()
@@ -251,11 +259,12 @@ def search(
     key = f"{name}@{k}"
     matrix = sp.csr_matrix(user_items, dtype=np.float32)
     train, users, truth = validation_split(
-        matrix, validation_fraction, random_state, max_validation_users
+        matrix, validation_fraction, random_state, max_validation_users, items
     )
+    mask = {} if items is None else {"item_mask": ~np.asarray(items, dtype=bool)}
 
     def score(model: Any) -> float:
-        ids, _ = model.recommend(users, train, k=k, exclude_seen=True)
+        ids, _ = model.recommend(users, train, k=k, exclude_seen=True, **mask)
         return metrics.ranking_metrics(ids, truth, k)[key]
 
     defaults = _default_params(model_factory)
@@ -316,17 +325,8 @@ def fit_best(
     progress: Callable[[Trial], None] | None = None,
     model_factory: ModelFactory | None = None,
     max_trials: int | None = None,
-    families: Sequence[str] | None = None,
-    popularity_blend: bool = False,
 ) -> Any:
     """Tune ALS on an inner validation split within ``time_budget_s``, refit on everything.
-
-    With ``families`` (some of ``"als"``, ``"ease"``, ``"rp3beta"``: see
-    :mod:`recommendations.engine.selection`) and/or ``popularity_blend``, the families and their
-    parameters (and, with ``popularity_blend``, the weight of a popularity prior, 0 to 1) are
-    chosen together on the same inner split within the budget; the returned model is the chosen
-    family (an ``ALS``, ``EASE``, ``RP3beta`` or a ``PopularityBlend`` around one) with
-    ``selection_report`` (every family's validation score and the choice), also saved with it.
 
     Searches ``factors``, regularisation, ``alpha`` and ``iterations`` as described in the
     module docstring (see :func:`search` for the arguments), then fits the best parameters on
@@ -336,22 +336,6 @@ def fit_best(
     arguments to tune another implementation under the same search. The whole call, refit
     included, aims to stay within the budget (at least two candidates are always tried).
     """
-    if families is not None or popularity_blend:
-        from recommendations.engine import selection
-
-        chosen, _ = selection.select(
-            user_items,
-            time_budget_s=time_budget_s,
-            random_state=random_state,
-            validation_fraction=validation_fraction,
-            families=tuple(families or ("als",)),
-            popularity_blend=popularity_blend,
-            metric=metric,
-            search_space=search_space,
-            progress=progress,
-            max_trials=max_trials,
-        )
-        return selection.refit(chosen, user_items, random_state=random_state)
     factory = model_factory or ALS
     report = search(
         factory,

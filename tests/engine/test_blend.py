@@ -108,7 +108,9 @@ def test_save_and_load_round_trip(tmp_path, data, base):
         == blend.recommend(users, data, k=4)[0].tolist()
     )
     with pytest.raises(ValueError, match="not PopularityBlend"):
-        PopularityBlend.load(tmp_path / "m" / "base")
+        PopularityBlend.load(tmp_path / "m" / "base", loader=load_model)
+    with pytest.raises(ValueError, match=r"engine\.load_model"):
+        PopularityBlend.load(tmp_path / "m")
 
 
 def test_load_model_refuses_an_unknown_model(tmp_path):

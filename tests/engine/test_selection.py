@@ -137,3 +137,25 @@ def test_als_scores_come_from_its_factors(clustered):
         model, train, users, truth, "ndcg@10", 10, prior, (0.0,)
     )
     assert score == 0.0  # the truth is what was seen, and seen items are excluded
+
+
+def test_a_choice_for_some_items_ranks_and_validates_only_them(clustered):
+    items = np.zeros(clustered.shape[1], dtype=bool)
+    items[:20] = True
+    report, _ = select(clustered, families=("ease",), items=items)
+    # weight 0 of the blend is the family alone, scored the same way: only these items
+    assert report.families[0].blend_score >= report.families[0].score - 1e-12
+    unblended, _ = select(clustered, families=("ease",), items=items, popularity_blend=False)
+    assert unblended.score == pytest.approx(unblended.families[0].score)
+    model = fit_best(clustered, families=("ease",), popularity_blend=True)
+    ids, _ = model.recommend(np.arange(10), clustered, k=5, item_mask=~items)
+    assert (ids[ids >= 0] < 20).all()
+    assert report.chosen == "ease" and report.validation_users > 0
+    with pytest.raises(ValueError, match="nothing to validate"):
+        select(clustered, families=("ease",), items=np.zeros(clustered.shape[1], dtype=bool))
+
+
+def test_a_catalogue_shorter_than_the_list_is_ranked_whole():
+    matrix = planted_low_rank(n_users=60, n_items=8, rank=2, items_per_user=4).user_items
+    report, _ = select(matrix, families=("rp3beta",), metric="ndcg@10")
+    assert 0 <= report.score <= 1
