@@ -5,8 +5,11 @@ validation users, by the same metric (nDCG@10 by default):
 
 1. ``popularity`` (distinct users per item) is scored first: it is the bar;
 2. ``rp3beta`` over a small grid of ``(alpha, beta)``, ``ease`` over ``regularization`` (coarse
-   on a log scale, then refined around the best), each candidate fitted in closed form; EASE is
-   skipped, with a note, above its ``max_items`` (memory grows with the square of the items);
+   on a log scale, then refined around the best), each candidate fitted in closed form; a grid
+   stops when the next candidate would overrun the budget, but not before its first
+   candidates (the three decades of EASE, two points of RP3beta), as the ALS search always
+   tries two; EASE is skipped, with a note, above its ``max_items`` (memory grows with the
+   square of the items);
 3. ``als`` by :func:`.tuning.search` (quasi-random search with early stopping) with what is
    left of the time budget (at least two candidates);
 4. with ``popularity_blend``, every family's best candidate is blended with the popularity prior
@@ -53,7 +56,8 @@ BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1
 
 EASE_COARSE = (10.0, 100.0, 1000.0)
 EASE_MAX_TRIALS = 6
-RP3_GRID = ((1.0, 0.0), (1.0, 0.3), (1.0, 0.5), (0.7, 0.3), (1.0, 0.7), (0.5, 0.5))
+RP3_GRID = ((1.0, 0.0), (0.5, 0.0), (1.0, 0.3), (0.7, 0.3), (1.0, 0.5), (0.5, 0.5))
+RP3_MIN_TRIALS = 2
 _BLOCK = 2048
 
 
@@ -212,14 +216,16 @@ def select(
     results: list[FamilyResult] = []
     fitted: dict[str, Any] = {}
 
-    def grid_family(family: str, candidates: Callable[[list[tuple[float, dict]]], list[dict]]):
+    def grid_family(
+        family: str, candidates: Callable[[list[tuple[float, dict]]], dict | None], at_least: int
+    ):
         tic = time.perf_counter()
         result = FamilyResult(family)
         tried: list[tuple[float, dict]] = []
         best_model = None
         slowest = 0.0
         for params in iter(lambda: candidates(tried), None):
-            if tried and remaining() < slowest:
+            if len(tried) >= at_least and remaining() < slowest:
                 break
             fit_tic = time.perf_counter()
             model = (
@@ -243,7 +249,7 @@ def select(
                 alpha, beta = RP3_GRID[len(tried)]
                 return {"alpha": alpha, "beta": beta}
 
-            result, model = grid_family("rp3beta", rp3_next)
+            result, model = grid_family("rp3beta", rp3_next, RP3_MIN_TRIALS)
         elif family == "ease":
             if matrix.shape[1] > ease_max_items:
                 result, model = (
@@ -255,7 +261,7 @@ def select(
                     None,
                 )
             else:
-                result, model = grid_family("ease", _ease_next)
+                result, model = grid_family("ease", _ease_next, len(EASE_COARSE))
         else:
             continue  # ALS last, with what is left of the budget
         results.append(result)

@@ -116,8 +116,9 @@ def test_ease_candidates_extend_at_the_ends_then_refine():
 
 
 def test_a_tight_budget_stops_a_grid_early(clustered, monkeypatch):
-    report, _ = select(clustered, families=("rp3beta",), time_budget_s=1e-6)
-    assert report.families[0].trials == 1
+    report, _ = select(clustered, families=("rp3beta", "ease"), time_budget_s=1e-6)
+    assert report.families[0].trials == selection_module.RP3_MIN_TRIALS
+    assert report.families[1].trials == len(selection_module.EASE_COARSE)
     assert "rp3beta" in str(report.families[0])
 
 
