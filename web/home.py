@@ -7,8 +7,9 @@ and cached:
   per language and active model version, for ``SHARED_SECONDS``;
 - **anonymous recommendations** (what signed-out visitors see, labelled non-personalised): one
   entry per language and model version, for ``SHARED_SECONDS``;
-- **a learner's own sections** ("continue learning" with progress, and the courses and products
-  recommended to them, or the non-personalised lists when they switched personalisation off):
+- **a learner's own sections** ("continue learning" with progress, and the courses, products,
+  short videos and live sessions recommended to them, or the non-personalised lists when they
+  switched personalisation off; the video and live rails are shown only when personalised):
   one entry per learner, language, model version and *learner version*, for
   ``PERSONAL_SECONDS``. The learner version (``accounts.versions``) changes whenever a service
   changes what the learner is shown (saved lesson progress, enrolling, buying, declared
@@ -59,6 +60,7 @@ CONTINUE_LEARNING = 4
 # content can: Django's and DRF's text fields refuse them, and PostgreSQL cannot store them.
 CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 SHORT_VIDEOS = 8
+RECOMMENDED_LIVES = 4
 
 
 @dataclass(frozen=True)
@@ -109,15 +111,28 @@ def _render_personal(user) -> str:
     products = recommendations_for(
         user=user, item_type="product", slot="home_products", k=RECOMMENDED_PRODUCTS
     )
+    # Short videos and live sessions picked by the model chosen for each type; shown only when
+    # picked for the learner (otherwise the shared trending rails are the same lists).
+    videos = recommendations_for(user=user, item_type="video", slot="home_videos", k=SHORT_VIDEOS)
+    lives = recommendations_for(user=user, item_type="live", slot="home_live", k=RECOMMENDED_LIVES)
     return render_to_string(
         "courses/home/_personal.html",
         {
             "continue_learning": continue_learning_for(user=user, limit=CONTINUE_LEARNING),
             "courses": courses,
             "products": products,
+            "videos": videos if _personal(videos) else None,
+            "lives": lives if _personal(lives) else None,
+            "back": reverse("web:home"),  # where "remind me" comes back to
             "csrf_token": CSRF_PLACEHOLDER,
         },
     )
+
+
+def _personal(result) -> bool:
+    """Picked for this learner (by the model, a fold-in or their declared interests), not the
+    trending list every visitor sees in the shared rails."""
+    return result.personalised and result.source != "trending"
 
 
 def _render_shared() -> str:
