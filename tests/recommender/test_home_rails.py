@@ -77,3 +77,25 @@ def test_without_a_model_the_home_page_falls_back_to_trending(client, media_worl
     assert not _section(page, "recommended-videos")
     assert not _section(page, "recommended-lives")
     assert "热门短视频" in page and "即将开播" in page
+
+
+def test_the_video_feed_starts_with_the_learners_picks_and_their_reasons(
+    client, media_world, fast_training
+):
+    world, topics = media_world
+    training.model_train(force=True)
+    newest_first = [v.title for v in client.get(reverse("web:videos")).context["videos"]]
+    fan = world.python_fans[0]
+    client.force_login(fan)
+    response = client.get(reverse("web:videos"))
+    feed = response.context["videos"]
+    assert feed[0].title.startswith("Python") and feed[0].reason
+    assert [v.title for v in feed] != newest_first
+    assert response.content.decode().count('class="reason"') >= 1
+    assert len(feed) == len({v.pk for v in feed})  # every video once
+    personalization_set(user=fan, enabled=False)
+    feed = client.get(reverse("web:videos")).context["videos"]
+    assert [v.title for v in feed] == newest_first and not feed[0].reason
+    python_videos, _ = topics["Python"]
+    start = python_videos[0]
+    assert client.get(reverse("web:videos"), {"v": start.slug}).context["videos"][0] == start

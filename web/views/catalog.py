@@ -18,6 +18,7 @@ from courses import selectors
 from courses.audio import AUDIO_TYPES
 from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
+from recommendations.services.serving import recommendations_for
 from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm
 from web.home import home_page
 from web.media import ranged_file_response
@@ -170,9 +171,19 @@ def live_detail(request, slug):
 
 
 def video_feed(request):
-    videos = selectors.short_video_feed(start_slug=request.GET.get("v", ""))
+    # A signed-in learner's feed starts with the videos the model picked for them (with the
+    # reason); everyone else, and anyone with personalisation off, gets the newest first.
+    reasons = {}
+    if request.user.is_authenticated:
+        picked = recommendations_for(user=request.user, item_type="video", slot="feed", k=20)
+        if picked.personalised and picked.source != "trending":
+            reasons = {rec.object.pk: rec.reason.text for rec in picked.items}
+    videos = selectors.short_video_feed(
+        start_slug=request.GET.get("v", ""), first_ids=list(reasons)
+    )
     for video in videos:  # short videos are free: addresses for anyone
         video.playback = playback_for(request, video.media, paid=False)
+        video.reason = reasons.get(video.pk, "")
     return render(request, "courses/videos.html", {"videos": videos})
 
 
