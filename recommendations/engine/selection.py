@@ -10,8 +10,9 @@ validation users, by the same metric (nDCG@10 by default):
    candidates (the three decades of EASE, two points of RP3beta), as the ALS search always
    tries two; EASE is skipped, with a note, above its ``max_items`` (memory grows with the
    square of the items);
-3. ``als`` by :func:`.tuning.search` (quasi-random search with early stopping) with what is
-   left of the time budget (at least two candidates);
+3. ``als`` by :func:`.tuning.search` (quasi-random search with early stopping), searched
+   FIRST with :data:`ALS_SHARE` of the budget (at least two candidates), so that the closed-form
+   grids, whose first candidates always run, cannot starve it;
 4. with ``popularity_blend``, every family's best candidate is blended with the popularity prior
    (:class:`~.blend.PopularityBlend`) for each weight of :data:`BLEND_WEIGHTS`, which holds 0 (the
    model alone) and 1 (popularity alone): one scoring pass per family, the weights compared on
@@ -58,6 +59,8 @@ EASE_COARSE = (10.0, 100.0, 1000.0)
 EASE_MAX_TRIALS = 6
 RP3_GRID = ((1.0, 0.0), (0.5, 0.0), (1.0, 0.3), (0.7, 0.3), (1.0, 0.5), (0.5, 0.5))
 RP3_MIN_TRIALS = 2
+ALS_SHARE = 0.5
+"""Share of the budget the ALS search may use (searched first; the closed-form grids follow)."""
 _BLOCK = 2048
 
 
@@ -240,6 +243,33 @@ def select(
         result.trials, result.seconds = len(tried), time.perf_counter() - tic
         return result, best_model
 
+    if "als" in families:
+        tic = time.perf_counter()
+        report = search(
+            ALS,
+            matrix,
+            time_budget_s=time_budget_s * ALS_SHARE,
+            random_state=random_state,
+            validation_fraction=validation_fraction,
+            search_space=search_space,
+            metric=metric,
+            progress=progress,
+            max_trials=max_trials,
+            max_validation_users=max_validation_users,
+            items=items,
+        )
+        als = ALS(**report.best.params, random_state=random_state).fit(train)
+        result = FamilyResult(
+            "als",
+            params=dict(report.best.params),
+            score=report.best.score,
+            trials=len(report.trials),
+            seconds=time.perf_counter() - tic,
+        )
+        results.append(result)
+        fitted["als"] = als
+        say(result)
+
     for family in families:
         if family == "rp3beta":
 
@@ -263,37 +293,10 @@ def select(
             else:
                 result, model = grid_family("ease", _ease_next, len(EASE_COARSE))
         else:
-            continue  # ALS last, with what is left of the budget
+            continue  # ALS was searched first
         results.append(result)
         if model is not None:
             fitted[family] = model
-        say(result)
-
-    if "als" in families:
-        tic = time.perf_counter()
-        report = search(
-            ALS,
-            matrix,
-            time_budget_s=max(remaining() * 0.8, 1e-3),
-            random_state=random_state,
-            validation_fraction=validation_fraction,
-            search_space=search_space,
-            metric=metric,
-            progress=progress,
-            max_trials=max_trials,
-            max_validation_users=max_validation_users,
-            items=items,
-        )
-        als = ALS(**report.best.params, random_state=random_state).fit(train)
-        result = FamilyResult(
-            "als",
-            params=dict(report.best.params),
-            score=report.best.score,
-            trials=len(report.trials),
-            seconds=time.perf_counter() - tic,
-        )
-        results.append(result)
-        fitted["als"] = als
         say(result)
 
     for result in results:
