@@ -9,8 +9,9 @@ and cached:
   learner's own entry (below; a follow or an unfollow changes the learner's version);
 - **anonymous recommendations** (what signed-out visitors see, labelled non-personalised): one
   entry per language and model version, for ``SHARED_SECONDS``;
-- **a learner's own sections** ("continue learning" with progress, and the courses and products
-  recommended to them, or the non-personalised lists when they switched personalisation off):
+- **a learner's own sections** ("continue learning" with progress, and the courses, products,
+  short videos and live sessions recommended to them, or the non-personalised lists when they
+  switched personalisation off; the video and live rails are shown only when personalised):
   one entry per learner, language, model version and *learner version*, for
   ``PERSONAL_SECONDS``. The learner version (``accounts.versions``) changes whenever a service
   changes what the learner is shown (saved lesson progress, enrolling, buying, declared
@@ -69,6 +70,7 @@ OFFERS = 8
 # content can: Django's and DRF's text fields refuse them, and PostgreSQL cannot store them.
 CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 SHORT_VIDEOS = 8
+RECOMMENDED_LIVES = 4
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def _version() -> str:
     return _version_memo[1]
 
 
-KEY_PREFIX = "home:6"  # the sixth form: the live rail apart, per learner for followers
+KEY_PREFIX = "home:7"  # the seventh form: offers, and the rails picked per learner
 
 
 def _personal_key(user_id: int, learner_version: str, version: str, language: str) -> str:
@@ -146,16 +148,29 @@ def _render_personal(user) -> tuple[str, str]:
     products = recommendations_for(
         user=user, item_type="product", slot="home_products", k=RECOMMENDED_PRODUCTS
     )
+    # Short videos and live sessions picked by the model chosen for each type; shown only when
+    # picked for the learner (otherwise the shared trending rails are the same lists).
+    videos = recommendations_for(user=user, item_type="video", slot="home_videos", k=SHORT_VIDEOS)
+    lives = recommendations_for(user=user, item_type="live", slot="home_live", k=RECOMMENDED_LIVES)
     html = render_to_string(
         "courses/home/_personal.html",
         {
             "continue_learning": continue_learning_for(user=user, limit=CONTINUE_LEARNING),
             "courses": courses,
             "products": products,
+            "videos": videos if _personal(videos) else None,
+            "lives": lives if _personal(lives) else None,
+            "back": reverse("web:home"),  # where "remind me" comes back to
             "csrf_token": CSRF_PLACEHOLDER,
         },
     )
     return html, _render_personal_live(user)
+
+
+def _personal(result) -> bool:
+    """Picked for this learner (by the model, a fold-in or their declared interests), not the
+    trending list every visitor sees in the shared rails."""
+    return result.personalised and result.source != "trending"
 
 
 def _render_shared() -> tuple[str, str]:

@@ -14,8 +14,15 @@ _EXPORTS = {
     # matrix factorisation
     "ALS": ".als",
     "BPR": ".sgd",
-    # tuning
-    "fit_best": ".tuning",
+    # item-based models and the popularity blend
+    "EASE": ".item_based",
+    "RP3beta": ".item_based",
+    "PopularityBlend": ".blend",
+    "load_model": ".persistence",
+    "GroupedModel": ".grouped",
+    # tuning and the choice of a family
+    "fit_best": ".selection",
+    "selection": ".selection",
     # content, cold start, popularity
     "ContentModel": ".content",
     "ColdStartMapper": ".content",

@@ -331,17 +331,22 @@ class FactorizationModel:
     # ------------------------------------------------------------------ persistence
     def _extra_state(self) -> dict[str, Any]:
         """Fitted metadata besides the factors, saved in ``params.json``."""
-        return {
+        state = {
             "loss_history": self.loss_history,
             "validation_history": self.validation_history,
             "best_iteration": self.best_iteration,
         }
+        if getattr(self, "selection", None) is not None:
+            state["selection"] = self.selection
+        return state
 
     def _set_extra_state(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`_extra_state` saved."""
         self.loss_history = list(state.get("loss_history", []))
         self.validation_history = list(state.get("validation_history", []))
         self.best_iteration = state.get("best_iteration")
+        if "selection" in state:
+            self.selection = state["selection"]
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
         """Write ``user_factors.npy``, ``item_factors.npy`` (float32) and ``params.json``."""

@@ -29,8 +29,19 @@ import numpy as np
 import scipy.sparse as sp
 
 _USER_NAMES = {"user", "user_id", "userid", "uid", "learner", "learner_id", "student", "buyer"}
-_ITEM_NAMES = {"item", "item_id", "itemid", "iid", "course", "course_id", "product", "product_id"}
-_WEIGHT_NAMES = {"weight", "value", "rating", "count", "score", "confidence"}
+_ITEM_NAMES = {
+    "item",
+    "item_id",
+    "itemid",
+    "iid",
+    "course",
+    "course_id",
+    "product",
+    "product_id",
+    "video",
+    "video_id",
+}
+_WEIGHT_NAMES = {"weight", "value", "rating", "count", "score", "confidence", "liked", "clicked"}
 _TIME_NAMES = {"timestamp", "time", "ts", "date", "datetime", "created", "created_at"}
 _DELIMITERS = ",\t;|"
 

@@ -27,8 +27,8 @@ from recommendations.engine._ranking import exclusion_mask, top_k
 from recommendations.engine.als import ALS
 from recommendations.engine.content import ColdStartMapper, ContentModel
 from recommendations.engine.popularity import Popularity
+from recommendations.engine.selection import FAMILIES, fit_best
 from recommendations.engine.sgd import BPR
-from recommendations.engine.tuning import fit_best
 
 MODEL_NAMES = (
     "als",
@@ -38,6 +38,10 @@ MODEL_NAMES = (
     "popularity",
     "implicit-als",
     "implicit-als-tuned",
+    "ease",
+    "rp3beta",
+    "als-blend",
+    "selected",
 )
 """Models :func:`compare` knows, in the order of its table."""
 
@@ -209,6 +213,29 @@ def _tuned_params(model: Any) -> str:
     )
 
 
+_SELECTIONS = {
+    "ease": (("ease",), False),
+    "rp3beta": (("rp3beta",), False),
+    "als-blend": (("als",), True),
+    "selected": (FAMILIES, True),
+}
+
+
+def _selected_params(model: Any) -> str:
+    report = model.selection_report
+    scores = ", ".join(
+        f"{r.family} {r.score:.4f}"
+        + (f" (blended {r.blend_score:.4f} at w={r.blend_weight:g})" if r.blend_weight else "")
+        for r in report.families
+        if not r.note
+    )
+    return (
+        f"chose {report.chosen} {_describe(report.params)} popularity weight "
+        f"{report.blend_weight:g}; val {report.metric}: {scores}; popularity "
+        f"{report.popularity_score:.4f}"
+    )
+
+
 def compare(
     train,
     test,
@@ -230,7 +257,12 @@ def compare(
     * ``popularity``: most popular unseen items;
     * ``implicit-als`` / ``implicit-als-tuned``: the ``implicit`` library's ALS with its
       defaults, and tuned by the same search as ``als-tuned`` (skipped, with a note, when
-      ``implicit`` is not installed).
+      ``implicit`` is not installed);
+    * ``ease`` / ``rp3beta``: that item-based family alone, its parameters chosen on validation
+      by :func:`fit_best` (``families=(name,)``);
+    * ``als-blend``: tuned ALS blended with the popularity prior, the weight chosen on validation;
+    * ``selected``: what :func:`fit_best` chooses among all families and popularity weights (the
+      model the site trains).
 
     ``progress`` receives a line of text per model and per tuning trial.
     """
@@ -266,6 +298,17 @@ def compare(
             return ContentModel().fit(item_features), "tf-idf cosine, history profile"
         if name == "popularity":
             return Popularity().fit(train), "distinct users per item"
+        if name in _SELECTIONS:
+            families, blend = _SELECTIONS[name]
+            model = fit_best(
+                train,
+                time_budget_s=time_budget_s,
+                random_state=random_state,
+                progress=trial_progress(name),
+                families=families,
+                popularity_blend=blend,
+            )
+            return model, _selected_params(model)
         if not implicit_available():
             return "skipped: the implicit library is not installed"
         if name == "implicit-als":

@@ -197,6 +197,35 @@ def _default_params(model_factory: ModelFactory) -> dict[str, Any]:
     }
 
 
+def validation_split(
+    matrix: sp.csr_matrix,
+    validation_fraction: float,
+    random_state: int | None,
+    max_validation_users: int,
+    items: np.ndarray | None = None,
+) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix]:
+    """The inner split every search shares: ``(train, validation users, their held-out rows)``.
+
+    :func:`~recommendations.engine.splits.random_holdout` of ``validation_fraction`` of each
+    user's interactions, scored on at most ``max_validation_users`` users (a seeded sample).
+    With ``items`` (boolean, ``True`` = ranked), only held-out interactions with those items
+    count, e.g. to choose a model for one item type.
+    """
+    train, validation = splits.random_holdout(
+        matrix, test_fraction=validation_fraction, min_interactions=2, random_state=random_state
+    )
+    if items is not None:
+        validation = sp.csr_matrix(validation.multiply(np.asarray(items, dtype=bool)[None, :]))
+        validation.eliminate_zeros()
+    users = np.flatnonzero(np.diff(validation.indptr))
+    if users.size == 0:
+        raise ValueError("no user has two interactions: nothing to validate on")
+    if users.size > max_validation_users:
+        rng = np.random.default_rng(random_state)
+        users = np.sort(rng.choice(users, size=max_validation_users, replace=False))
+    return train, users, validation[users]
+
+
 def search(
     model_factory: ModelFactory,
     user_items,
@@ -209,6 +238,7 @@ def search(
     max_trials: int | None = None,
     max_validation_users: int = 20_000,
     reserve_refit: bool = True,
+    items: np.ndarray | None = None,
 ) -> TuningReport:
     """Evaluate candidates in their fixed order on an inner split until the budget runs out.
 
@@ -220,26 +250,21 @@ def search(
     evaluated. The trials of a run are therefore a prefix of those of any run with a larger
     budget. ``max_trials`` caps the count independently of time, which makes a run
     reproducible across machines. Validation is on at most ``max_validation_users`` users (a
-    seeded sample). ``progress`` receives each trial.
+    seeded sample). ``progress`` receives each trial. ``items`` restricts the validation to
+    ranking those items (see :func:`validation_split`).
     """
     started = time.perf_counter()
     space = search_space or SearchSpace()
     name, k = parse_metric(metric)
     key = f"{name}@{k}"
     matrix = sp.csr_matrix(user_items, dtype=np.float32)
-    train, validation = splits.random_holdout(
-        matrix, test_fraction=validation_fraction, min_interactions=2, random_state=random_state
+    train, users, truth = validation_split(
+        matrix, validation_fraction, random_state, max_validation_users, items
     )
-    users = np.flatnonzero(np.diff(validation.indptr))
-    if users.size == 0:
-        raise ValueError("no user has two interactions: nothing to validate on")
-    if users.size > max_validation_users:
-        rng = np.random.default_rng(random_state)
-        users = np.sort(rng.choice(users, size=max_validation_users, replace=False))
-    truth = validation[users]
+    mask = {} if items is None else {"item_mask": ~np.asarray(items, dtype=bool)}
 
     def score(model: Any) -> float:
-        ids, _ = model.recommend(users, train, k=k, exclude_seen=True)
+        ids, _ = model.recommend(users, train, k=k, exclude_seen=True, **mask)
         return metrics.ranking_metrics(ids, truth, k)[key]
 
     defaults = _default_params(model_factory)

@@ -143,7 +143,7 @@ def model_candidates(
 ) -> tuple[list[int], list[float], list[tuple[str, int] | None]]:
     """Top ``n`` object ids of ``item_type`` for a learner, with scores and the learner's own
     item (type, id) that contributes most to each score (None when nothing does)."""
-    model, items = loaded.model, loaded.items
+    model, items = loaded.model_for(item_type), loaded.items
     mask = items.types != ITEM_TYPES.index(item_type)
     if row is not None:
         ids, scores = model.recommend(
@@ -852,13 +852,19 @@ def precompute_for_users(*, version_id: int, user_rows: range) -> int:
     chunk at once per item type, then one explanation (one solve) per learner for all types."""
     version = ModelVersion.objects.get(pk=version_id)
     loaded = model_cache.get(version.pk, version.artefact_path)
-    model, items = loaded.model, loaded.items
+    items = loaded.items
     n = settings.RECOMMENDER_TOP_N
     rows = np.arange(user_rows.start, user_rows.stop)
     if not len(rows):
         return 0
+    # Each item type is ranked and explained by the model chosen for it; types that share a
+    # model are explained together (one solve per learner and model).
+    models: dict[int, tuple[object, list[str]]] = {}
+    for item_type in ITEM_TYPES:
+        model = loaded.model_for(item_type)
+        models.setdefault(id(model), (model, []))[1].append(item_type)
     per_type = {
-        item_type: model.recommend(
+        item_type: loaded.model_for(item_type).recommend(
             rows, loaded.user_items, k=n, exclude_seen=True, item_mask=items.types != code
         )
         for code, item_type in enumerate(ITEM_TYPES)
@@ -866,20 +872,23 @@ def precompute_for_users(*, version_id: int, user_rows: range) -> int:
     values, explained = {}, {}
     for i, row in enumerate(rows):
         picked = {t: ids[i][ids[i] >= 0] for t, (ids, _) in per_type.items()}
-        everything = np.concatenate(list(picked.values()))
         history = loaded.user_items[row]
-        top = model.explain(history, everything).top_contributors if everything.size else []
-        offset, user_id = 0, int(loaded.user_ids[row])
-        for item_type, ids in picked.items():
-            scores = per_type[item_type][1][i][: len(ids)]
-            reasons = _reason_items(items, top[offset : offset + len(ids)])
-            explained.update(dict.fromkeys(r for r in reasons if r))
-            values[list_cache_key(version.pk, user_id, item_type)] = (
-                items.ids[ids].tolist(),
-                scores.astype(float).tolist(),
-                reasons,
-            )
-            offset += len(ids)
+        user_id = int(loaded.user_ids[row])
+        for model, item_types in models.values():
+            everything = np.concatenate([picked[t] for t in item_types])
+            top = model.explain(history, everything).top_contributors if everything.size else []
+            offset = 0
+            for item_type in item_types:
+                ids = picked[item_type]
+                scores = per_type[item_type][1][i][: len(ids)]
+                reasons = _reason_items(items, top[offset : offset + len(ids)])
+                explained.update(dict.fromkeys(r for r in reasons if r))
+                values[list_cache_key(version.pk, user_id, item_type)] = (
+                    items.ids[ids].tolist(),
+                    scores.astype(float).tolist(),
+                    reasons,
+                )
+                offset += len(ids)
     titles = _reason_titles(list(explained))  # one query for the chunk, so serving needs none
     for _ids, _scores, reasons in values.values():
         reasons[:] = [(*r, titles[r]) if r in titles else r for r in reasons]

@@ -5,10 +5,15 @@ crash leaves a trace: the next run marks an orphaned "training" row as failed), 
 
 1. builds the interaction matrix of the training window with a global temporal cut: the last
    ``RECOMMENDER_HOLDOUT_DAYS`` are held out;
-2. fits ALS on the rest (with the parameters of the latest tuning run, or ``fit_best`` when
-   ``tune=True``) and measures nDCG@10, recall@10 and catalog coverage on the holdout, beside
-   popularity on the same holdout for reference (a new site with too little history to hold
-   any out trains on all of it, unevaluated; such a version replaces only unevaluated ones);
+2. fits on the rest: a tuning run (``tune=True``) chooses, for each item type, the model family,
+   its parameters and its popularity weight on an inner validation split
+   (``engine.selection.select``: ALS, EASE, RP3beta, each possibly blended with popularity) and
+   stores the choices in ``params["per_type"]``; a retrain reuses the latest tuning run's choices
+   (the ALS parameters of ``RECOMMENDER_ALS_PARAMS`` before any). The model is a
+   ``GroupedModel``: each item type is ranked by its own choice. It then measures nDCG@10,
+   recall@10 and catalog coverage on the holdout, beside popularity on the same holdout for
+   reference (a new site with too little history to hold any out trains on all of it,
+   unevaluated; such a version replaces only unevaluated ones);
 3. refits the same parameters on the whole window and stores the artefacts;
 4. promotes the version if its factors are finite, its coverage is not trivial, and its nDCG@10
    is not below the active version's by more than ``RECOMMENDER_PROMOTION_TOLERANCE`` (a share
@@ -20,11 +25,13 @@ holdout would flatter it, since it was trained on most of that period.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import numpy as np
 from celery import current_app
@@ -33,13 +40,27 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from recommendations.engine import ALS, Popularity, fit_best
+from recommendations.engine import (
+    ALS,
+    EASE,
+    GroupedModel,
+    Popularity,
+    PopularityBlend,
+    RP3beta,
+    selection,
+)
+from recommendations.engine.blend import popularity_prior
 from recommendations.engine.evaluation import evaluate
 from recommendations.engine.metrics import catalog_coverage
 from recommendations.models import ModelVersion
 from recommendations.services.serving import forget_active_version
 from recommendations.training.artefacts import artefacts_delete, artefacts_save, model_cache
-from recommendations.training.dataset import latest_event_id, training_data_build
+from recommendations.training.dataset import (
+    ITEM_TYPES,
+    ItemIndex,
+    latest_event_id,
+    training_data_build,
+)
 from recommendations.training.lock import training_lock
 
 PRECOMPUTE_TASK = "recommendations.tasks.precompute_recommendations"
@@ -68,22 +89,97 @@ def _current_params() -> dict:
     return dict(tuned or settings.RECOMMENDER_ALS_PARAMS)
 
 
-def _fit(matrix, *, tune: bool) -> tuple[ALS, dict]:
+def _fit(matrix, items: ItemIndex, *, tune: bool) -> tuple[Any, dict]:
+    """The model and the parameters to refit it with: a tuning run chooses a family (and its
+    parameters and popularity weight) per item type on validation; a retrain reuses the latest
+    tuning run's choices (or the ALS defaults before any)."""
     if tune:
-        model = fit_best(
-            matrix, time_budget_s=settings.RECOMMENDER_TUNING_BUDGET_SECONDS, random_state=0
-        )
-        return model, {
-            "factors": model.factors,
-            "regularization": model.regularization,
-            "alpha": model.alpha,
-            "iterations": model.iterations,
+        params = {"per_type": _choose_per_type(matrix, items)}
+    else:
+        params = _current_params()
+    return _build(params, matrix, items), params
+
+
+def _choose_per_type(matrix, items: ItemIndex) -> dict[str, dict]:
+    """For each item type, the family that ranks its items best on an inner validation split
+    (``engine.selection.select``), within an equal share of the tuning budget. A type with too
+    little held-out data to validate on gets the ALS defaults."""
+    budget = settings.RECOMMENDER_TUNING_BUDGET_SECONDS / len(ITEM_TYPES)
+    choices = {}
+    for code, item_type in enumerate(ITEM_TYPES):
+        try:
+            report, _ = selection.select(
+                matrix,
+                time_budget_s=budget,
+                random_state=0,
+                families=tuple(settings.RECOMMENDER_FAMILIES),
+                popularity_blend=settings.RECOMMENDER_POPULARITY_BLEND,
+                items=items.types == code,
+            )
+        except ValueError:  # nobody held out an item of this type
+            choices[item_type] = {
+                "family": "als",
+                "params": dict(settings.RECOMMENDER_ALS_PARAMS),
+                "popularity_weight": 0.0,
+                "validation": {},
+            }
+            continue
+        choices[item_type] = {
+            "family": report.chosen,
+            "params": report.params,
+            "popularity_weight": report.blend_weight,
+            "validation": {
+                "ndcg@10": round(report.score, 6),
+                "popularity": round(report.popularity_score, 6),
+                **{
+                    result.family: round(result.blend_score, 6)
+                    for result in report.families
+                    if not result.note
+                },
+            },
         }
-    params = _current_params()
-    return ALS(**params, random_state=0).fit(matrix), params
+    return choices
 
 
-def _coverage(model: ALS, user_items) -> float:
+def _build(params: dict, matrix, items: ItemIndex) -> Any:
+    """Fit what ``params`` say: ALS parameters, or a choice per item type (types with the same
+    choice share one fitted model)."""
+    if "per_type" not in params:
+        return ALS(**params, random_state=0).fit(matrix)
+    fitted: dict[str, Any] = {}
+    models = {}
+    for item_type, choice in params["per_type"].items():
+        key = json.dumps([choice["family"], choice["params"], choice["popularity_weight"]])
+        if key not in fitted:
+            fitted[key] = _fit_choice(choice, matrix)
+        models[item_type] = fitted[key]
+    return GroupedModel(items.types, ITEM_TYPES, models)
+
+
+def _fit_choice(choice: dict, matrix) -> Any:
+    family, params = choice["family"], choice["params"]
+    if family == "als":
+        model = ALS(**params, random_state=0).fit(matrix)
+    elif family == "ease":
+        model = EASE(**params).fit(matrix)
+    else:
+        model = RP3beta(**params).fit(matrix)
+    if choice["popularity_weight"] > 0:
+        model = PopularityBlend(model, popularity_prior(matrix), choice["popularity_weight"])
+    return model
+
+
+def _finite(model: Any) -> bool:
+    if isinstance(model, GroupedModel):
+        return all(_finite(part) for part in model.models.values())
+    if isinstance(model, PopularityBlend):
+        return _finite(model.base)
+    if isinstance(model, ALS):
+        return bool(np.isfinite(model.user_factors).all() and np.isfinite(model.item_factors).all())
+    return bool(np.isfinite(model.item_weights).all())
+
+
+def _coverage(model: Any, user_items) -> float:
     """Share of the catalog in the top 10 of (up to 2,000 of) the learners: a model that sends
     everyone to the same few items is broken, whatever its holdout score."""
     users = np.arange(min(user_items.shape[0], 2000))
@@ -91,9 +187,9 @@ def _coverage(model: ALS, user_items) -> float:
     return catalog_coverage(ids, user_items.shape[1])
 
 
-def _promotable(version: ModelVersion, model: ALS, active: ModelVersion | None) -> str:
+def _promotable(version: ModelVersion, model: Any, active: ModelVersion | None) -> str:
     """Why the version may not be promoted, or "" if it may."""
-    if not (np.isfinite(model.user_factors).all() and np.isfinite(model.item_factors).all()):
+    if not _finite(model):
         return "factors are not finite"
     coverage = version.metrics["catalog_coverage"]
     if coverage < settings.RECOMMENDER_MIN_COVERAGE:
@@ -191,7 +287,7 @@ def _train_locked(
         evaluable = split.matrix.nnz > 0 and split.holdout is not None and split.holdout.nnz > 0
         if evaluable:
             say("tuning and fitting on the history before the holdout" if tune else "fitting")
-            candidate, params = _fit(split.matrix, tune=tune)
+            candidate, params = _fit(split.matrix, split.items, tune=tune)
             say("evaluating on the holdout")
             version.metrics = _summary(evaluate(candidate, split.matrix, split.holdout, k=K))
             popularity = Popularity().fit(split.matrix)
@@ -199,10 +295,10 @@ def _train_locked(
                 "popularity": _summary(evaluate(popularity, split.matrix, split.holdout, k=K))
             }
             say("refitting on the whole window")
-            model = ALS(**params, random_state=0).fit(full.matrix)
+            model = _build(params, full.matrix, full.items)
         else:  # too little history to hold any out (a new site): train on all of it
             say("fitting (too little history for a holdout)")
-            model, params = _fit(full.matrix, tune=tune)
+            model, params = _fit(full.matrix, full.items, tune=tune)
         version.params = params
         version.metrics["catalog_coverage"] = round(_coverage(model, full.matrix), 6)
         version.n_users, version.n_items = full.matrix.shape

@@ -21,6 +21,9 @@ from recommendations.training.dataset import ITEM_TYPES
 
 WINDOW = timedelta(days=14)
 HALF_LIFE_DAYS = 3.0
+# A live session's audience moves within hours and a short video's within a day: their trending
+# lists decay by the hour; courses and products over days.
+HALF_LIFE_HOURS = {"live": 3.0, "video": 24.0}
 LIST_SIZE = 200
 CACHE_SECONDS = 6 * 3600
 COUNTED = (
@@ -59,7 +62,8 @@ def trending_compute(*, item_type: str, now=None) -> list[int]:
     matrix = sp.csr_matrix(
         (np.ones(len(rows)), (np.arange(len(rows)), columns)), shape=(len(rows), len(unique))
     )
-    model = Popularity(half_life_days=HALF_LIFE_DAYS, reference_time=now.timestamp())
+    half_life_days = HALF_LIFE_HOURS.get(item_type, HALF_LIFE_DAYS * 24) / 24
+    model = Popularity(half_life_days=half_life_days, reference_time=now.timestamp())
     model.fit(matrix, timestamps=seconds)
     order = np.argsort(-model.scores, kind="stable")[:LIST_SIZE]
     return [int(unique[i]) for i in order]

@@ -2,7 +2,9 @@
 
 A version's files live under ``recommender/v<id>/`` of the ``artefacts`` storage
 (``STORAGES["artefacts"]``, in ``RECOMMENDER_ARTEFACTS_ROOT``): the engine's
-``user_factors.npy``, ``item_factors.npy`` and ``params.json``, plus ``index.npz`` (which learner
+files (an ALS: ``user_factors.npy``, ``item_factors.npy`` and ``params.json``; a model per
+item type, ``GroupedModel``: ``params.json``, ``groups.npy`` and a subfolder per distinct model,
+see ``engine.grouped``), plus ``index.npz`` (which learner
 each row is and which item each column is) and ``user_items.npz`` (the training matrix, for
 excluding what a learner has seen and explaining a recommendation by their own items). They say
 who did what, so no URL serves them: the storage is not the media's, and the settings refuse a
@@ -18,6 +20,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +28,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 
-from recommendations.engine import ALS
+from recommendations.engine import GroupedModel, load_model
 from recommendations.training.dataset import ItemIndex
 
 STORAGE = "artefacts"
@@ -37,7 +40,7 @@ MATRIX_FILE = "user_items.npz"
 @dataclass
 class LoadedModel:
     version_id: int
-    model: ALS
+    model: Any  # an engine model: ALS, or a GroupedModel with a model per item type
     user_ids: np.ndarray
     items: ItemIndex
     user_rows: dict[int, int]
@@ -45,6 +48,12 @@ class LoadedModel:
 
     def row_of(self, user_id: int) -> int | None:
         return self.user_rows.get(int(user_id))
+
+    def model_for(self, item_type: str) -> Any:
+        """The model that ranks ``item_type``: the one chosen for it, or the only one."""
+        if isinstance(self.model, GroupedModel):
+            return self.model.model_for(item_type)
+        return self.model
 
 
 def artefact_storage() -> Storage:
@@ -56,7 +65,7 @@ def artefact_dir(version_id: int) -> str:
 
 
 def artefacts_save(
-    *, version_id: int, model: ALS, user_ids: np.ndarray, items: ItemIndex, user_items
+    *, version_id: int, model: Any, user_ids: np.ndarray, items: ItemIndex, user_items
 ) -> str:
     """Write the model's files to storage; returns their location (a storage path)."""
     location, storage = artefact_dir(version_id), artefact_storage()
@@ -70,8 +79,8 @@ def artefacts_save(
             item_ids=items.ids,
         )
         sp.save_npz(folder / MATRIX_FILE, sp.csr_matrix(user_items, dtype=np.float32))
-        for path in sorted(folder.iterdir()):
-            target = f"{location}/{path.name}"
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            target = f"{location}/{path.relative_to(folder).as_posix()}"
             if storage.exists(target):
                 storage.delete(target)
             with path.open("rb") as fh:
@@ -86,17 +95,24 @@ def _local_folder(location: str) -> Path:
     except NotImplementedError:  # remote storage: copy once into the local cache
         cache = Path(settings.VAR_DIR) / "model-cache" / location
         if not (cache / INDEX_FILE).exists():
-            cache.mkdir(parents=True, exist_ok=True)
-            _, files = storage.listdir(location)
-            for name in files:
-                with storage.open(f"{location}/{name}", "rb") as src:
-                    (cache / name).write_bytes(src.read())
+            _copy_tree(storage, location, cache)
         return cache
+
+
+def _copy_tree(storage: Storage, location: str, target: Path) -> None:
+    """Copy a storage folder and its subfolders (a model per item type) to a local folder."""
+    target.mkdir(parents=True, exist_ok=True)
+    folders, files = storage.listdir(location)
+    for name in folders:
+        _copy_tree(storage, f"{location}/{name}", target / name)
+    for name in files:
+        with storage.open(f"{location}/{name}", "rb") as src:
+            (target / name).write_bytes(src.read())
 
 
 def artefacts_load(*, version_id: int, location: str) -> LoadedModel:
     folder = _local_folder(location)
-    model = ALS.load(folder, mmap_mode="r")
+    model = load_model(folder, mmap_mode="r")
     with np.load(folder / INDEX_FILE) as index:
         user_ids = index["user_ids"]
         types, ids = index["item_types"], index["item_ids"]
@@ -119,9 +135,15 @@ def artefacts_delete(location: str) -> None:
     try:
         shutil.rmtree(storage.path(location), ignore_errors=True)
     except NotImplementedError:
-        _, files = storage.listdir(location)
-        for name in files:
-            storage.delete(f"{location}/{name}")
+        _delete_tree(storage, location)
+
+
+def _delete_tree(storage: Storage, location: str) -> None:
+    folders, files = storage.listdir(location)
+    for name in folders:
+        _delete_tree(storage, f"{location}/{name}")
+    for name in files:
+        storage.delete(f"{location}/{name}")
 
 
 class ModelCache:

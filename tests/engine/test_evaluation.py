@@ -233,3 +233,20 @@ def test_recommend_all_batches_users():
     ids = evaluation.recommend_all(model, np.arange(5000), None, k=3)
     assert ids.shape == (5000, 3) and ids[4999].tolist() == (np.arange(14997, 15000) % 7).tolist()
     assert metrics.catalog_coverage(ids, 7) == 1.0
+
+
+def test_compare_prints_every_family_and_the_selected_model(planted):
+    _, train, test, _ = planted
+    rows = evaluation.compare(
+        train, test, models=["ease", "rp3beta", "selected"], k=5, time_budget_s=5
+    )
+    assert [row.model for row in rows] == ["ease", "rp3beta", "selected"]
+    assert rows[0].params.startswith("chose ease regularization=")
+    assert "popularity weight" in rows[2].params and "val ndcg@10" in rows[2].params
+    assert all(0 <= row.metrics["ndcg"] <= 1 for row in rows)
+
+
+def test_load_a_short_video_file_with_a_liked_column(tmp_path):
+    path = _write(tmp_path, "v.tsv", "user\tvideo\tliked\n0\t0\t1\n0\t4\t1\n1\t4\t1\n")
+    data = load_interactions(path)
+    assert data.user_items.shape == (2, 2) and data.user_items.nnz == 3

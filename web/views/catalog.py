@@ -20,6 +20,7 @@ from courses.media import media_playback
 from recommendations.services.events import event_record
 from recommendations.services.related import bought_together_for, similar_items_for
 from recommendations.services.search import catalog_search_for
+from recommendations.services.serving import recommendations_for
 from social import selectors as social_selectors
 from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm, ReviewForm, ReviewReplyForm
 from web.home import home_page
@@ -207,12 +208,22 @@ def live_detail(request, slug):
 
 
 def video_feed(request):
-    videos = selectors.short_video_feed(start_slug=request.GET.get("v", ""))
+    # A signed-in learner's feed starts with the videos the model picked for them (with the
+    # reason); everyone else, and anyone with personalisation off, gets the newest first.
+    reasons = {}
+    if request.user.is_authenticated:
+        picked = recommendations_for(user=request.user, item_type="video", slot="feed", k=20)
+        if picked.personalised and picked.source != "trending":
+            reasons = {rec.object.pk: rec.reason.text for rec in picked.items}
+    videos = selectors.short_video_feed(
+        start_slug=request.GET.get("v", ""), first_ids=list(reasons)
+    )
     ids = [video.pk for video in videos]
     liked = social_selectors.videos_liked_by(user=request.user, video_ids=ids)
     comments = social_selectors.comments_for_feed(video_ids=ids)
     for video in videos:  # short videos are free: addresses for anyone
         video.playback = media_playback(asset=video.media, user=request.user, paid=False)
+        video.reason = reasons.get(video.pk, "")
         video.liked = video.pk in liked
         video.top_comments = comments[video.pk]
     return render(request, "courses/videos.html", {"videos": videos})

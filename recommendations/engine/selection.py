@@ -1,0 +1,423 @@
+"""Choosing a model family and its parameters on validation: what ``fit_best(families=...)`` does.
+
+All families are scored on ONE inner split (:func:`.tuning.validation_split`) and the same
+validation users, by the same metric (nDCG@10 by default):
+
+1. ``popularity`` (distinct users per item) is scored first: it is the bar;
+2. ``rp3beta`` over a small grid of ``(alpha, beta)``, ``ease`` over ``regularization`` (coarse
+   on a log scale, then refined around the best), each candidate fitted in closed form; a grid
+   stops when the next candidate would overrun the budget, but not before its first
+   candidates (the three decades of EASE, two points of RP3beta), as the ALS search always
+   tries two; EASE is skipped, with a note, above its ``max_items`` (memory grows with the
+   square of the items);
+3. ``als`` by :func:`.tuning.search` (quasi-random search with early stopping), searched
+   FIRST with :data:`ALS_SHARE` of the budget (at least two candidates), so that the closed-form
+   grids, whose first candidates always run, cannot starve it;
+4. with ``popularity_blend``, every family's best candidate is blended with the popularity prior
+   (:class:`~.blend.PopularityBlend`) for each weight of :data:`BLEND_WEIGHTS`, which holds 0 (the
+   model alone) and 1 (popularity alone): one scoring pass per family, the weights compared on
+   the same scores;
+5. the best (family, parameters, weight) on validation (ties: the earlier) is refitted on the
+   whole matrix, with the popularity of the whole matrix.
+
+The chosen model carries a :class:`SelectionReport` as ``selection_report``, and its
+``as_dict()`` is saved with the model (``state["selection"]`` / ``params.json``), so every
+family's validation score and the choice stay visible.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommendations.engine import metrics, tuning
+from recommendations.engine.als import ALS
+from recommendations.engine.blend import PopularityBlend, _standardise, popularity_prior
+from recommendations.engine.item_based import EASE, RP3beta
+from recommendations.engine.popularity import Popularity
+from recommendations.engine.tuning import (
+    SearchSpace,
+    Trial,
+    parse_metric,
+    search,
+    validation_split,
+)
+
+FAMILIES = ("als", "ease", "rp3beta")
+"""Model families :func:`select` knows."""
+
+BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+"""Popularity weights tried; 0 is the model alone and 1 popularity alone."""
+
+EASE_COARSE = (10.0, 100.0, 1000.0)
+EASE_MAX_TRIALS = 6
+RP3_GRID = ((1.0, 0.0), (0.5, 0.0), (1.0, 0.3), (0.7, 0.3), (1.0, 0.5), (0.5, 0.5))
+RP3_MIN_TRIALS = 2
+ALS_SHARE = 0.5
+"""Share of the budget the ALS search may use (searched first; the closed-form grids follow)."""
+_BLOCK = 2048
+
+
+@dataclass
+class FamilyResult:
+    """The best candidate of one family on validation."""
+
+    family: str
+    params: dict[str, Any] = field(default_factory=dict)
+    score: float = math.nan
+    blend_weight: float = 0.0
+    blend_score: float = math.nan
+    trials: int = 0
+    seconds: float = 0.0
+    note: str = ""
+
+    def __str__(self) -> str:
+        if self.note:
+            return f"{self.family}: {self.note}"
+        params = " ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.params.items()
+        )
+        blended = (
+            f", blended w={self.blend_weight:g} -> {self.blend_score:.4f}"
+            if not math.isnan(self.blend_score)
+            else ""
+        )
+        return (
+            f"{self.family}: {params} -> {self.score:.4f}{blended} "
+            f"({self.trials} trials, {self.seconds:.1f}s)"
+        )
+
+
+@dataclass
+class SelectionReport:
+    """Every family's validation score and the choice; ``model.selection_report``."""
+
+    metric: str
+    popularity_score: float
+    families: list[FamilyResult]
+    chosen: str
+    params: dict[str, Any]
+    blend_weight: float
+    score: float
+    validation_users: int
+    search_seconds: float
+    refit_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (saved with the model)."""
+        return asdict(self)
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.metric} on {self.validation_users} validation users: chose {self.chosen} "
+            f"(popularity weight {self.blend_weight:g}) -> {self.score:.4f}; popularity "
+            f"{self.popularity_score:.4f}; {self.search_seconds:.1f}s search, "
+            f"{self.refit_seconds:.1f}s refit",
+            *(f"  {result}" for result in self.families),
+        ]
+        return "\n".join(lines)
+
+
+def _scores_by_weight(
+    model: Any,
+    train,
+    users: np.ndarray,
+    truth,
+    key: str,
+    k: int,
+    prior: np.ndarray,
+    weights,
+    others: np.ndarray | None = None,
+) -> list[float]:
+    """The metric of ``model`` blended with the standardised ``prior`` at each weight."""
+    name = key
+    totals = np.zeros(len(weights))
+    counted = 0
+    for start in range(0, users.size, _BLOCK):
+        block_users = users[start : start + _BLOCK]
+        if isinstance(model, ALS):
+            raw = np.asarray(model.user_factors[block_users]) @ np.asarray(model.item_factors).T
+        else:
+            raw = model.user_scores(block_users, train)
+        base = _standardise(raw)
+        rows = train[block_users]
+        excluded = np.zeros(base.shape, dtype=bool)
+        excluded[np.repeat(np.arange(block_users.size), np.diff(rows.indptr)), rows.indices] = True
+        if others is not None:
+            excluded |= others
+        base[excluded] = -np.inf
+        block_truth = truth[start : start + _BLOCK]
+        for w_index, weight in enumerate(weights):
+            if weight == 0:
+                blended = base
+            elif weight == 1:
+                blended = np.where(excluded, -np.inf, np.broadcast_to(prior, base.shape))
+            else:
+                blended = (1 - weight) * base + weight * prior
+            part = np.argpartition(-blended, k - 1, axis=1)[:, :k] if blended.shape[1] > k else None
+            if part is None:
+                part = np.broadcast_to(np.arange(blended.shape[1]), blended.shape)
+            values = np.take_along_axis(blended, part, axis=1)
+            order = np.lexsort((part, -values), axis=1)
+            ids = np.take_along_axis(part, order, axis=1)
+            totals[w_index] += metrics.ranking_metrics(ids, block_truth, k)[name] * block_users.size
+        counted += block_users.size
+    return [float(total / counted) for total in totals]
+
+
+def select(
+    user_items,
+    time_budget_s: float = 60.0,
+    random_state: int | None = 0,
+    validation_fraction: float = 0.2,
+    families: Sequence[str] = FAMILIES,
+    popularity_blend: bool = True,
+    metric: str = "ndcg@10",
+    search_space: SearchSpace | None = None,
+    progress: Callable[[Any], None] | None = None,
+    max_trials: int | None = None,
+    max_validation_users: int = 20_000,
+    ease_max_items: int = 8000,
+    items: np.ndarray | None = None,
+) -> tuple[SelectionReport, float]:
+    """Score the families on one inner split; returns the report and the time left in the budget.
+
+    See the module docstring. ``max_trials`` caps the ALS search (for reproducible runs).
+    ``items`` (boolean, ``True`` = ranked) chooses the model that ranks those items best, e.g.
+    one item type's: only they are recommended and only held-out interactions with them count.
+    """
+    unknown = [name for name in families if name not in FAMILIES]
+    if unknown or not families:
+        raise ValueError(f"families must be some of {', '.join(FAMILIES)}, got {list(families)}")
+    started = time.perf_counter()
+    say = progress or (lambda _item: None)
+    name, k = parse_metric(metric)
+    key = f"{name}@{k}"
+    matrix = sp.csr_matrix(user_items, dtype=np.float32)
+    train, users, truth = validation_split(
+        matrix, validation_fraction, random_state, max_validation_users, items
+    )
+    prior = _standardise(np.log1p(popularity_prior(train))[None, :])[0]
+    weights = BLEND_WEIGHTS if popularity_blend else (0.0,)
+    others = None if items is None else ~np.asarray(items, dtype=bool)
+
+    def evaluate(model: Any) -> float:
+        ids, _ = model.recommend(users, train, k=k, exclude_seen=True, item_mask=others)
+        return metrics.ranking_metrics(ids, truth, k)[key]
+
+    def remaining() -> float:
+        return time_budget_s - (time.perf_counter() - started)
+
+    popularity_score = evaluate(Popularity().fit(train))
+    say(f"popularity -> {popularity_score:.4f}")
+    results: list[FamilyResult] = []
+    fitted: dict[str, Any] = {}
+
+    def grid_family(
+        family: str, candidates: Callable[[list[tuple[float, dict]]], dict | None], at_least: int
+    ):
+        tic = time.perf_counter()
+        result = FamilyResult(family)
+        tried: list[tuple[float, dict]] = []
+        best_model = None
+        slowest = 0.0
+        for params in iter(lambda: candidates(tried), None):
+            if len(tried) >= at_least and remaining() < slowest:
+                break
+            fit_tic = time.perf_counter()
+            model = (
+                EASE(**params, max_items=ease_max_items) if family == "ease" else RP3beta(**params)
+            ).fit(train)
+            score = evaluate(model)
+            slowest = max(slowest, time.perf_counter() - fit_tic)
+            tried.append((score, params))
+            say(f"  {family} {params} -> {score:.4f}")
+            if best_model is None or score > result.score:
+                result.score, result.params, best_model = score, params, model
+        result.trials, result.seconds = len(tried), time.perf_counter() - tic
+        return result, best_model
+
+    if "als" in families:
+        tic = time.perf_counter()
+        report = search(
+            ALS,
+            matrix,
+            time_budget_s=time_budget_s * ALS_SHARE,
+            random_state=random_state,
+            validation_fraction=validation_fraction,
+            search_space=search_space,
+            metric=metric,
+            progress=progress,
+            max_trials=max_trials,
+            max_validation_users=max_validation_users,
+            items=items,
+        )
+        als = ALS(**report.best.params, random_state=random_state).fit(train)
+        result = FamilyResult(
+            "als",
+            params=dict(report.best.params),
+            score=report.best.score,
+            trials=len(report.trials),
+            seconds=time.perf_counter() - tic,
+        )
+        results.append(result)
+        fitted["als"] = als
+        say(result)
+
+    for family in families:
+        if family == "rp3beta":
+
+            def rp3_next(tried):
+                if len(tried) >= len(RP3_GRID):
+                    return None
+                alpha, beta = RP3_GRID[len(tried)]
+                return {"alpha": alpha, "beta": beta}
+
+            result, model = grid_family("rp3beta", rp3_next, RP3_MIN_TRIALS)
+        elif family == "ease":
+            if matrix.shape[1] > ease_max_items:
+                result, model = (
+                    FamilyResult(
+                        "ease",
+                        note=f"skipped: {matrix.shape[1]} items exceed max_items={ease_max_items} "
+                        "(memory grows with the square of the items)",
+                    ),
+                    None,
+                )
+            else:
+                result, model = grid_family("ease", _ease_next, len(EASE_COARSE))
+        else:
+            continue  # ALS was searched first
+        results.append(result)
+        if model is not None:
+            fitted[family] = model
+        say(result)
+
+    for result in results:
+        if result.family not in fitted:
+            continue
+        scores = _scores_by_weight(
+            fitted[result.family], train, users, truth, key, k, prior, weights, others
+        )
+        best = int(np.argmax(scores))
+        result.blend_weight, result.blend_score = float(weights[best]), float(scores[best])
+        say(
+            f"  {result.family} blended: "
+            + ", ".join(f"w={w:g} {s:.4f}" for w, s in zip(weights, scores, strict=True))
+        )
+
+    ranked = [r for r in results if r.family in fitted]
+    chosen = max(ranked, key=lambda r: r.blend_score)
+    selection = SelectionReport(
+        metric=key,
+        popularity_score=popularity_score,
+        families=results,
+        chosen=chosen.family,
+        params=dict(chosen.params),
+        blend_weight=chosen.blend_weight,
+        score=chosen.blend_score,
+        validation_users=int(users.size),
+        search_seconds=time.perf_counter() - started,
+    )
+    return selection, remaining()
+
+
+def _ease_next(tried: list[tuple[float, dict]]) -> dict | None:
+    """Decades 10, 100, 1000; then further decades while the best is at an end (at most two);
+    then the geometric midpoints on either side of the best. Six candidates at most."""
+    done = sorted(params["regularization"] for _, params in tried)
+    if len(done) < len(EASE_COARSE):
+        return {"regularization": EASE_COARSE[len(done)]}
+    if len(done) >= EASE_MAX_TRIALS:
+        return None
+    best = max(tried, key=lambda item: item[0])[1]["regularization"]
+    extended = len(done) - len(EASE_COARSE)
+    if best == done[-1] and extended < 2:
+        return {"regularization": best * 10}
+    if best == done[0] and extended < 2:
+        return {"regularization": best / 10}
+    for factor in (1 / math.sqrt(10), math.sqrt(10)):
+        value = round(best * factor, 6)
+        if all(abs(value - d) / d > 1e-3 for d in done):
+            return {"regularization": value}
+    return None
+
+
+def refit(
+    selection: SelectionReport, user_items, random_state: int | None = 0, ease_max_items: int = 8000
+) -> Any:
+    """The chosen family and parameters fitted on the whole matrix (blended if weight > 0)."""
+    matrix = sp.csr_matrix(user_items, dtype=np.float32)
+    tic = time.perf_counter()
+    if selection.chosen == "als":
+        model: Any = ALS(**selection.params, random_state=random_state).fit(matrix)
+    elif selection.chosen == "ease":
+        model = EASE(**selection.params, max_items=ease_max_items).fit(matrix)
+    else:
+        model = RP3beta(**selection.params).fit(matrix)
+    if selection.blend_weight > 0:
+        model = PopularityBlend(model, popularity_prior(matrix), selection.blend_weight)
+    selection.refit_seconds = time.perf_counter() - tic
+    state = selection.as_dict()
+    model.selection_report = selection
+    if isinstance(model, ALS):
+        model.selection = state
+    else:
+        model.state = {**getattr(model, "state", {}), "selection": state}
+    return model
+
+
+def fit_best(
+    user_items,
+    time_budget_s: float = 60.0,
+    random_state: int | None = 0,
+    validation_fraction: float = 0.2,
+    search_space: SearchSpace | None = None,
+    metric: str = "ndcg@10",
+    progress: Callable[[Trial], None] | None = None,
+    model_factory: tuning.ModelFactory | None = None,
+    max_trials: int | None = None,
+    families: Sequence[str] | None = None,
+    popularity_blend: bool = False,
+) -> Any:
+    """Tune on an inner validation split within ``time_budget_s``, refit on everything.
+
+    Without ``families`` and ``popularity_blend`` this is :func:`.tuning.fit_best`: ALS (or
+    ``model_factory``) tuned by quasi-random search, returned with ``tuning_report``. With
+    ``families`` (some of :data:`FAMILIES`) and/or ``popularity_blend``, the families, their
+    parameters and the weight of a popularity prior are chosen together on the same inner
+    split (:func:`select`) and the choice is refitted (:func:`refit`): the model is an ``ALS``,
+    ``EASE``, ``RP3beta`` or a ``PopularityBlend`` around one, with ``selection_report``
+    (every family's validation score and the choice), also saved with it.
+    """
+    if families is None and not popularity_blend:
+        return tuning.fit_best(
+            user_items,
+            time_budget_s=time_budget_s,
+            random_state=random_state,
+            validation_fraction=validation_fraction,
+            search_space=search_space,
+            metric=metric,
+            progress=progress,
+            model_factory=model_factory,
+            max_trials=max_trials,
+        )
+    chosen, _ = select(
+        user_items,
+        time_budget_s=time_budget_s,
+        random_state=random_state,
+        validation_fraction=validation_fraction,
+        families=tuple(families or ("als",)),
+        popularity_blend=popularity_blend,
+        metric=metric,
+        search_space=search_space,
+        progress=progress,
+        max_trials=max_trials,
+    )
+    return refit(chosen, user_items, random_state=random_state)

@@ -1,0 +1,162 @@
+"""fit_best over families: every family scored on one validation split, the best one chosen."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from recommendations.engine import ALS, EASE, PopularityBlend, RP3beta, fit_best, load_model
+from recommendations.engine import selection as selection_module
+from recommendations.engine.selection import BLEND_WEIGHTS, FamilyResult, _ease_next, select
+from recommendations.engine.synthetic import planted_low_rank, power_law_interactions
+from recommendations.engine.tuning import SearchSpace
+
+SMALL_ALS = SearchSpace(factors=(4, 8), max_iterations=4, n_candidates=4)
+
+
+@pytest.fixture(scope="module")
+def popular_only():
+    """Every pick drawn from one Zipf law: nothing personal to learn, popularity is right."""
+    matrix = power_law_interactions(300, 60, 2400, exponent=1.2, topic_share=0.0, random_state=1)
+    matrix.data[:] = 1.0
+    return matrix
+
+
+@pytest.fixture(scope="module")
+def clustered():
+    """Planted low-rank taste and no popularity skew: the personal models are right."""
+    return planted_low_rank(
+        n_users=300, n_items=60, rank=3, items_per_user=10, random_state=0
+    ).user_items
+
+
+def test_popularity_wins_where_nothing_is_personal(popular_only):
+    report, _ = select(popular_only, families=("ease", "rp3beta"), time_budget_s=30)
+    assert report.blend_weight >= 0.5
+    assert report.score >= report.popularity_score - 1e-12
+
+
+def test_the_personal_model_wins_on_planted_taste(clustered):
+    report, _ = select(clustered, families=("ease", "rp3beta"), time_budget_s=30)
+    assert report.blend_weight <= 0.3
+    assert report.score > report.popularity_score * 1.2
+
+
+def test_the_choice_is_the_best_blended_validation_score(clustered):
+    report, left = select(
+        clustered, families=("als", "ease", "rp3beta"), search_space=SMALL_ALS, max_trials=2
+    )
+    scored = {r.family: r for r in report.families}
+    assert set(scored) == {"als", "ease", "rp3beta"}
+    assert report.chosen == max(report.families, key=lambda r: r.blend_score).family
+    assert report.score == scored[report.chosen].blend_score
+    for result in report.families:  # weight 0 is the family alone: the blend is never worse
+        assert result.blend_score >= result.score - 1e-12
+        assert result.blend_weight in BLEND_WEIGHTS and result.trials >= 1
+    assert scored["als"].trials == 2
+    assert report.validation_users > 0 and left < 60
+    assert "chose" in report.summary() and "ease" in report.summary()
+
+
+def test_without_the_blend_the_weight_stays_zero(clustered):
+    report, _ = select(clustered, families=("rp3beta",), popularity_blend=False)
+    assert report.blend_weight == 0.0 and report.chosen == "rp3beta"
+    assert report.families[0].trials == len(selection_module.RP3_GRID)
+
+
+def test_fit_best_refits_the_chosen_family_with_its_report(tmp_path, clustered, popular_only):
+    model = fit_best(clustered, families=("ease",), time_budget_s=30)
+    assert isinstance(model, EASE) and model.selection_report.chosen == "ease"
+    assert model.regularization == model.selection_report.params["regularization"]
+    assert model.state["selection"]["chosen"] == "ease"
+    blended = fit_best(popular_only, families=("rp3beta",), popularity_blend=True)
+    assert isinstance(blended, PopularityBlend) and isinstance(blended.base, RP3beta)
+    assert blended.weight == blended.selection_report.blend_weight > 0
+    blended.save(tmp_path / "b")
+    assert load_model(tmp_path / "b").state["selection"]["chosen"] == "rp3beta"
+    als = fit_best(
+        clustered, families=("als",), search_space=SMALL_ALS, max_trials=2, time_budget_s=30
+    )
+    assert isinstance(als, ALS) and als.selection["chosen"] == "als"
+    als.save(tmp_path / "a")
+    assert load_model(tmp_path / "a").selection["families"][0]["family"] == "als"
+
+
+def test_ease_is_skipped_above_its_item_limit(clustered):
+    report, _ = select(clustered, families=("ease", "rp3beta"), ease_max_items=10)
+    ease = report.families[0]
+    assert ease.family == "ease" and "skipped" in ease.note and report.chosen == "rp3beta"
+    assert str(ease).startswith("ease: skipped")
+
+
+def test_bad_families_are_refused(clustered):
+    with pytest.raises(ValueError, match="families"):
+        select(clustered, families=("svd",))
+    with pytest.raises(ValueError, match="families"):
+        select(clustered, families=())
+
+
+def test_ease_candidates_extend_at_the_ends_then_refine():
+    def tried(*pairs):
+        return [(score, {"regularization": value}) for value, score in pairs]
+
+    assert _ease_next([]) == {"regularization": 10.0}
+    # best at the top end: one more decade up
+    assert _ease_next(tried((10, 1), (100, 2), (1000, 3))) == {"regularization": 10000.0}
+    # best at the bottom end: one decade down
+    assert _ease_next(tried((10, 3), (100, 2), (1000, 1))) == {"regularization": 1.0}
+    # best inside: the midpoints around it
+    step = _ease_next(tried((10, 1), (100, 3), (1000, 2)))
+    assert math.isclose(step["regularization"], 100 / math.sqrt(10), rel_tol=1e-6)
+    full = tried((10, 1), (100, 3), (1000, 2), (31.622777, 1), (316.227766, 1), (50, 1))
+    assert _ease_next(full) is None
+    both = tried((10, 1), (100, 3), (1000, 2), (31.622777, 1), (316.227766, 1))
+    assert _ease_next(both) is None
+
+
+def test_a_tight_budget_stops_a_grid_early(clustered, monkeypatch):
+    report, _ = select(clustered, families=("rp3beta", "ease"), time_budget_s=1e-6)
+    assert report.families[0].trials == selection_module.RP3_MIN_TRIALS
+    assert report.families[1].trials == len(selection_module.EASE_COARSE)
+    assert "rp3beta" in str(report.families[0])
+
+
+def test_family_result_prints_without_a_blend():
+    text = str(FamilyResult("ease", {"regularization": 10.0}, 0.5, trials=1))
+    assert "regularization=10" in text and "blended" not in text
+    assert math.isnan(FamilyResult("x").blend_score)
+
+
+def test_als_scores_come_from_its_factors(clustered):
+    train = sp.csr_matrix(clustered)
+    model = ALS(factors=4, iterations=2).fit(train)
+    users = np.arange(10)
+    truth = train[users]
+    prior = np.zeros(train.shape[1])
+    (score,) = selection_module._scores_by_weight(
+        model, train, users, truth, "ndcg@10", 10, prior, (0.0,)
+    )
+    assert score == 0.0  # the truth is what was seen, and seen items are excluded
+
+
+def test_a_choice_for_some_items_ranks_and_validates_only_them(clustered):
+    items = np.zeros(clustered.shape[1], dtype=bool)
+    items[:20] = True
+    report, _ = select(clustered, families=("ease",), items=items)
+    # weight 0 of the blend is the family alone, scored the same way: only these items
+    assert report.families[0].blend_score >= report.families[0].score - 1e-12
+    unblended, _ = select(clustered, families=("ease",), items=items, popularity_blend=False)
+    assert unblended.score == pytest.approx(unblended.families[0].score)
+    model = fit_best(clustered, families=("ease",), popularity_blend=True)
+    ids, _ = model.recommend(np.arange(10), clustered, k=5, item_mask=~items)
+    assert (ids[ids >= 0] < 20).all()
+    assert report.chosen == "ease" and report.validation_users > 0
+    with pytest.raises(ValueError, match="nothing to validate"):
+        select(clustered, families=("ease",), items=np.zeros(clustered.shape[1], dtype=bool))
+
+
+def test_a_catalogue_shorter_than_the_list_is_ranked_whole():
+    matrix = planted_low_rank(n_users=60, n_items=8, rank=2, items_per_user=4).user_items
+    report, _ = select(matrix, families=("rp3beta",), metric="ndcg@10")
+    assert 0 <= report.score <= 1

@@ -1,0 +1,92 @@
+"""A tuning run chooses a model family per item type; the artefacts and serving follow it."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from django.core.files.base import ContentFile
+from django.core.files.storage import InMemoryStorage
+
+from recommendations.engine import ALS, EASE, GroupedModel, PopularityBlend, RP3beta
+from recommendations.engine.selection import FAMILIES
+from recommendations.models import ModelVersion
+from recommendations.services import training
+from recommendations.services.events import event_record
+from recommendations.services.serving import recommendations_for
+from recommendations.training import artefacts
+from recommendations.training.artefacts import artefacts_load
+from recommendations.training.dataset import ITEM_TYPES
+
+pytestmark = pytest.mark.django_db
+Status = ModelVersion.Status
+
+
+def test_a_tuning_run_chooses_a_family_per_item_type_and_serving_uses_it(world, fast_training):
+    fast_training.RECOMMENDER_TUNING_BUDGET_SECONDS = 4
+    for n, fan in enumerate(world.python_fans[:6]):  # recent learning: something to hold out
+        course = world.python_courses[(n + 5) % 8]
+        event_record(user=fan, event_type="purchase", object_type="course", object_id=course.pk)
+    version = training.model_train(tune=True, force=True)
+    assert version.kind == "tune" and version.status == Status.ACTIVE, version.error
+    per_type = version.params["per_type"]
+    assert set(per_type) == set(ITEM_TYPES)
+    course = per_type["course"]
+    assert course["family"] in FAMILIES and 0 <= course["popularity_weight"] <= 1
+    # chosen on validation: never below popularity there
+    assert course["validation"]["ndcg@10"] >= course["validation"]["popularity"]
+    assert per_type["live"]["validation"] == {}  # nobody watched a live session: the defaults
+    assert per_type["live"]["family"] == "als"
+
+    loaded = artefacts_load(version_id=version.pk, location=version.artefact_path)
+    assert isinstance(loaded.model, GroupedModel)
+    chosen = loaded.model_for("course")
+    base = getattr(chosen, "base", chosen)
+    assert type(base).__name__.lower() == course["family"]
+    assert loaded.model_for("live") is not None
+
+    fan = world.python_fans[0]
+    result = recommendations_for(user=fan, item_type="course", k=4)
+    assert result.personalised and result.source == "model" and result.items
+    # fan 0 has seen five of the eight Python courses: the rest of the list is padding
+    assert result.items[0].object in world.python_courses
+    assert all(item.object in world.python_courses for item in result.items if item.score > 0)
+    assert all(item.reason.text for item in result.items)
+
+    retrain = training.model_train(force=True)  # reuses the tuning run's choices
+    assert retrain.kind == "retrain" and retrain.params == version.params
+
+
+def _matrix():
+    rng = np.random.default_rng(0)
+    return sp.csr_matrix((rng.random((20, 8)) < 0.4).astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    ("family", "params", "weight", "kind"),
+    [
+        ("als", {"factors": 2, "regularization": 0.1, "alpha": 1.0, "iterations": 2}, 0.0, ALS),
+        ("ease", {"regularization": 10.0}, 0.0, EASE),
+        ("rp3beta", {"alpha": 1.0, "beta": 0.3}, 0.4, RP3beta),
+    ],
+)
+def test_each_choice_is_fitted_as_its_family(family, params, weight, kind):
+    choice = {"family": family, "params": params, "popularity_weight": weight}
+    model = training._fit_choice(choice, _matrix())
+    base = model.base if weight else model
+    assert isinstance(base, kind) and isinstance(model, PopularityBlend) == bool(weight)
+    assert training._finite(model)
+    if kind is ALS:
+        model.item_factors[0, 0] = np.nan
+    else:
+        base.item_weights[0, 1] = np.inf
+    assert not training._finite(model)
+
+
+def test_remote_storage_copies_and_deletes_the_subfolders(tmp_path):
+    storage = InMemoryStorage()
+    storage.save("v1/params.json", ContentFile(b"{}"))
+    storage.save("v1/model-0/item_weights.npy", ContentFile(b"w"))
+    artefacts._copy_tree(storage, "v1", tmp_path / "copy")
+    assert (tmp_path / "copy" / "model-0" / "item_weights.npy").read_bytes() == b"w"
+    artefacts._delete_tree(storage, "v1")
+    assert not storage.exists("v1/model-0/item_weights.npy")
+    assert not storage.exists("v1/params.json")
