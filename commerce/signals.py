@@ -11,4 +11,6 @@ from django.dispatch import Signal
 learner_acted = Signal()
 """Sent once a purchase, a free enrollment or a reservation has committed, with ``user``,
 ``event_type`` ("purchase", "enroll" or "reserve") and ``targets``, a list of
-(object type, object id) pairs."""
+(object type, object id) pairs. The live rooms (``liveroom``, between commerce and the
+recommender) send it too, for a comment or a question posted in a live ("comment",
+"question")."""

@@ -43,6 +43,8 @@ class Event(ConstraintErrorsOnFields):
         RESERVE = "reserve", _("Live reservation")
         SEARCH = "search", _("Search")
         NOT_INTERESTED = "not_interested", _("Not interested")
+        COMMENT = "comment", _("Comment")
+        QUESTION = "question", _("Question")
 
     class ObjectType(models.TextChoices):
         COURSE = "course", _("Course")
@@ -58,7 +60,16 @@ class Event(ConstraintErrorsOnFields):
         SERVER = "server", _("Server")
 
     # What only the server records, when commerce announces it; see ``EventQuerySet.credible``.
-    SERVER_ONLY_TYPES = frozenset({Type.PURCHASE.value, Type.ENROLL.value, Type.RESERVE.value})
+    # A comment or a question in a live room is recorded when the room stores it (liveroom).
+    SERVER_ONLY_TYPES = frozenset(
+        {
+            Type.PURCHASE.value,
+            Type.ENROLL.value,
+            Type.RESERVE.value,
+            Type.COMMENT.value,
+            Type.QUESTION.value,
+        }
+    )
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

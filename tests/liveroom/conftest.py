@@ -1,0 +1,91 @@
+"""Live rooms: a live that is on now, its instructor, learners, and WebSocket clients that
+connect through the whole ASGI stack (origin check, session cookie, routing)."""
+
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import connections
+from django.test import Client
+from django.utils import timezone
+
+from config.asgi import application
+from courses.models import LiveSession
+from tests.factories import LiveSessionFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def quick_ticks(settings):
+    settings.LIVEROOM_LIKE_INTERVAL_SECONDS = 0.05
+
+
+@pytest.fixture(autouse=True)
+def no_lasting_connections(monkeypatch):
+    """The consumers' ORM calls run in a worker thread, whose connection would outlive the test
+    (CONN_MAX_AGE) and keep the test database from being dropped: close it after each call."""
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+
+@pytest.fixture
+def live(db):
+    now = timezone.now()
+    return LiveSessionFactory(
+        status=LiveSession.Status.LIVE,
+        scheduled_start=now - timedelta(minutes=30),
+        scheduled_end=now + timedelta(hours=1),
+    )
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(username="xiaoming", first_name="小明")
+
+
+@pytest.fixture
+def other_learner(db):
+    return UserFactory(username="xiaohong")
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+def communicator(live_id: int, cookie: bytes | None = None, origin=b"http://testserver"):
+    headers = [(b"host", b"testserver")]
+    if origin:
+        headers.append((b"origin", origin))
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, f"/ws/lives/{live_id}/", headers=headers)
+
+
+async def joined(live_id: int, user=None) -> tuple[WebsocketCommunicator, dict]:
+    """A client in the room (as ``user``, or anonymous) and the hello it got."""
+    cookie = await database_sync_to_async(session_cookie)(user) if user is not None else None
+    client = communicator(live_id, cookie)
+    connected, _code = await client.connect()
+    assert connected
+    hello = await client.receive_json_from(timeout=5)
+    assert hello["type"] == "hello"
+    return client, hello
+
+
+async def next_of(client: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict:
+    """The next event of type ``kind`` (the counts' ticks may come in between)."""
+    while True:
+        event = await client.receive_json_from(timeout=timeout)
+        if event["type"] == kind:
+            return event
+
+
+async def nothing_but_counts(client: WebsocketCommunicator, wait: float = 0.3) -> None:
+    """Assert that only likes and viewers ticks arrive for ``wait`` seconds."""
+    try:
+        while True:
+            event = await client.receive_json_from(timeout=wait)
+            assert event["type"] in {"likes", "viewers"}, event
+    except TimeoutError:
+        return
