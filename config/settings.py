@@ -362,6 +362,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LiveStatusEnum": "courses.models.LiveSession.Status",
         "LessonKindEnum": "courses.models.Lesson.Kind",
+        "MessageKindEnum": "liveroom.models.Message.Kind",
         "ProductKindEnum": "courses.models.Product.Kind",
         "OrderStatusEnum": "commerce.models.Order.Status",
         "EventTypeEnum": "recommendations.models.Event.Type",

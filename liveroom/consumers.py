@@ -200,28 +200,30 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
         )
 
     def do_question(self, user, content):
-        services.message_mark_question(user=user, message_id=_id(content))
+        services.message_mark_question(
+            user=user, message_id=_id(content), live_session_id=self.live.pk
+        )
 
     def do_answer(self, user, content):
         pin = content.get("pin", True)
         if not isinstance(pin, bool):
             raise ValidationError({"pin": _("true or false")}, code="invalid")
-        self._own_message(user, content)
         services.message_answer(
-            user=user, message_id=_id(content), answer=_text(content, "answer"), pin=pin
+            user=user,
+            message_id=_id(content),
+            answer=_text(content, "answer"),
+            pin=pin,
+            live_session_id=self.live.pk,
         )
 
     def do_pin(self, user, content):
-        self._own_message(user, content)
-        services.message_pin(user=user, message_id=_id(content))
+        services.message_pin(user=user, message_id=_id(content), live_session_id=self.live.pk)
 
     def do_unpin(self, user, content):
-        self._own_message(user, content)
-        services.message_unpin(user=user, message_id=_id(content))
+        services.message_unpin(user=user, message_id=_id(content), live_session_id=self.live.pk)
 
     def do_delete(self, user, content):
-        self._own_message(user, content)
-        services.message_delete(user=user, message_id=_id(content))
+        services.message_delete(user=user, message_id=_id(content), live_session_id=self.live.pk)
 
     def do_mute(self, user, content):
         services.room_mute(user=user, live_session=self.live, learner_id=_id(content, "user_id"))
@@ -232,11 +234,6 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
     def do_like(self, user, content):
         count = content.get("count", 1)
         services.room_like(user=user, live_session=self.live, count=count)
-
-    def _own_message(self, user, content):
-        """A message acted on from this room must be one of this room's."""
-        if not Message.objects.filter(pk=_id(content), live_session=self.live).exists():
-            raise Http404(_("No such message."))
 
     async def room_event(self, event):
         await self.send_json(event["event"])

@@ -32,6 +32,11 @@ LIKE_COUNT_SECONDS = 12 * 60 * 60  # the running counts outlive any live
 _SPACES = re.compile(r"\s+")
 
 
+def _refused(field: str, message: str, code: str) -> ValidationError:
+    """A refusal of ``field`` with a code the doors pass on (the WebSocket's ``code``)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def room_get(*, live_session_id: int) -> LiveSession:
     """A live whose room anyone may open: any visible live session (not cancelled); 404 else."""
     live = (
@@ -53,13 +58,18 @@ def room_get_for_moderator(*, user, live_session_id: int) -> LiveSession:
     return live
 
 
-def _message_for_moderator(*, user, message_id: int) -> Message:
-    message = (
-        Message.objects.select_for_update()
-        .select_related("live_session__instructor", "author", "answered_by")
-        .filter(pk=message_id, deleted_at__isnull=True)
-        .first()
+def _message_in_room(message_id: int, live_session_id: int | None) -> Message | None:
+    """A message that is not deleted, locked, of the given room when one is given."""
+    messages = Message.objects.select_for_update(of=("self",)).filter(
+        pk=message_id, deleted_at__isnull=True
     )
+    if live_session_id is not None:
+        messages = messages.filter(live_session_id=live_session_id)
+    return messages.select_related("live_session__instructor", "author", "answered_by").first()
+
+
+def _message_for_moderator(*, user, message_id: int, live_session_id: int | None) -> Message:
+    message = _message_in_room(message_id, live_session_id)
     if message is None:
         raise Http404(_("No such message."))
     if not selectors.room_moderates(user=user, live_session=message.live_session):
@@ -92,18 +102,15 @@ def _acted(*, user, event_type: str, live_session_id: int) -> None:
 def _clean_text(text: str, *, field: str = "text") -> str:
     text = _SPACES.sub(" ", text or "").strip()
     if not text:
-        raise ValidationError({field: _("Write something first.")}, code="empty")
+        raise _refused(field, _("Write something first."), "empty")
     limit = settings.LIVEROOM_MESSAGE_MAX_LENGTH
     if len(text) > limit:
-        raise ValidationError(
-            {field: _("At most %(limit)d characters.") % {"limit": limit}}, code="too_long"
-        )
+        raise _refused(field, _("At most %(limit)d characters.") % {"limit": limit}, "too_long")
     lowered = text.lower()
     for word in BlockedWord.objects.values_list("word", flat=True):
         if word and word in lowered:
-            raise ValidationError(
-                {field: _("This message contains a word that is not allowed here.")},
-                code="blocked_word",
+            raise _refused(
+                field, _("This message contains a word that is not allowed here."), "blocked_word"
             )
     return text
 
@@ -113,9 +120,8 @@ def _check_rate(user) -> None:
     the cache nobody is counted (posting carries on)."""
     counted = cache_incr(f"liveroom:rate:{user.pk}", 1, timeout=settings.LIVEROOM_RATE_SECONDS)
     if counted is not None and counted > settings.LIVEROOM_RATE_MESSAGES:
-        raise ValidationError(
-            {"text": _("You are sending messages too fast: wait a few seconds.")},
-            code="rate_limited",
+        raise _refused(
+            "text", _("You are sending messages too fast: wait a few seconds."), "rate_limited"
         )
 
 
@@ -132,12 +138,10 @@ def message_post(
     if not user.is_authenticated:
         raise PermissionDenied(_("Sign in to take part in the chat."))
     if kind not in Message.Kind.values:
-        raise ValidationError({"kind": _("Chat or danmaku.")}, code="invalid")
+        raise _refused("kind", _("Chat or danmaku."), "invalid")
     moderates = selectors.room_moderates(user=user, live_session=live_session)
     if live_session.status in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
-        raise ValidationError(
-            {"text": _("This live has ended: its room is closed.")}, code="closed"
-        )
+        raise _refused("text", _("This live has ended: its room is closed."), "closed")
     if not moderates and selectors.room_muted(user=user, live_session=live_session):
         raise PermissionDenied(_("You have been muted in this live."))
     text = _clean_text(text)
@@ -161,14 +165,9 @@ def message_post(
 
 
 @transaction.atomic
-def message_mark_question(*, user, message_id: int) -> Message:
+def message_mark_question(*, user, message_id: int, live_session_id: int | None = None) -> Message:
     """The author marks their own message as a question for the instructor."""
-    message = (
-        Message.objects.select_for_update()
-        .select_related("author", "answered_by", "live_session")
-        .filter(pk=message_id, deleted_at__isnull=True)
-        .first()
-    )
+    message = _message_in_room(message_id, live_session_id)
     if message is None or not user.is_authenticated or message.author_id != user.pk:
         raise Http404(_("No such message of yours."))
     if not message.is_question:
@@ -199,19 +198,21 @@ def _pin(message: Message) -> None:
 
 
 @transaction.atomic
-def message_answer(*, user, message_id: int, answer: str, pin: bool = True) -> Message:
+def message_answer(
+    *, user, message_id: int, answer: str, pin: bool = True, live_session_id: int | None = None
+) -> Message:
     """A moderator answers a question (or any message, which becomes one), pinned by default so
     every viewer sees it over the chat; the answer stays with the replay."""
-    message = _message_for_moderator(user=user, message_id=message_id)
+    message = _message_for_moderator(
+        user=user, message_id=message_id, live_session_id=live_session_id
+    )
     max_length = settings.LIVEROOM_MESSAGE_MAX_LENGTH
     answer = _SPACES.sub(" ", answer or "").strip()
     if not answer:
-        raise ValidationError({"answer": _("Write the answer first.")}, code="empty")
+        raise _refused("answer", _("Write the answer first."), "empty")
     if len(answer) > max_length * 2:
-        raise ValidationError(
-            {"answer": _("At most %(limit)d characters.") % {"limit": max_length * 2}},
-            code="too_long",
-        )
+        limit = max_length * 2
+        raise _refused("answer", _("At most %(limit)d characters.") % {"limit": limit}, "too_long")
     message.is_question = True
     message.answer = answer
     message.answered_by = user
@@ -241,8 +242,10 @@ def message_answer(*, user, message_id: int, answer: str, pin: bool = True) -> M
 
 
 @transaction.atomic
-def message_pin(*, user, message_id: int) -> Message:
-    message = _message_for_moderator(user=user, message_id=message_id)
+def message_pin(*, user, message_id: int, live_session_id: int | None = None) -> Message:
+    message = _message_for_moderator(
+        user=user, message_id=message_id, live_session_id=live_session_id
+    )
     if not message.is_pinned:
         _pin(message)
         message.save(update_fields=["is_pinned"])
@@ -261,8 +264,10 @@ def message_pin(*, user, message_id: int) -> Message:
 
 
 @transaction.atomic
-def message_unpin(*, user, message_id: int) -> Message:
-    message = _message_for_moderator(user=user, message_id=message_id)
+def message_unpin(*, user, message_id: int, live_session_id: int | None = None) -> Message:
+    message = _message_for_moderator(
+        user=user, message_id=message_id, live_session_id=live_session_id
+    )
     if message.is_pinned:
         message.is_pinned = False
         message.save(update_fields=["is_pinned"])
@@ -278,9 +283,11 @@ def message_unpin(*, user, message_id: int) -> Message:
 
 
 @transaction.atomic
-def message_delete(*, user, message_id: int) -> Message:
+def message_delete(*, user, message_id: int, live_session_id: int | None = None) -> Message:
     """A moderator removes a message from the room (kept, marked deleted, for the record)."""
-    message = _message_for_moderator(user=user, message_id=message_id)
+    message = _message_for_moderator(
+        user=user, message_id=message_id, live_session_id=live_session_id
+    )
     was_pinned = message.is_pinned
     message.deleted_at = timezone.now()
     message.deleted_by = user
@@ -302,7 +309,7 @@ def message_delete(*, user, message_id: int) -> Message:
 def _learner(learner_id: int) -> User:
     learner = User.objects.filter(pk=learner_id).first()
     if learner is None:
-        raise ValidationError({"user_id": _("No such learner.")}, code="invalid")
+        raise _refused("user_id", _("No such learner."), "invalid")
     return learner
 
 
@@ -313,7 +320,7 @@ def room_mute(*, user, live_session: LiveSession, learner_id: int) -> Mute:
         raise PermissionDenied(_("Only the live's instructor moderates its room."))
     learner = _learner(learner_id)
     if selectors.room_moderates(user=learner, live_session=live_session):
-        raise ValidationError({"user_id": _("A moderator cannot be muted.")}, code="invalid")
+        raise _refused("user_id", _("A moderator cannot be muted."), "invalid")
     try:
         with transaction.atomic():
             mute = Mute.objects.create(live_session=live_session, user=learner, muted_by=user)
@@ -352,7 +359,7 @@ def room_like(*, user, live_session: LiveSession, count: int = 1) -> int:
     if not user.is_authenticated:
         raise PermissionDenied(_("Sign in to like the live."))
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValidationError({"count": _("A whole number of likes.")}, code="invalid")
+        raise _refused("count", _("A whole number of likes."), "invalid")
     count = min(count, LIKES_PER_SEND)
     with transaction.atomic():
         updated = RoomLikes.objects.filter(live_session=live_session).update(
