@@ -1,6 +1,7 @@
 """Live rooms: a live that is on now, its instructor, learners, and WebSocket clients that
 connect through the whole ASGI stack (origin check, session cookie, routing)."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -82,10 +83,12 @@ async def next_of(client: WebsocketCommunicator, kind: str, timeout: float = 5) 
 
 
 async def nothing_but_counts(client: WebsocketCommunicator, wait: float = 0.3) -> None:
-    """Assert that only likes and viewers ticks arrive for ``wait`` seconds."""
-    try:
-        while True:
-            event = await client.receive_json_from(timeout=wait)
-            assert event["type"] in {"likes", "viewers"}, event
-    except TimeoutError:
-        return
+    """Assert that only likes and viewers ticks arrive for ``wait`` seconds (without timing
+    out a receive, which would stop the application)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while loop.time() < deadline:
+        if await client.receive_nothing(timeout=0.05, interval=0.01):
+            continue
+        event = await client.receive_json_from()
+        assert event["type"] in {"likes", "viewers"}, event
