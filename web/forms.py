@@ -282,3 +282,12 @@ class PasswordConfirmForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."))
         return password
+
+
+class FlashPriceForm(forms.Form):
+    """A flash price the instructor starts now, from their room page (courses.shelf)."""
+
+    price = forms.DecimalField(
+        label=_("Flash price (CNY)"), min_value=0, max_digits=10, decimal_places=2
+    )
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=180, initial=10)

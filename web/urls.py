@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import accounts, catalog, commerce, feedback, live, media, privacy
+from web.views import accounts, catalog, commerce, feedback, live, media, privacy, studio
 
 app_name = "web"
 
@@ -21,6 +21,9 @@ urlpatterns = [
         "live/<str:slug>/replay/<str:name>", live.live_media, {"kind": "replay"}, name="live_replay"
     ),
     path("ingest/", live.ingest_callback, name="live_ingest"),
+    # The instructor's own live rooms
+    path("studio/lives/", studio.studio_lives, name="studio_lives"),
+    path("studio/lives/<int:live_id>/", studio.studio_live, name="studio_live"),
     path("videos/", catalog.video_feed, name="videos"),
     path("products/<str:slug>/", catalog.product_detail, name="product"),
     path("instructors/<str:slug>/", catalog.instructor_detail, name="instructor"),
