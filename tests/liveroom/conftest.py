@@ -39,6 +39,11 @@ def live(db):
 
 
 @pytest.fixture
+def instructor_user(live):
+    return live.instructor.user
+
+
+@pytest.fixture
 def learner(db):
     return UserFactory(username="xiaoming", first_name="小明")
 
