@@ -28,6 +28,12 @@ from liveroom.models import Message
 logger = logging.getLogger(__name__)
 
 
+def in_thread(function):
+    """``function`` run in a worker thread of the pool (the ORM is synchronous): not all on one
+    thread, so a crowd joining at once is served by several connections to the database."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 class _Room:
     """This process's viewers of one live, and the ticker that sends them the counts."""
 
@@ -48,7 +54,7 @@ class _Room:
         while self.viewers:
             await asyncio.sleep(settings.LIVEROOM_LIKE_INTERVAL_SECONDS)
             try:
-                likes, viewers = await database_sync_to_async(selectors.room_counts)(
+                likes, viewers = await in_thread(selectors.room_counts)(
                     live_session_id=self.live_session_id
                 )
             except Exception:  # a database hiccup: try again next tick
@@ -103,7 +109,7 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         live_session_id = self.scope["url_route"]["kwargs"]["live_id"]
         try:
-            hello = await database_sync_to_async(self._join)(live_session_id)
+            hello = await in_thread(self._join)(live_session_id)
         except Http404:
             await self.close(code=4404)
             return
@@ -146,7 +152,7 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
             if not room.viewers:
                 _rooms.pop(self.live.pk, None)
         await self.channel_layer.group_discard(room_group(self.live.pk), self.channel_name)
-        await database_sync_to_async(services.room_viewer_left)(live_session_id=self.live.pk)
+        await in_thread(services.room_viewer_left)(live_session_id=self.live.pk)
 
     async def receive_json(self, content, **kwargs):
         action = content.get("type") if isinstance(content, dict) else None
@@ -157,7 +163,7 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         try:
-            reply = await database_sync_to_async(handler)(self.scope["user"], content)
+            reply = await in_thread(handler)(self.scope["user"], content)
         except ValidationError as error:
             await self.send_json(_validation_error(action, error))
         except PermissionDenied as error:

@@ -21,6 +21,21 @@ def quick_ticks(settings):
     settings.LIVEROOM_LIKE_INTERVAL_SECONDS = 0.05
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_connection_left_behind(django_db_setup, django_db_blocker):
+    """The consumers' worker threads may still hold a connection when the tests end (a count
+    tick that began as a test closed): end those before the test database is dropped."""
+    yield
+    with django_db_blocker.unblock():
+        connection = connections["default"]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture(autouse=True)
 def no_lasting_connections(monkeypatch):
     """The consumers' ORM calls run in a worker thread, whose connection would outlive the test
