@@ -98,24 +98,33 @@ class Viewers:
     def __init__(self):
         self.arrivals: dict[int, list[float]] = {}
         self.ready = 0
+        self.retries = 0
 
     async def watch(self, uri: str, origin: str, stop: asyncio.Event) -> None:
-        async with websockets.connect(
-            uri, origin=origin, max_queue=None, open_timeout=120, ping_interval=None
-        ) as ws:
-            await ws.recv()  # hello
-            self.ready += 1
-            while not stop.is_set():
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), 0.5)
-                except TimeoutError:
-                    continue
-                now = time.time()
-                if raw.startswith('{"type": "message"'):
-                    text = json.loads(raw)["message"]["text"]
-                    if text.startswith("bench "):
-                        _, seq, _sent = text.split()
-                        self.arrivals.setdefault(int(seq), []).append(now)
+        for attempt in range(5):  # a refused handshake is tried again, as the page does
+            try:
+                ws = await websockets.connect(
+                    uri, origin=origin, max_queue=None, open_timeout=120, ping_interval=None
+                )
+            except (OSError, websockets.exceptions.WebSocketException):
+                self.retries += 1
+                await asyncio.sleep(1 + attempt)
+                continue
+            async with ws:
+                await ws.recv()  # hello
+                self.ready += 1
+                while not stop.is_set():
+                    try:
+                        raw = await asyncio.wait_for(ws.recv(), 0.5)
+                    except TimeoutError:
+                        continue
+                    now = time.time()
+                    if raw.startswith('{"type": "message"'):
+                        text = json.loads(raw)["message"]["text"]
+                        if text.startswith("bench "):
+                            _, seq, _sent = text.split()
+                            self.arrivals.setdefault(int(seq), []).append(now)
+            return
 
 
 async def one_room(args, live_id: int, cookie: str, viewers_count: int) -> dict:
@@ -160,6 +169,7 @@ async def one_room(args, live_id: int, cookie: str, viewers_count: int) -> dict:
     ]
     return {
         "viewers": viewers_count,
+        "retries": viewers.retries,
         "posted": total,
         "complete": len(complete),
         "fanout_p50": pct(complete, 50),
@@ -238,6 +248,7 @@ def main() -> None:
             f"{r['delivery_p50']:>9.0f}ms {r['delivery_p99']:>9.0f}ms "
             f"{r['delivered_per_s']:>12.0f} {r['complete']:>4}/{r['posted']:<4} "
             f"{r['cpu_ms_per_message']:>11.1f}"
+            + (f"  ({r['retries']} joins tried again)" if r["retries"] else "")
         )
     first, last = results[0], results[-1]
     if len(results) > 1:

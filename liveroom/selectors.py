@@ -124,3 +124,27 @@ def message_data(message: Message) -> dict:
         "is_pinned": message.is_pinned,
         "created_at": _iso(message.created_at),
     }
+
+
+def liveroom_export_for(*, user) -> dict:
+    """What the live rooms keep about a learner, for their data export (privacy): the messages
+    they posted (deleted ones too, marked) and the rooms they are muted in."""
+    messages = Message.objects.filter(author=user).order_by("id")
+    return {
+        "live_room_messages": [
+            {
+                "live_session_id": m.live_session_id,
+                "kind": m.kind,
+                "text": m.text,
+                "is_question": m.is_question,
+                "answer": m.answer,
+                "posted_at": _iso(m.created_at),
+                "deleted_by_moderator": m.deleted_at is not None,
+            }
+            for m in messages.iterator(chunk_size=2000)
+        ],
+        "live_room_mutes": [
+            {"live_session_id": m.live_session_id, "muted_at": _iso(m.created_at)}
+            for m in Mute.objects.filter(user=user).order_by("id")
+        ],
+    }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.tokens import refresh_tokens_revoke_all
 from accounts.versions import learner_changed
 from commerce.services import commerce_export_for, orders_anonymise_for
+from liveroom.selectors import liveroom_export_for
 from recommendations.models import Event, InterestTag
 from recommendations.services.profiles import learner_profile_for
 
@@ -80,6 +81,7 @@ def data_export(*, user) -> dict:
             for e in events.iterator(chunk_size=2000)
         ],
         **commerce_export_for(user=user),
+        **liveroom_export_for(user=user),
     }
 
 
@@ -94,4 +96,4 @@ def account_delete(*, user) -> None:
         )
     refresh_tokens_revoke_all(user=user)
     orders_anonymise_for(user=user)
-    user.delete()  # cascades to events, profile, interest tags, enrollments, progress
+    user.delete()  # cascades to events, profile, interest tags, enrollments, progress, messages

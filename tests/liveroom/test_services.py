@@ -530,3 +530,19 @@ def test_another_instructor_cannot_run_the_shelf(shelf_item):
     for action in (shelf_services.shelf_item_pin, shelf_services.shelf_flash_end):
         with pytest.raises(PermissionDenied):
             action(user=stranger, item_id=shelf_item.pk)
+
+
+def test_a_learners_messages_and_mutes_are_in_their_data_export(live, learner, instructor):
+    from privacy.services import data_export
+
+    kept = post(learner, live, "我的话", is_question=True)
+    removed = post(learner, live, "删掉的")
+    services.message_delete(user=instructor, message_id=removed.pk)
+    services.room_mute(user=instructor, live_session=live, learner_id=learner.pk)
+    export = data_export(user=learner)
+    assert [(m["text"], m["deleted_by_moderator"]) for m in export["live_room_messages"]] == [
+        (kept.text, False),
+        (removed.text, True),
+    ]
+    assert export["live_room_mutes"][0]["live_session_id"] == live.pk
+    assert data_export(user=instructor)["live_room_mutes"] == []
