@@ -233,7 +233,11 @@ def main() -> None:
         results = [asyncio.run(one_room(args, live_id, cookie, n)) for n in args.viewers]
     finally:
         daphne.terminate()
-        daphne.wait(timeout=10)
+        try:
+            daphne.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # thousands of connections closing: stop it
+            daphne.kill()
+            daphne.wait()
     print(
         f"\nOne room, {args.rate:g} messages/s for {args.seconds:g} s, daphne 1 process, "
         f"channels-redis pub/sub, {os.cpu_count()} cores shared with the viewers' process\n"

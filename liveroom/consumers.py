@@ -163,7 +163,7 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         try:
-            reply = await in_thread(handler)(self.scope["user"], content)
+            await in_thread(handler)(self.scope["user"], content)
         except ValidationError as error:
             await self.send_json(_validation_error(action, error))
         except PermissionDenied as error:
@@ -184,9 +184,6 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
                     "errors": {"": [str(error)]},
                 }
             )
-        else:
-            if reply is not None:
-                await self.send_json(reply)
 
     # What a viewer may send: each calls one service (run in a thread: the ORM is synchronous).
 

@@ -476,6 +476,7 @@ def test_the_instructor_pins_a_product_and_every_viewer_is_told(
 
 
 def test_a_flash_price_starts_now_and_ends_early(live, instructor, shelf_item):
+    assert shelf_services.shelf_flash_end(user=instructor, item_id=shelf_item.pk) == shelf_item
     item = shelf_services.shelf_flash_start(
         user=instructor, item_id=shelf_item.pk, price=Decimal("19.90"), minutes=10
     )
