@@ -8,8 +8,8 @@ Creates a scratch PostgreSQL database (``zhibo_bench_liveroom``, dropped first i
 migrates it, creates a live session and its instructor, and starts daphne (one process, DEBUG
 off, ``REDIS_URL`` set: the RedisPubSubChannelLayer and the Redis cache) on loopback. For each
 room size, this process opens that many WebSocket connections to ``/ws/lives/<id>/`` (the
-``websockets`` package, one asyncio loop), waits until every one has its ``hello``, then the
-instructor's own connection posts ``--rate`` messages a second for ``--seconds``. Each message
+``websockets`` package, one asyncio loop), waits until every one has its ``hello``, then twenty
+signed-in learners, taking turns, post ``--rate`` messages a second for ``--seconds``. Each message
 carries its send time; every viewer notes when it arrives. Prints, per room size: the fan-out
 latency (post -> received by every viewer) p50 and p99, the latency of single deliveries p50
 and p99, the messages delivered per second, and daphne's CPU time per posted message, whose
@@ -48,9 +48,13 @@ live = LiveSession.objects.create(
     instructor=instructor, title="压测直播", slug="bench-live", status="live",
     scheduled_start=now - timedelta(minutes=5), scheduled_end=now + timedelta(hours=3),
 )
-client = Client()
-client.force_login(user)
-print(live.pk, client.cookies["sessionid"].value)
+keys = []
+for n in range(20):
+    learner = User.objects.create_user(f"bench-learner-{n}", password="x" * 12)
+    client = Client()
+    client.force_login(learner)
+    keys.append(client.cookies["sessionid"].value)
+print(live.pk, ",".join(keys))
 """
 
 
@@ -91,7 +95,7 @@ def prepare(env: dict, postgres: str) -> tuple[int, str]:
         capture_output=True,
         text=True,
     ).stdout.split()
-    return int(out[-2]), out[-1]
+    return int(out[-2]), out[-1].split(",")
 
 
 class Viewers:
@@ -127,7 +131,7 @@ class Viewers:
             return
 
 
-async def one_room(args, live_id: int, cookie: str, viewers_count: int) -> dict:
+async def one_room(args, live_id: int, cookies: list[str], viewers_count: int) -> dict:
     uri = f"ws://127.0.0.1:{args.port}/ws/lives/{live_id}/"
     origin = f"http://127.0.0.1:{args.port}"
     viewers = Viewers()
@@ -143,22 +147,28 @@ async def one_room(args, live_id: int, cookie: str, viewers_count: int) -> dict:
     assert viewers.ready == viewers_count, f"only {viewers.ready} viewers joined"
     await asyncio.sleep(2)  # the join's viewer-count ticks settle
     sent: dict[int, float] = {}
-    async with websockets.connect(
-        uri, origin=origin, additional_headers={"Cookie": f"sessionid={cookie}"}
-    ) as poster:
+    posters = [
+        await websockets.connect(
+            uri, origin=origin, additional_headers={"Cookie": f"sessionid={cookie}"}
+        )
+        for cookie in cookies
+    ]
+    for poster in posters:
         await poster.recv()
-        cpu_before, started = cpu_seconds(args.daphne_pid), time.monotonic()
-        total = int(args.rate * args.seconds)
-        for seq in range(total):
-            target = started + seq / args.rate
-            await asyncio.sleep(max(0.0, target - time.monotonic()))
-            sent[seq] = time.time()
-            await poster.send(
-                json.dumps({"type": "message", "text": f"bench {seq} {sent[seq]:.6f}"})
-            )
-        await asyncio.sleep(3)  # the last messages arrive
-        elapsed = time.monotonic() - started
-        cpu = cpu_seconds(args.daphne_pid) - cpu_before
+    cpu_before, started = cpu_seconds(args.daphne_pid), time.monotonic()
+    total = int(args.rate * args.seconds)
+    for seq in range(total):  # learners take turns: each posts rate / len(posters) a second
+        target = started + seq / args.rate
+        await asyncio.sleep(max(0.0, target - time.monotonic()))
+        sent[seq] = time.time()
+        await posters[seq % len(posters)].send(
+            json.dumps({"type": "message", "text": f"bench {seq} {sent[seq]:.6f}"})
+        )
+    await asyncio.sleep(3)  # the last messages arrive
+    elapsed = time.monotonic() - started
+    cpu = cpu_seconds(args.daphne_pid) - cpu_before
+    for poster in posters:
+        await poster.close()
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     deliveries = [t - sent[seq] for seq, times in viewers.arrivals.items() for t in times]
@@ -205,8 +215,9 @@ def main() -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_LOG_LEVEL": "WARNING",
         "LIVEROOM_HISTORY": "20",
+        "LIVEROOM_RATE_MESSAGES": "1000",  # 20 learners post a message a second each
     }
-    live_id, cookie = prepare(env, args.postgres)
+    live_id, cookies = prepare(env, args.postgres)
     log = (ROOT / "var" / "bench-liveroom-daphne.log").open("w")
     daphne = subprocess.Popen(
         [
@@ -230,7 +241,7 @@ def main() -> None:
     args.daphne_pid = daphne.pid
     try:
         wait_for_port(args.port)
-        results = [asyncio.run(one_room(args, live_id, cookie, n)) for n in args.viewers]
+        results = [asyncio.run(one_room(args, live_id, cookies, n)) for n in args.viewers]
     finally:
         daphne.terminate()
         try:
