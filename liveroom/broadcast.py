@@ -7,6 +7,7 @@ receives it. A layer that fails (Redis away) is logged and never undoes what was
 message is in the database and in every viewer's history on their next join.
 """
 
+import json
 import logging
 from functools import partial
 
@@ -28,8 +29,10 @@ def room_send_now(live_session_id: int, event: dict) -> None:
     if layer is None:  # pragma: no cover - the settings always name a layer
         return
     try:
+        # Encoded once here, not once per viewer: each process only writes the text out.
         async_to_sync(layer.group_send)(
-            room_group(live_session_id), {"type": EVENT_HANDLER, "event": event}
+            room_group(live_session_id),
+            {"type": EVENT_HANDLER, "text": json.dumps(event, ensure_ascii=False)},
         )
     except Exception:  # the layer's errors vary by backend; none may break a post
         logger.warning("Could not broadcast to live room %s", live_session_id, exc_info=True)

@@ -12,6 +12,7 @@ changed, so counting costs the layer nothing.
 """
 
 import asyncio
+import json
 import logging
 
 from channels.db import database_sync_to_async
@@ -62,11 +63,14 @@ class _Room:
                 continue
             viewers = len(self.viewers) if viewers is None else viewers
             sent, self.sent = self.sent, (likes, viewers)
+            texts = []
+            if sent is None or sent[0] != likes:
+                texts.append(json.dumps({"type": "likes", "count": likes}))
+            if sent is None or sent[1] != viewers:
+                texts.append(json.dumps({"type": "viewers", "count": viewers}))
             for consumer in list(self.viewers):
-                if sent is None or sent[0] != likes:
-                    await consumer.send_json({"type": "likes", "count": likes})
-                if sent is None or sent[1] != viewers:
-                    await consumer.send_json({"type": "viewers", "count": viewers})
+                for text in texts:
+                    await consumer.send(text_data=text)
 
 
 _rooms: dict[int, _Room] = {}
@@ -239,4 +243,4 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
         services.room_like(user=user, live_session=self.live, count=count)
 
     async def room_event(self, event):
-        await self.send_json(event["event"])
+        await self.send(text_data=event["text"])
