@@ -43,6 +43,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 TRUSTED_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
 
 INSTALLED_APPS = [
+    # First, so that ``manage.py runserver`` serves the ASGI application (HTTP and WebSocket).
+    "daphne",
     "accounts.admin_site.AdminConfig",  # django.contrib.admin, with the site's limited sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,11 +59,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "channels",
     # Domain apps, each depending only on those above it.
     "accounts",
     "courses",
     "commerce",
     "social",
+    "liveroom",
     "recommendations",
     "analytics",
     "privacy",
@@ -142,6 +146,29 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Channels' layer carries the live rooms' messages between web processes: Redis (channels-redis)
+# when REDIS_URL is set, so every process delivers what any other one sent; in memory on the
+# embedded default, where one process serves everyone. Pub/sub rather than the list-based
+# RedisChannelLayer: a room's message is published once and Redis fans it out to each process
+# subscribed, instead of one list push per connection (docs/live-room.md).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Live rooms (liveroom/): how many messages a joining viewer gets, how long a message may be, how
+# many a learner may post in a window, and how often the like count is broadcast.
+LIVEROOM_HISTORY = env.int("LIVEROOM_HISTORY", default=50)
+LIVEROOM_MESSAGE_MAX_LENGTH = env.int("LIVEROOM_MESSAGE_MAX_LENGTH", default=200)
+LIVEROOM_RATE_MESSAGES = env.int("LIVEROOM_RATE_MESSAGES", default=5)
+LIVEROOM_RATE_SECONDS = env.int("LIVEROOM_RATE_SECONDS", default=10)
+LIVEROOM_LIKE_INTERVAL_SECONDS = env.float("LIVEROOM_LIKE_INTERVAL_SECONDS", default=1.0)
 
 # Sessions are read from the cache (Redis in production) and written through to the database.
 SESSION_ENGINE = "accounts.sessions"  # cached_db that carries on without the cache
@@ -340,6 +367,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LiveStatusEnum": "courses.models.LiveSession.Status",
         "LessonKindEnum": "courses.models.Lesson.Kind",
+        "MessageKindEnum": "liveroom.models.Message.Kind",
         "ProductKindEnum": "courses.models.Product.Kind",
         "OrderStatusEnum": "commerce.models.Order.Status",
         "EventTypeEnum": "recommendations.models.Event.Type",
@@ -429,7 +457,7 @@ if PRODUCTION:
 # dataset.py). These are chosen by hand, not on validation: docs/social.md says why.
 RECOMMENDER_EVENT_WEIGHTS = {
     "follow": 3.0,
-    "comment": 2.0,
+    "comment": 2.0,  # on a short video, or a message in a live room
     "purchase": 5.0,
     "enroll": 4.0,
     "favourite": 3.0,
@@ -439,6 +467,7 @@ RECOMMENDER_EVENT_WEIGHTS = {
     "rating": 1.0,
     "like": 1.5,
     "share": 1.5,
+    "question": 2.5,  # asked in a live room: engaged enough to ask
     "click": 1.0,
     "view": 0.5,
 }

@@ -37,6 +37,7 @@ from courses.models import (
     ShortVideo,
     Tag,
 )
+from courses.signals import shelf_changed_on_commit
 
 
 def _scope_choices(db_field, request, kwargs):
@@ -392,6 +393,12 @@ class LiveSessionAdmin(InstructorScopedAdmin):
     ]
     inlines = [LiveShelfItemInline]
     actions = ["start", "end", "regenerate_stream_key"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The shelf may have changed: the live rooms show it to every viewer.
+        shelf_changed_on_commit(form.instance.pk)
+
     broadcast_fields = ["ingest_server", "stream_key", "recording"]
 
     def _broadcasts(self, request, obj):

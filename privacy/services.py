@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.tokens import refresh_tokens_revoke_all
 from accounts.versions import learner_changed
 from commerce.services import commerce_export_for, orders_anonymise_for
+from liveroom.selectors import liveroom_export_for
 from recommendations.models import Assignment, Event, Exposure, InterestTag
 from recommendations.services.profiles import learner_profile_for
 from social.selectors import social_export_for
@@ -85,6 +86,7 @@ def data_export(*, user) -> dict:
         "experiments": _experiments_of(user),
         **commerce_export_for(user=user),
         **social_export_for(user=user),
+        **liveroom_export_for(user=user),
     }
 
 
@@ -122,4 +124,4 @@ def account_delete(*, user) -> None:
     refresh_tokens_revoke_all(user=user)
     orders_anonymise_for(user=user)
     social_account_forget(user=user)
-    user.delete()  # cascades to events, profile, interest tags, enrollments, progress
+    user.delete()  # cascades to events, profile, interest tags, enrollments, progress, messages

@@ -46,6 +46,7 @@ class Event(ConstraintErrorsOnFields):
         NOT_INTERESTED = "not_interested", _("Not interested")
         COMMENT = "comment", _("Comment")
         FOLLOW = "follow", _("Follow")
+        QUESTION = "question", _("Question")
 
     class ObjectType(models.TextChoices):
         COURSE = "course", _("Course")
@@ -61,9 +62,10 @@ class Event(ConstraintErrorsOnFields):
         ANDROID = "android", _("Android")
         SERVER = "server", _("Server")
 
-    # What only the server records, when commerce or social announce it (``commerce.signals``):
-    # a like, a comment and a follow are rows of ``social`` first, so a client's claim of one
-    # would count what never happened; see ``EventQuerySet.credible``.
+    # What only the server records, when commerce, social or a live room announce it
+    # (``commerce.signals``): a like, a comment, a follow and a question are rows of ``social`` or
+    # ``liveroom`` first, so a client's claim of one would count what never happened; see
+    # ``EventQuerySet.credible``.
     SERVER_ONLY_TYPES = frozenset(
         {
             Type.PURCHASE.value,
@@ -72,6 +74,7 @@ class Event(ConstraintErrorsOnFields):
             Type.LIKE.value,
             Type.COMMENT.value,
             Type.FOLLOW.value,
+            Type.QUESTION.value,
         }
     )
 

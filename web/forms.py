@@ -444,3 +444,12 @@ class AnalyticsPeriodForm(forms.Form):
         end = data.get("end") or today
         start = data.get("start") or end - timedelta(days=self.DEFAULT_DAYS - 1)
         return start, end
+
+
+class FlashPriceForm(forms.Form):
+    """A flash price the instructor starts now, from their room page (courses.shelf)."""
+
+    price = forms.DecimalField(
+        label=_("Flash price (CNY)"), min_value=0, max_digits=10, decimal_places=2
+    )
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=180, initial=10)

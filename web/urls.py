@@ -14,7 +14,8 @@ from web.views import (
     media,
     privacy,
     social,
-    studio,
+    studio_lives,
+    studio_videos,
 )
 
 app_name = "web"
@@ -33,6 +34,9 @@ urlpatterns = [
         "live/<str:slug>/replay/<str:name>", live.live_media, {"kind": "replay"}, name="live_replay"
     ),
     path("ingest/", live.ingest_callback, name="live_ingest"),
+    # The instructor's own live rooms
+    path("studio/lives/", studio_lives.studio_lives, name="studio_lives"),
+    path("studio/lives/<int:live_id>/", studio_lives.studio_live, name="studio_live"),
     path("videos/", catalog.video_feed, name="videos"),
     path("products/<str:slug>/", catalog.product_detail, name="product"),
     path("instructors/<str:slug>/", catalog.instructor_detail, name="instructor"),
@@ -62,11 +66,11 @@ urlpatterns = [
     path("me/addresses/<int:address_id>/", commerce.address_edit, name="address"),
     path("me/addresses/<int:address_id>/delete/", commerce.address_remove, name="address_delete"),
     # The instructor's studio
-    path("studio/videos/", studio.studio_videos, name="studio_videos"),
-    path("studio/videos/<int:asset_id>/", studio.studio_video, name="studio_video"),
+    path("studio/videos/", studio_videos.studio_videos, name="studio_videos"),
+    path("studio/videos/<int:asset_id>/", studio_videos.studio_video, name="studio_video"),
     path(
         "studio/videos/<int:asset_id>/upload/",
-        studio.studio_video_upload,
+        studio_videos.studio_video_upload,
         name="studio_video_upload",
     ),
     # Accounts

@@ -7,6 +7,7 @@ from api.v1.views import (
     campaigns,
     catalog,
     commerce,
+    liveroom,
     recommendations,
     search,
     social,
@@ -41,6 +42,34 @@ urlpatterns = [
     path("courses/<id:pk>/", catalog.CourseDetailView.as_view(), name="course-detail"),
     path("lives/", catalog.LiveSessionListView.as_view(), name="live-list"),
     path("lives/<id:pk>/", catalog.LiveSessionDetailView.as_view(), name="live-detail"),
+    # Live rooms
+    path(
+        "lives/<id:pk>/messages/",
+        liveroom.MessageListCreateView.as_view(),
+        name="live-message-list",
+    ),
+    path(
+        "lives/<id:pk>/messages/<id:message_id>/",
+        liveroom.MessageDetailView.as_view(),
+        name="live-message-detail",
+    ),
+    path(
+        "lives/<id:pk>/messages/<id:message_id>/question/",
+        liveroom.MessageQuestionView.as_view(),
+        name="live-message-question",
+    ),
+    path(
+        "lives/<id:pk>/messages/<id:message_id>/answer/",
+        liveroom.MessageAnswerView.as_view(),
+        name="live-message-answer",
+    ),
+    path("lives/<id:pk>/mutes/", liveroom.MuteCreateView.as_view(), name="live-mute-list"),
+    path(
+        "lives/<id:pk>/mutes/<id:user_id>/",
+        liveroom.MuteDetailView.as_view(),
+        name="live-mute-detail",
+    ),
+    path("lives/<id:pk>/likes/", liveroom.LikeView.as_view(), name="live-likes"),
     path("videos/", catalog.ShortVideoListView.as_view(), name="video-list"),
     path("videos/<id:pk>/", catalog.ShortVideoDetailView.as_view(), name="video-detail"),
     path("products/", catalog.ProductListView.as_view(), name="product-list"),

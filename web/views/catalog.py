@@ -6,6 +6,7 @@ Each view parses the request, calls the selectors it needs and renders; the rule
 calls too.
 """
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
@@ -203,6 +204,10 @@ def live_detail(request, slug):
                 for offer in detail.shelf
             ],
             "reserved": commerce_selectors.live_reserved_by(user=request.user, live_session=live),
+            # The live room (chat, danmaku, likes, viewers) over WebSocket: static/js/live-room.js
+            "room_url": f"/ws/lives/{live.pk}/",
+            "message_max_length": settings.LIVEROOM_MESSAGE_MAX_LENGTH,
+            "runs_room": is_instructor or request.user.is_superuser,
         },
     )
 

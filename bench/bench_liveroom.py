@@ -1,0 +1,278 @@
+"""Fan-out of one live room: N WebSocket viewers, 20 messages a second posted, on daphne with
+the channels-redis layer (pub/sub), as in production.
+
+    .venv/bin/python bench/bench_liveroom.py                       # 100, 250, 500, 1000 viewers
+    .venv/bin/python bench/bench_liveroom.py --viewers 1000 --seconds 20
+
+Creates a scratch PostgreSQL database (``zhibo_bench_liveroom``, dropped first if it exists),
+migrates it, creates a live session and its instructor, and starts daphne (one process, DEBUG
+off, ``REDIS_URL`` set: the RedisPubSubChannelLayer and the Redis cache) on loopback. For each
+room size, this process opens that many WebSocket connections to ``/ws/lives/<id>/`` (the
+``websockets`` package, one asyncio loop), waits until every one has its ``hello``, then twenty
+signed-in learners, taking turns, post ``--rate`` messages a second for ``--seconds``. Each message
+carries its send time; every viewer notes when it arrives. Prints, per room size: the fan-out
+latency (post -> received by every viewer) p50 and p99, the latency of single deliveries p50
+and p99, the messages delivered per second, and daphne's CPU time per posted message, whose
+growth from the smallest to the largest room is the broadcast's cost per viewer.
+
+The viewers' process shares the machine with daphne and Redis: on 2 cores the figures include
+the clients' own parsing (about as much work as the server's sending).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+DATABASE = "zhibo_bench_liveroom"
+SETUP = """
+from datetime import timedelta
+from django.test import Client
+from django.utils import timezone
+from courses.models import Instructor, LiveSession
+from accounts.models import User
+user = User.objects.create_user("bench-teacher", password="x" * 12)
+instructor = Instructor.objects.create(user=user, display_name="压测讲师", slug="bench-teacher")
+now = timezone.now()
+live = LiveSession.objects.create(
+    instructor=instructor, title="压测直播", slug="bench-live", status="live",
+    scheduled_start=now - timedelta(minutes=5), scheduled_end=now + timedelta(hours=3),
+)
+keys = []
+for n in range(20):
+    learner = User.objects.create_user(f"bench-learner-{n}", password="x" * 12)
+    client = Client()
+    client.force_login(learner)
+    keys.append(client.cookies["sessionid"].value)
+print(live.pk, ",".join(keys))
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("daphne did not start (var/bench-liveroom-daphne.log)")
+
+
+def prepare(env: dict, postgres: str) -> tuple[int, str]:
+    host = urllib.parse.urlsplit(postgres)
+    psql = ["-h", host.hostname or "127.0.0.1", "-p", str(host.port or 5432)]
+    psql += ["-U", host.username or "postgres"]
+    subprocess.run(["dropdb", *psql, "--if-exists", DATABASE], check=True)
+    subprocess.run(["createdb", *psql, DATABASE], check=True)
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", SETUP],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return int(out[-2]), out[-1].split(",")
+
+
+class Viewers:
+    def __init__(self):
+        self.arrivals: dict[int, list[float]] = {}
+        self.ready = 0
+        self.retries = 0
+
+    async def watch(self, uri: str, origin: str, stop: asyncio.Event) -> None:
+        for attempt in range(5):  # a refused handshake is tried again, as the page does
+            try:
+                ws = await websockets.connect(
+                    uri, origin=origin, max_queue=None, open_timeout=120, ping_interval=None
+                )
+            except (OSError, websockets.exceptions.WebSocketException):
+                self.retries += 1
+                await asyncio.sleep(1 + attempt)
+                continue
+            async with ws:
+                await ws.recv()  # hello
+                self.ready += 1
+                while not stop.is_set():
+                    try:
+                        raw = await asyncio.wait_for(ws.recv(), 0.5)
+                    except TimeoutError:
+                        continue
+                    now = time.time()
+                    if raw.startswith('{"type": "message"'):
+                        text = json.loads(raw)["message"]["text"]
+                        if text.startswith("bench "):
+                            _, seq, _sent = text.split()
+                            self.arrivals.setdefault(int(seq), []).append(now)
+            return
+
+
+async def one_room(args, live_id: int, cookies: list[str], viewers_count: int) -> dict:
+    uri = f"ws://127.0.0.1:{args.port}/ws/lives/{live_id}/"
+    origin = f"http://127.0.0.1:{args.port}"
+    viewers = Viewers()
+    stop = asyncio.Event()
+    tasks = []
+    for start in range(0, viewers_count, 50):  # connect in batches, as a crowd arrives
+        for _ in range(min(50, viewers_count - start)):
+            tasks.append(asyncio.create_task(viewers.watch(uri, origin, stop)))
+        await asyncio.sleep(0.5)
+    deadline = time.monotonic() + 120
+    while viewers.ready < viewers_count and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert viewers.ready == viewers_count, f"only {viewers.ready} viewers joined"
+    await asyncio.sleep(2)  # the join's viewer-count ticks settle
+    sent: dict[int, float] = {}
+    posters = [
+        await websockets.connect(
+            uri, origin=origin, additional_headers={"Cookie": f"sessionid={cookie}"}
+        )
+        for cookie in cookies
+    ]
+    for poster in posters:
+        await poster.recv()
+    cpu_before, started = cpu_seconds(args.daphne_pid), time.monotonic()
+    total = int(args.rate * args.seconds)
+    for seq in range(total):  # learners take turns: each posts rate / len(posters) a second
+        target = started + seq / args.rate
+        await asyncio.sleep(max(0.0, target - time.monotonic()))
+        sent[seq] = time.time()
+        await posters[seq % len(posters)].send(
+            json.dumps({"type": "message", "text": f"bench {seq} {sent[seq]:.6f}"})
+        )
+    await asyncio.sleep(3)  # the last messages arrive
+    elapsed = time.monotonic() - started
+    cpu = cpu_seconds(args.daphne_pid) - cpu_before
+    for poster in posters:
+        await poster.close()
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    deliveries = [t - sent[seq] for seq, times in viewers.arrivals.items() for t in times]
+    complete = [
+        max(times) - sent[seq]
+        for seq, times in viewers.arrivals.items()
+        if len(times) == viewers_count
+    ]
+    return {
+        "viewers": viewers_count,
+        "retries": viewers.retries,
+        "posted": total,
+        "complete": len(complete),
+        "fanout_p50": pct(complete, 50),
+        "fanout_p99": pct(complete, 99),
+        "delivery_p50": pct(deliveries, 50),
+        "delivery_p99": pct(deliveries, 99),
+        "delivered_per_s": len(deliveries) / elapsed,
+        "cpu_ms_per_message": 1000 * cpu / total,
+    }
+
+
+def pct(values: list[float], q: int) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return 1000 * values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--viewers", type=int, nargs="+", default=[100, 250, 500, 1000])
+    parser.add_argument("--rate", type=float, default=20.0, help="messages posted per second")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    args = parser.parse_args()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{args.postgres}/{DATABASE}",
+        "REDIS_URL": args.redis,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "LIVEROOM_HISTORY": "20",
+        "LIVEROOM_RATE_MESSAGES": "1000",  # 20 learners post a message a second each
+    }
+    live_id, cookies = prepare(env, args.postgres)
+    log = (ROOT / "var" / "bench-liveroom-daphne.log").open("w")
+    daphne = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(args.port),
+            # a crowd arriving at once waits for its hello longer than the default 5 s
+            "--websocket_connect_timeout",
+            "60",
+            "config.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    args.daphne_pid = daphne.pid
+    try:
+        wait_for_port(args.port)
+        results = [asyncio.run(one_room(args, live_id, cookies, n)) for n in args.viewers]
+    finally:
+        daphne.terminate()
+        try:
+            daphne.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # thousands of connections closing: stop it
+            daphne.kill()
+            daphne.wait()
+    print(
+        f"\nOne room, {args.rate:g} messages/s for {args.seconds:g} s, daphne 1 process, "
+        f"channels-redis pub/sub, {os.cpu_count()} cores shared with the viewers' process\n"
+    )
+    print(
+        f"{'viewers':>8} {'fan-out p50':>12} {'fan-out p99':>12} {'deliv. p50':>11} "
+        f"{'deliv. p99':>11} {'delivered/s':>12} {'complete':>9} {'CPU ms/msg':>11}"
+    )
+    for r in results:
+        print(
+            f"{r['viewers']:>8} {r['fanout_p50']:>10.0f}ms {r['fanout_p99']:>10.0f}ms "
+            f"{r['delivery_p50']:>9.0f}ms {r['delivery_p99']:>9.0f}ms "
+            f"{r['delivered_per_s']:>12.0f} {r['complete']:>4}/{r['posted']:<4} "
+            f"{r['cpu_ms_per_message']:>11.1f}"
+            + (f"  ({r['retries']} joins tried again)" if r["retries"] else "")
+        )
+    first, last = results[0], results[-1]
+    if len(results) > 1:
+        print(
+            f"\nbroadcast cost: {last['cpu_ms_per_message'] / first['cpu_ms_per_message']:.1f}x "
+            f"the CPU per message for {last['viewers'] / first['viewers']:.0f}x the viewers "
+            f"({first['viewers']} -> {last['viewers']})"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""The live room over WebSocket (``/ws/lives/<id>/``): a thin door to ``liveroom.services``.
+
+On joining, a viewer (signed in or not) gets ``hello``: the room's recent history, the pinned
+message, the shelf, the counts and what they may do. Then everything said and done in the room
+arrives as events (``docs/live-room.md`` lists their shapes), whichever door it came through:
+the services broadcast through Channels' layer once they commit.
+
+Likes and viewers change far more often than anyone can read: each web process keeps one ticker
+per room it has viewers in, which reads the room's counts (shared by every process through the
+cache) once every ``LIVEROOM_LIKE_INTERVAL_SECONDS`` and sends them to its own viewers when they
+changed, so counting costs the layer nothing.
+"""
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from liveroom import selectors, services
+from liveroom.broadcast import room_group
+from liveroom.models import Message
+
+logger = logging.getLogger(__name__)
+
+
+def in_thread(function):
+    """``function`` run in a worker thread of the pool (the ORM is synchronous): not all on one
+    thread, so a crowd joining at once is served by several connections to the database."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
+class _Room:
+    """This process's viewers of one live, and the ticker that sends them the counts."""
+
+    def __init__(self, live_session_id: int):
+        self.live_session_id = live_session_id
+        self.viewers: set[LiveRoomConsumer] = set()
+        self.task: asyncio.Task | None = None
+        self.sent: tuple[int, int] | None = None
+
+    def add(self, consumer) -> None:
+        self.viewers.add(consumer)
+        loop = asyncio.get_running_loop()
+        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+            self.sent = None
+            self.task = loop.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        while self.viewers:
+            await asyncio.sleep(settings.LIVEROOM_LIKE_INTERVAL_SECONDS)
+            try:
+                likes, viewers = await in_thread(selectors.room_counts)(
+                    live_session_id=self.live_session_id
+                )
+            except Exception:  # a database hiccup: try again next tick
+                logger.warning("Live room %s: counts unavailable", self.live_session_id)
+                continue
+            viewers = len(self.viewers) if viewers is None else viewers
+            sent, self.sent = self.sent, (likes, viewers)
+            texts = []
+            if sent is None or sent[0] != likes:
+                texts.append(json.dumps({"type": "likes", "count": likes}))
+            if sent is None or sent[1] != viewers:
+                texts.append(json.dumps({"type": "viewers", "count": viewers}))
+            for consumer in list(self.viewers):
+                for text in texts:
+                    await consumer.send(text_data=text)
+
+
+_rooms: dict[int, _Room] = {}
+
+
+def _room(live_session_id: int) -> _Room:
+    return _rooms.setdefault(live_session_id, _Room(live_session_id))
+
+
+def _text(content: dict, name: str) -> str:
+    value = content.get(name, "")
+    if not isinstance(value, str):
+        raise ValidationError({name: _("A string.")}, code="invalid")
+    return value
+
+
+def _id(content: dict, name: str = "id") -> int:
+    value = content.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError({name: _("The id of a message.")}, code="invalid")
+    return value
+
+
+def _validation_error(action: str, error: ValidationError) -> dict:
+    """A refused action as the viewer gets it: the first reason's code and every field's
+    messages (a message of no field under "")."""
+    if hasattr(error, "error_dict"):
+        errors = error.message_dict
+        found = [e for field in error.error_dict.values() for e in field]
+    else:
+        errors = {"": error.messages}
+        found = error.error_list
+    code = next((e.code for e in found if e.code), "invalid")
+    return {"type": "error", "action": action, "code": code, "errors": errors}
+
+
+class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
+    live = None
+
+    async def connect(self):
+        live_session_id = self.scope["url_route"]["kwargs"]["live_id"]
+        try:
+            hello = await in_thread(self._join)(live_session_id)
+        except Http404:
+            await self.close(code=4404)
+            return
+        await self.channel_layer.group_add(room_group(self.live.pk), self.channel_name)
+        await self.accept()
+        await self.send_json(hello)
+        _room(self.live.pk).add(self)
+
+    def _join(self, live_session_id: int) -> dict:
+        live = services.room_get(live_session_id=live_session_id)
+        user = self.scope["user"]
+        viewers = services.room_viewer_joined(live_session_id=live.pk)
+        self.live = live
+        history = selectors.room_history(live_session=live)
+        pinned = selectors.room_pinned_message(live_session=live)
+        moderates = selectors.room_moderates(user=user, live_session=live)
+        return {
+            "type": "hello",
+            "live_id": live.pk,
+            "status": live.status,
+            "history": [selectors.message_data(m) for m in history],
+            "pinned_message": selectors.message_data(pinned) if pinned else None,
+            "shelf": selectors.room_shelf(live_session_id=live.pk),
+            "likes": selectors.room_like_count(live_session_id=live.pk),
+            "viewers": viewers,
+            "you": {
+                "user_id": user.pk if user.is_authenticated else None,
+                "signed_in": user.is_authenticated,
+                "moderates": moderates,
+                "muted": selectors.room_muted(user=user, live_session=live),
+            },
+        }
+
+    async def disconnect(self, code):
+        if self.live is None:
+            return
+        room = _rooms.get(self.live.pk)
+        if room is not None:
+            room.viewers.discard(self)
+            if not room.viewers:
+                _rooms.pop(self.live.pk, None)
+        await self.channel_layer.group_discard(room_group(self.live.pk), self.channel_name)
+        await in_thread(services.room_viewer_left)(live_session_id=self.live.pk)
+
+    async def receive_json(self, content, **kwargs):
+        action = content.get("type") if isinstance(content, dict) else None
+        handler = getattr(self, f"do_{action}", None) if isinstance(action, str) else None
+        if handler is None:
+            await self.send_json(
+                {"type": "error", "action": action, "code": "unknown", "errors": {}}
+            )
+            return
+        try:
+            await in_thread(handler)(self.scope["user"], content)
+        except ValidationError as error:
+            await self.send_json(_validation_error(action, error))
+        except PermissionDenied as error:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "action": action,
+                    "code": "forbidden",
+                    "errors": {"": [str(error)]},
+                }
+            )
+        except Http404 as error:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "action": action,
+                    "code": "not_found",
+                    "errors": {"": [str(error)]},
+                }
+            )
+
+    # What a viewer may send: each calls one service (run in a thread: the ORM is synchronous).
+
+    def do_message(self, user, content):
+        kind = content.get("kind", Message.Kind.CHAT)
+        is_question = content.get("is_question", False)
+        if not isinstance(kind, str):
+            raise ValidationError({"kind": _("Chat or danmaku.")}, code="invalid")
+        if not isinstance(is_question, bool):
+            raise ValidationError({"is_question": _("true or false")}, code="invalid")
+        services.message_post(
+            user=user,
+            live_session=self.live,
+            text=_text(content, "text"),
+            kind=kind,
+            is_question=is_question,
+        )
+
+    def do_question(self, user, content):
+        services.message_mark_question(
+            user=user, message_id=_id(content), live_session_id=self.live.pk
+        )
+
+    def do_answer(self, user, content):
+        pin = content.get("pin", True)
+        if not isinstance(pin, bool):
+            raise ValidationError({"pin": _("true or false")}, code="invalid")
+        services.message_answer(
+            user=user,
+            message_id=_id(content),
+            answer=_text(content, "answer"),
+            pin=pin,
+            live_session_id=self.live.pk,
+        )
+
+    def do_pin(self, user, content):
+        services.message_pin(user=user, message_id=_id(content), live_session_id=self.live.pk)
+
+    def do_unpin(self, user, content):
+        services.message_unpin(user=user, message_id=_id(content), live_session_id=self.live.pk)
+
+    def do_delete(self, user, content):
+        services.message_delete(user=user, message_id=_id(content), live_session_id=self.live.pk)
+
+    def do_mute(self, user, content):
+        services.room_mute(user=user, live_session=self.live, learner_id=_id(content, "user_id"))
+
+    def do_unmute(self, user, content):
+        services.room_unmute(user=user, live_session=self.live, learner_id=_id(content, "user_id"))
+
+    def do_like(self, user, content):
+        count = content.get("count", 1)
+        services.room_like(user=user, live_session=self.live, count=count)
+
+    async def room_event(self, event):
+        await self.send(text_data=event["text"])
