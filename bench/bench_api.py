@@ -45,6 +45,7 @@ RECOMMENDATIONS = "/api/v1/recommendations/?type=course&slot=home&limit=10"
 TRIVIAL = "/api/v1/me/"
 EVENTS = "/api/v1/events/"
 EVENTS_PER_BATCH = 50
+ANALYZE = "from django.db import connection; connection.cursor().execute('ANALYZE')"
 FORGET_VERSIONS = (
     "from recommendations.models import ModelVersion; ModelVersion.objects.all().delete()"
 )
@@ -285,6 +286,9 @@ def main() -> int:
     try:
         print("Setting up the scratch database:", flush=True)
         manage(env, "migrate", "--noinput", "-v", "0")  # a kept database may predate a migration
+        # Planner statistics as a long-running site has them (autovacuum's), whatever the
+        # migrations just rewrote.
+        manage(env, "shell", "-c", ANALYZE)
         if not args.reuse:
             manage(env, "seed_demo", "--scale", args.scale)
         else:  # the kept versions' artefacts went with the earlier run's folder: train afresh

@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def analyze_events(apps, schema_editor):
+    """PostgreSQL forgets a column's statistics when its type changes (object_type widened
+    above): without them the planner reads every event of a type to serve one learner's list,
+    until autovacuum happens to analyse the table. Gather them again at once."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ANALYZE recommendations_event")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -25,4 +33,5 @@ class Migration(migrations.Migration):
             name='item_type',
             field=models.CharField(choices=[('course', 'Course'), ('lesson', 'Lesson'), ('live', 'Live session'), ('video', 'Short video'), ('product', 'Product'), ('instructor', 'Instructor')], max_length=10, unique=True),
         ),
+        migrations.RunPython(analyze_events, migrations.RunPython.noop, elidable=True),
     ]
