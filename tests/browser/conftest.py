@@ -31,8 +31,11 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One chromium for the browser tests, closed when they are done: Playwright's sync API keeps
+    an event loop running in the test thread, where the async tests that follow (the live room's
+    WebSocket consumers) must start their own."""
     executable = shutil.which(CHROMIUM) or (CHROMIUM if Path(CHROMIUM).exists() else None)
     if executable is None:
         message = f"chromium is not installed at {CHROMIUM}"

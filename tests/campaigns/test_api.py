@@ -51,7 +51,10 @@ def test_a_course_without_a_discount_has_a_plain_offer(course):
 
 def order(user, body, key="k1"):
     return client_for(user).post(
-        "/api/v1/orders/", body, format="json", headers={"Idempotency-Key": key}
+        "/api/v1/orders/",
+        body,
+        format="json",
+        headers={"Idempotency-Key": key, "Accept-Language": "en"},  # messages checked in English
     )
 
 
