@@ -21,6 +21,7 @@ from courses.models import LiveSession
 from liveroom import services
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_content_security_policy import Violations
+from tests.conftest import _missing
 from tests.factories import LiveSessionFactory, LiveShelfItemFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def asgi_server(transactional_db):
         "LIVEROOM_LIKE_INTERVAL_SECONDS": "0.5",
     }
     if connection.vendor != "postgresql":  # pragma: no cover - the browser tests run on PostgreSQL
-        pytest.skip("the ASGI server shares the test database only on PostgreSQL")
+        _missing("PostgreSQL (the ASGI server shares the test database only there)")
     process = subprocess.Popen(
         [
             sys.executable,
