@@ -21,6 +21,7 @@ the clients' own parsing (about as much work as the server's sending).
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -103,8 +104,9 @@ class Viewers:
         self.arrivals: dict[int, list[float]] = {}
         self.ready = 0
         self.retries = 0
+        self.sockets = []
 
-    async def watch(self, uri: str, origin: str, stop: asyncio.Event) -> None:
+    async def watch(self, uri: str, origin: str) -> None:
         for attempt in range(5):  # a refused handshake is tried again, as the page does
             try:
                 ws = await websockets.connect(
@@ -114,32 +116,39 @@ class Viewers:
                 self.retries += 1
                 await asyncio.sleep(1 + attempt)
                 continue
-            async with ws:
-                await ws.recv()  # hello
-                self.ready += 1
-                while not stop.is_set():
-                    try:
-                        raw = await asyncio.wait_for(ws.recv(), 0.5)
-                    except TimeoutError:
+            self.sockets.append(ws)
+            await ws.recv()  # hello
+            self.ready += 1
+            # Until the socket is closed at the end: as cheap a reader as a viewer can be, so
+            # the figures are the server's more than this process's.
+            with contextlib.suppress(websockets.exceptions.ConnectionClosed):
+                async for raw in ws:
+                    if "bench " not in raw:  # the counts' ticks
                         continue
                     now = time.time()
-                    if raw.startswith('{"type": "message"'):
-                        text = json.loads(raw)["message"]["text"]
-                        if text.startswith("bench "):
-                            _, seq, _sent = text.split()
-                            self.arrivals.setdefault(int(seq), []).append(now)
+                    frame = json.loads(raw)  # one event, or several in one frame
+                    for event in frame if isinstance(frame, list) else [frame]:
+                        if event["type"] == "message":
+                            text = event["message"]["text"]
+                            if text.startswith("bench "):
+                                self.arrivals.setdefault(int(text.split()[1]), []).append(now)
             return
+
+
+async def drain(ws) -> None:
+    with contextlib.suppress(websockets.exceptions.ConnectionClosed):
+        async for _raw in ws:
+            pass
 
 
 async def one_room(args, live_id: int, cookies: list[str], viewers_count: int) -> dict:
     uri = f"ws://127.0.0.1:{args.port}/ws/lives/{live_id}/"
     origin = f"http://127.0.0.1:{args.port}"
     viewers = Viewers()
-    stop = asyncio.Event()
     tasks = []
     for start in range(0, viewers_count, 50):  # connect in batches, as a crowd arrives
         for _ in range(min(50, viewers_count - start)):
-            tasks.append(asyncio.create_task(viewers.watch(uri, origin, stop)))
+            tasks.append(asyncio.create_task(viewers.watch(uri, origin)))
         await asyncio.sleep(0.5)
     deadline = time.monotonic() + 120
     while viewers.ready < viewers_count and time.monotonic() < deadline:
@@ -155,6 +164,9 @@ async def one_room(args, live_id: int, cookies: list[str], viewers_count: int) -
     ]
     for poster in posters:
         await poster.recv()
+    # The posters are in the room too: they read what it says (unread, their sockets would fill
+    # and make the server buffer for them).
+    drains = [asyncio.create_task(drain(poster)) for poster in posters]
     cpu_before, started = cpu_seconds(args.daphne_pid), time.monotonic()
     total = int(args.rate * args.seconds)
     for seq in range(total):  # learners take turns: each posts rate / len(posters) a second
@@ -169,7 +181,8 @@ async def one_room(args, live_id: int, cookies: list[str], viewers_count: int) -
     cpu = cpu_seconds(args.daphne_pid) - cpu_before
     for poster in posters:
         await poster.close()
-    stop.set()
+    await asyncio.gather(*drains, return_exceptions=True)
+    await asyncio.gather(*(ws.close() for ws in viewers.sockets), return_exceptions=True)
     await asyncio.gather(*tasks, return_exceptions=True)
     deliveries = [t - sent[seq] for seq, times in viewers.arrivals.items() for t in times]
     complete = [

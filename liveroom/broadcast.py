@@ -1,6 +1,7 @@
 """Sending to everyone in a live room, through Channels' layer (Redis pub/sub, or in memory).
 
-A room is one group (``room_group``); every consumer of that live's room joins it. The services
+A room is one group (``room_group``); each process with viewers of that live's room joins it
+once and writes what arrives to its viewers (``liveroom.consumers._Room``). The services
 call ``room_send`` once their transaction commits, whichever door they were called from (a
 WebSocket, the REST API, the instructor's page, the admin), so every viewer of every process
 receives it. A layer that fails (Redis away) is logged and never undoes what was stored: the
@@ -17,7 +18,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-EVENT_HANDLER = "room.event"  # LiveRoomConsumer.room_event
+EVENT_HANDLER = "room.event"  # the layer wants a type; the process's room reads "text"
 
 
 def room_group(live_session_id: int) -> str:

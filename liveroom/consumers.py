@@ -12,6 +12,7 @@ changed, so counting costs the layer nothing.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 
@@ -35,21 +36,105 @@ def in_thread(function):
     return database_sync_to_async(function, thread_sensitive=False)
 
 
-class _Room:
-    """This process's viewers of one live, and the ticker that sends them the counts."""
+def _frame(events: list[str]) -> str:
+    """One event as it is; several, when the room is busier than its sockets are fast, as one
+    array in the order they came."""
+    return events[0] if len(events) == 1 else "[" + ",".join(events) + "]"
 
-    def __init__(self, live_session_id: int):
+
+class _Room:
+    """This process's viewers of one live: one subscription to the room's group for all of them,
+    one writer to their sockets, and the ticker that sends them the counts.
+
+    A message said in the room crosses the channel layer once per process, however many viewers
+    the process holds, and the writer sends it to each viewer's socket: not queued to every
+    viewer's own channel and dispatched by each consumer in turn. Whatever arrives while the
+    writer is still sending the last frame to everyone goes out together in the next frame (an
+    array of events), so a busy room costs a frame per viewer per round of writing, not per
+    message, and nothing waits behind a backlog: a quiet room sends each event at once.
+
+    A viewer still joining (its history being read, its hello not yet sent) has what arrives
+    meanwhile kept and sent after the hello, so nothing said while it joins is lost (the page
+    ignores a message it already has from the history).
+    """
+
+    def __init__(self, live_session_id: int, layer):
         self.live_session_id = live_session_id
-        self.viewers: set[LiveRoomConsumer] = set()
-        self.task: asyncio.Task | None = None
+        self.layer = layer
+        self.loop = asyncio.get_running_loop()
+        # A viewer receiving (None), or joining with what arrived for it meanwhile (a list).
+        self.viewers: dict[LiveRoomConsumer, list[str] | None] = {}
+        self.outbox: list[str] = []  # events heard and not yet written
+        self.wake = asyncio.Event()
+        self.subscribed = self.loop.create_future()
+        self.tasks = [self.loop.create_task(self._listen()), self.loop.create_task(self._write())]
+        self.ticker: asyncio.Task | None = None
         self.sent: tuple[int, int] | None = None
 
-    def add(self, consumer) -> None:
-        self.viewers.add(consumer)
-        loop = asyncio.get_running_loop()
-        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+    async def join(self, consumer) -> None:
+        """Hold what the room says for ``consumer`` from now on, once subscribed."""
+        self.viewers[consumer] = []
+        await asyncio.shield(self.subscribed)
+
+    async def ready(self, consumer) -> None:
+        """``consumer`` has had its hello: send what it was kept, then everything as it comes."""
+        while kept := self.viewers.get(consumer):
+            self.viewers[consumer] = []
+            await consumer.send(text_data=_frame(kept))
+        if consumer in self.viewers:
+            self.viewers[consumer] = None
+        if self.ticker is None or self.ticker.done():
             self.sent = None
-            self.task = loop.create_task(self._tick())
+            self.ticker = self.loop.create_task(self._tick())
+
+    def leave(self, consumer) -> bool:
+        """Forget ``consumer``; True when the room has nobody left here (and stops)."""
+        self.viewers.pop(consumer, None)
+        if self.viewers:
+            return False
+        for task in [*self.tasks, self.ticker]:
+            if task is not None:
+                task.cancel()
+        return True
+
+    def _post(self, text: str) -> None:
+        self.outbox.append(text)
+        self.wake.set()
+
+    async def _listen(self) -> None:
+        group = room_group(self.live_session_id)
+        channel = None
+        try:
+            channel = await self.layer.new_channel("liveroom.")
+            await self.layer.group_add(group, channel)
+            self.subscribed.set_result(channel)
+            while True:
+                self._post((await self.layer.receive(channel))["text"])
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the layer failed: nobody here hears the room until rejoining
+            logger.warning("Live room %s: layer unavailable", self.live_session_id, exc_info=True)
+            if not self.subscribed.done():
+                self.subscribed.set_exception(error)
+        finally:
+            if channel is not None:  # a layer that is away took its subscription with it
+                with contextlib.suppress(Exception):
+                    await self.layer.group_discard(group, channel)
+
+    async def _write(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            events, self.outbox = self.outbox, []
+            frame = _frame(events)
+            for consumer, kept in list(self.viewers.items()):
+                if kept is not None:
+                    kept.extend(events)
+                    continue
+                try:
+                    await consumer.send(text_data=frame)
+                except Exception:  # that socket closed meanwhile; its disconnect will follow
+                    logger.debug("Live room %s: a viewer left mid-send", self.live_session_id)
 
     async def _tick(self) -> None:
         while self.viewers:
@@ -63,21 +148,22 @@ class _Room:
                 continue
             viewers = len(self.viewers) if viewers is None else viewers
             sent, self.sent = self.sent, (likes, viewers)
-            texts = []
             if sent is None or sent[0] != likes:
-                texts.append(json.dumps({"type": "likes", "count": likes}))
+                self._post(json.dumps({"type": "likes", "count": likes}))
             if sent is None or sent[1] != viewers:
-                texts.append(json.dumps({"type": "viewers", "count": viewers}))
-            for consumer in list(self.viewers):
-                for text in texts:
-                    await consumer.send(text_data=text)
+                self._post(json.dumps({"type": "viewers", "count": viewers}))
 
 
 _rooms: dict[int, _Room] = {}
 
 
-def _room(live_session_id: int) -> _Room:
-    return _rooms.setdefault(live_session_id, _Room(live_session_id))
+def _room(live_session_id: int, layer) -> _Room:
+    """This process's room of the live, made on its first viewer (afresh for another event loop
+    or layer, as tests make)."""
+    room = _rooms.get(live_session_id)
+    if room is None or room.loop is not asyncio.get_running_loop() or room.layer is not layer:
+        room = _rooms[live_session_id] = _Room(live_session_id, layer)
+    return room
 
 
 def _text(content: dict, name: str) -> str:
@@ -112,15 +198,24 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         live_session_id = self.scope["url_route"]["kwargs"]["live_id"]
+        room = _room(live_session_id, self.channel_layer)
         try:
+            await room.join(self)  # from here on nothing said in the room is missed
             hello = await in_thread(self._join)(live_session_id)
         except Http404:
+            self._leave(room)
             await self.close(code=4404)
             return
-        await self.channel_layer.group_add(room_group(self.live.pk), self.channel_name)
+        except BaseException:
+            self._leave(room)
+            raise
         await self.accept()
         await self.send_json(hello)
-        _room(self.live.pk).add(self)
+        await room.ready(self)
+
+    def _leave(self, room: _Room) -> None:
+        if room.leave(self) and _rooms.get(room.live_session_id) is room:
+            del _rooms[room.live_session_id]
 
     def _join(self, live_session_id: int) -> dict:
         live = services.room_get(live_session_id=live_session_id)
@@ -152,10 +247,7 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         room = _rooms.get(self.live.pk)
         if room is not None:
-            room.viewers.discard(self)
-            if not room.viewers:
-                _rooms.pop(self.live.pk, None)
-        await self.channel_layer.group_discard(room_group(self.live.pk), self.channel_name)
+            self._leave(room)
         await in_thread(services.room_viewer_left)(live_session_id=self.live.pk)
 
     async def receive_json(self, content, **kwargs):
@@ -241,6 +333,3 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
     def do_like(self, user, content):
         count = content.get("count", 1)
         services.room_like(user=user, live_session=self.live, count=count)
-
-    async def room_event(self, event):
-        await self.send(text_data=event["text"])

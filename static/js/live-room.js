@@ -197,6 +197,8 @@
       setMuted(!!you.muted);
     },
     message: function (data) {
+      // Said while this page joined: it may be in the history already.
+      if (log.querySelector('[data-id="' + data.message.id + '"]')) return;
       append(data.message);
       if (data.message.kind === "danmaku") fly(data.message);
     },
@@ -224,8 +226,11 @@
     socket.addEventListener("message", function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
-      var handler = handlers[data.type];
-      if (handler) handler(data);
+      // One event, or several in one frame when the room is busy.
+      (Array.isArray(data) ? data : [data]).forEach(function (each) {
+        var handler = each && handlers[each.type];
+        if (handler) handler(each);
+      });
     });
     socket.addEventListener("close", function () {
       setStatus(t("offline"));

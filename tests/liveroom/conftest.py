@@ -94,10 +94,20 @@ async def joined(live_id: int, user=None) -> tuple[WebsocketCommunicator, dict]:
     return client, hello
 
 
+async def next_event(client: WebsocketCommunicator, timeout: float = 5) -> dict:
+    """The client's next event: a frame holds one, or several as an array when the room is
+    busy (kept on the client for the next calls)."""
+    kept = client.__dict__.setdefault("kept_events", [])
+    if not kept:
+        frame = await client.receive_json_from(timeout=timeout)
+        kept.extend(frame if isinstance(frame, list) else [frame])
+    return kept.pop(0)
+
+
 async def next_of(client: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict:
     """The next event of type ``kind`` (the counts' ticks may come in between)."""
     while True:
-        event = await client.receive_json_from(timeout=timeout)
+        event = await next_event(client, timeout=timeout)
         if event["type"] == kind:
             return event
 
@@ -107,8 +117,13 @@ async def nothing_but_counts(client: WebsocketCommunicator, wait: float = 0.3) -
     out a receive, which would stop the application)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
+    kept = client.__dict__.setdefault("kept_events", [])
+    while kept:
+        assert kept[0]["type"] in {"likes", "viewers"}, kept[0]
+        kept.pop(0)
     while loop.time() < deadline:
         if await client.receive_nothing(timeout=0.05, interval=0.01):
             continue
-        event = await client.receive_json_from()
-        assert event["type"] in {"likes", "viewers"}, event
+        frame = await client.receive_json_from()
+        for event in frame if isinstance(frame, list) else [frame]:
+            assert event["type"] in {"likes", "viewers"}, event

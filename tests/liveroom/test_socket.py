@@ -2,6 +2,7 @@
 settings (Redis pub/sub when REDIS_URL is set): every kind of event, every rule, every
 permission."""
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
@@ -314,3 +315,82 @@ async def test_the_shelf_of_a_cancelled_live_is_not_broadcast(live):
     live.status = LiveSession.Status.CANCELLED
     await db(live.save)()
     await db(shelf_changed)(None, live_session_id=live.pk)  # nothing to tell, nothing raised
+
+
+async def test_a_process_hears_a_room_once_however_many_viewers_it_holds(live, monkeypatch):
+    """Three viewers in one process: the room's group gets one member, and each viewer still
+    gets each message once."""
+    from channels.layers import get_channel_layer
+
+    from liveroom.broadcast import room_group
+
+    layer, joins = get_channel_layer(), []
+    real_group_add = layer.group_add
+
+    async def group_add(group, channel):
+        joins.append(group)
+        await real_group_add(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", group_add)
+    viewers = [(await joined(live.pk))[0] for _ in range(3)]
+    assert joins == [room_group(live.pk)]
+    await db(services.message_post)(user=live.instructor.user, live_session=live, text="上课了")
+    for viewer in viewers:
+        assert (await next_of(viewer, "message"))["message"]["text"] == "上课了"
+        await nothing_but_counts(viewer, wait=0.2)
+    await close(*viewers)
+    another = (await joined(live.pk))[0]  # the room emptied and opens again on a new viewer
+    assert joins == [room_group(live.pk)] * 2
+    await close(another)
+
+
+async def test_what_is_said_while_a_viewer_joins_reaches_it_after_its_hello(
+    live, learner, monkeypatch
+):
+    from liveroom.consumers import LiveRoomConsumer
+
+    real_join = LiveRoomConsumer._join
+
+    def join_while_someone_speaks(self, live_session_id):
+        hello = real_join(self, live_session_id)  # the history is read ...
+        services.message_post(user=learner, live_session=live, text="刚好这时")  # ... then said
+        return hello
+
+    monkeypatch.setattr(LiveRoomConsumer, "_join", join_while_someone_speaks)
+    viewer, hello = await joined(live.pk)
+    assert hello["history"] == []
+    assert (await next_of(viewer, "message"))["message"]["text"] == "刚好这时"
+    await close(viewer)
+
+
+async def test_what_arrives_while_the_room_is_being_written_to_goes_out_in_one_frame(live, learner):
+    """A slow socket holds the writer up: the messages said meanwhile reach everyone together,
+    as one array in the order they were said, not one frame each behind a growing backlog."""
+    slow, _ = await joined(live.pk)
+    watcher, _ = await joined(live.pk)
+    from liveroom.consumers import _rooms
+
+    room = _rooms[live.pk]
+    consumer = next(c for c in room.viewers if room.viewers[c] is None)
+    real_send, held = consumer.send, []
+
+    async def slow_send(*args, **kwargs):
+        if not held:
+            held.append(True)
+            await asyncio.sleep(0.5)
+        await real_send(*args, **kwargs)
+
+    consumer.send = slow_send
+    for text in ["一", "二", "三", "四"]:
+        await db(services.message_post)(user=learner, live_session=live, text=text)
+    frames = []
+    while sum(len(f) for f in frames) < 4:
+        frame = await watcher.receive_json_from(timeout=5)
+        said = [
+            e for e in (frame if isinstance(frame, list) else [frame]) if e["type"] == "message"
+        ]
+        if said:
+            frames.append([e["message"]["text"] for e in said])
+    assert [text for frame in frames for text in frame] == ["一", "二", "三", "四"]
+    assert len(frames) < 4  # some went out together
+    await close(slow, watcher)
