@@ -122,8 +122,9 @@ class VideoFeedQuerySerializer(Serializer):
     cursor = serializers.CharField(
         required=False,
         default="",
+        allow_blank=True,
         max_length=200,
-        help_text="The `next` cursor of the page before; none for the first page.",
+        help_text="The `next` cursor of the page before; none (or empty) for the first page.",
     )
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
 
