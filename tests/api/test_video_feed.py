@@ -1,13 +1,15 @@
 """``GET /api/v1/videos/feed/``: the site's short-video feed for the apps, page by page."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from recommendations.services.profiles import interests_declare
 from tests.api.conftest import client_for
-from tests.factories import ShortVideoFactory, TagFactory, UserFactory
+from tests.factories import (
+    ShortVideoFactory,
+    TagFactory,
+    UserFactory,
+    short_videos_a_minute_apart,
+)
 
 pytestmark = pytest.mark.django_db
 FEED = "/api/v1/videos/feed/"
@@ -16,15 +18,7 @@ FEED = "/api/v1/videos/feed/"
 @pytest.fixture
 def videos():
     python = TagFactory(name="Python")
-    now = timezone.now()
-    return python, [
-        ShortVideoFactory(
-            title=f"v{i}",
-            published_at=now - timedelta(minutes=i),
-            tags=[python] if i in (2, 4) else [],
-        )
-        for i in range(5)
-    ]
+    return python, short_videos_a_minute_apart(5, title="v", tag=python, tagged=(2, 4))
 
 
 def walk(client, url):

@@ -3,15 +3,17 @@ as the learner scrolls), the learner's picks with their reasons across pages, th
 
 import html
 import re
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from recommendations.services.profiles import interests_declare
 from tests.api.conftest import client_for
-from tests.factories import ShortVideoFactory, TagFactory, UserFactory
+from tests.factories import (
+    TagFactory,
+    UserFactory,
+    short_videos_a_minute_apart,
+)
 
 pytestmark = pytest.mark.django_db
 FEED = reverse("web:videos")
@@ -25,15 +27,7 @@ def small_pages(monkeypatch):
 @pytest.fixture
 def videos():
     python = TagFactory(name="Python")
-    now = timezone.now()
-    return python, [
-        ShortVideoFactory(
-            title=f"视频{i}",
-            published_at=now - timedelta(minutes=i),
-            tags=[python] if i in (3, 5, 6, 7) else [],
-        )
-        for i in range(8)
-    ]
+    return python, short_videos_a_minute_apart(8, title="视频", tag=python, tagged=(3, 5, 6, 7))
 
 
 def next_link(page: str) -> str:
