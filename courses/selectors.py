@@ -182,29 +182,16 @@ def live_now_and_upcoming(*, limit: int = 8) -> tuple[list, list]:
     return live, upcoming
 
 
-def short_video_feed(*, limit: int = 20, start_slug: str = "", first_ids=()) -> list:
-    """Published short videos, newest first (``start_slug`` first when given, then the videos
-    of ``first_ids`` in that order, e.g. those picked for the learner), each with its
-    instructor, linked course and linked products. Three queries."""
-
-    videos = (
+def short_video_feed(*, limit: int = 20) -> list:
+    """The newest published short videos, each with its instructor, linked course and linked
+    products (the home page's rail; the feed page itself is ``recommendations.services.feed``).
+    Two queries."""
+    return list(
         ShortVideo.objects.published()
         .select_related("instructor", "course", "media")
         .prefetch_related(Prefetch("products", queryset=Product.objects.on_sale().order_by("id")))
-        .order_by("-published_at", "-id")
+        .order_by("-published_at", "-id")[:limit]
     )
-    feed = list(videos[:limit])
-    if first_ids:
-        rank = {pk: n for n, pk in enumerate(first_ids)}
-        picked = {v.pk for v in feed}
-        feed = list(videos.filter(pk__in=[pk for pk in rank if pk not in picked])) + feed
-        feed.sort(key=lambda v: rank.get(v.pk, len(rank)))  # stable: the rest stay newest first
-        feed = feed[:limit]
-    if start_slug and all(v.slug != start_slug for v in feed):
-        feed = list(videos.filter(slug=start_slug)) + feed[: limit - 1]
-    elif start_slug:
-        feed.sort(key=lambda v: v.slug != start_slug)
-    return feed
 
 
 def product_page(*, slug: str):

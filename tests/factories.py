@@ -160,3 +160,17 @@ class ShortVideoFactory(factory.django.DjangoModelFactory):
     video_url = "https://media.zhibo.local/videos/demo.mp4"
     duration_seconds = 45
     tags = tags_post_generation()
+
+
+def short_videos_a_minute_apart(count: int, *, title: str, tag, tagged=()) -> list:
+    """``count`` published short videos, newest first a minute apart, titled ``title`` and their
+    index; those whose index is in ``tagged`` carry ``tag``."""
+    now = timezone.now()
+    return [
+        ShortVideoFactory(
+            title=f"{title}{i}",
+            published_at=now - timedelta(minutes=i),
+            tags=[tag] if i in tagged else [],
+        )
+        for i in range(count)
+    ]

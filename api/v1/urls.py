@@ -71,6 +71,7 @@ urlpatterns = [
     ),
     path("lives/<id:pk>/likes/", liveroom.LikeView.as_view(), name="live-likes"),
     path("videos/", catalog.ShortVideoListView.as_view(), name="video-list"),
+    path("videos/feed/", catalog.VideoFeedView.as_view(), name="video-feed"),
     path("videos/<id:pk>/", catalog.ShortVideoDetailView.as_view(), name="video-detail"),
     path("products/", catalog.ProductListView.as_view(), name="product-list"),
     path("products/<id:pk>/", catalog.ProductDetailView.as_view(), name="product-detail"),

@@ -88,10 +88,10 @@
   }
 
   /* The short-video feed: attach each video as it comes near the screen (site.js plays the one
-   * in view); a video attached while in view starts once its playlist is read. */
+   * in view); a video attached while in view starts once its playlist is read. Videos that
+   * static/js/feed.js appends arrive with the "zhibo:feed-append" event. */
   function setUpFeed() {
-    var videos = document.querySelectorAll("[data-feed-item] video[data-hls-src]");
-    if (!videos.length || !("IntersectionObserver" in window)) return;
+    if (!document.querySelector("[data-feed]") || !("IntersectionObserver" in window)) return;
     var observer = new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {
         if (!entry.isIntersecting) return;
@@ -105,7 +105,11 @@
         if (hls) hls.on(window.Hls.Events.MANIFEST_PARSED, start); else start();
       });
     }, { rootMargin: "100% 0px" });
-    videos.forEach(function (video) { observer.observe(video); });
+    var watch = function (root) {
+      root.querySelectorAll("video[data-hls-src]").forEach(function (video) { observer.observe(video); });
+    };
+    document.querySelectorAll("[data-feed-item]").forEach(watch);
+    document.addEventListener("zhibo:feed-append", function (event) { event.detail.items.forEach(watch); });
   }
 
   function ready(fn) {

@@ -183,7 +183,9 @@
     window.zhibo.saveProgress = save;
   }
 
-  /* The short-video feed: play the video in view, pause the others; count watches. */
+  /* The short-video feed: play the video in view, pause the others; count views (with the
+   * recommender's request id for the learner's picks). Videos that static/js/feed.js appends
+   * arrive with the "zhibo:feed-append" event and are watched the same way. */
   function setUpFeed() {
     var items = document.querySelectorAll("[data-feed-item]");
     if (!items.length || !("IntersectionObserver" in window)) return;
@@ -192,13 +194,21 @@
         var video = entry.target.querySelector("video");
         if (entry.isIntersecting) {
           video.play().catch(function () {});
-          track("view", { object_type: "video", object_id: parseInt(entry.target.dataset.objectId, 10), page: "feed" });
+          track("view", {
+            object_type: "video",
+            object_id: parseInt(entry.target.dataset.objectId, 10),
+            request_id: entry.target.dataset.requestId,
+            page: "feed"
+          });
         } else {
           video.pause();
         }
       });
     }, { threshold: 0.7 });
     items.forEach(function (item) { observer.observe(item); });
+    document.addEventListener("zhibo:feed-append", function (event) {
+      event.detail.items.forEach(function (item) { observer.observe(item); });
+    });
     var start = location.search.match(/[?&]v=([^&]+)/);
     if (start) {
       var target = document.getElementById("v-" + decodeURIComponent(start[1]));

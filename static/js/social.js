@@ -84,5 +84,10 @@
     }
   });
 
-  document.querySelectorAll("[data-reply-form]").forEach(function (form) { form.hidden = true; });
+  function hideReplyForms(root) {
+    root.querySelectorAll("[data-reply-form]").forEach(function (form) { form.hidden = true; });
+  }
+  hideReplyForms(document);
+  /* Videos static/js/feed.js appends: the buttons above work on them as they are. */
+  document.addEventListener("zhibo:feed-append", function (event) { event.detail.items.forEach(hideReplyForms); });
 })();

@@ -6,6 +6,8 @@ Each view parses the request, calls the selectors it needs and renders; the rule
 calls too.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
@@ -19,9 +21,9 @@ from courses import selectors
 from courses.audio import AUDIO_TYPES
 from courses.media import media_playback
 from recommendations.services.events import event_record
+from recommendations.services.feed import InvalidFeedCursor, video_feed_page
 from recommendations.services.related import bought_together_for, similar_items_for
 from recommendations.services.search import catalog_search_for
-from recommendations.services.serving import recommendations_for
 from social import selectors as social_selectors
 from web.forms import BrowseForm, CheckoutForm, CheckoutItemsForm, ReviewForm, ReviewReplyForm
 from web.home import home_page
@@ -29,6 +31,7 @@ from web.media import ranged_file_response
 from web.views.live import stream_urls
 
 PAGE_SIZE = 12
+FEED_PAGE_SIZE = 20
 REVIEWS_SHOWN = 20
 
 
@@ -214,24 +217,35 @@ def live_detail(request, slug):
 
 def video_feed(request):
     # A signed-in learner's feed starts with the videos the model picked for them (with the
-    # reason); everyone else, and anyone with personalisation off, gets the newest first.
-    reasons = {}
-    if request.user.is_authenticated:
-        picked = recommendations_for(user=request.user, item_type="video", slot="feed", k=20)
-        if picked.personalised and picked.source != "trending":
-            reasons = {rec.object.pk: rec.reason.text for rec in picked.items}
-    videos = selectors.short_video_feed(
-        start_slug=request.GET.get("v", ""), first_ids=list(reasons)
-    )
+    # reason); everyone else, and anyone with personalisation off, gets the newest first. The
+    # page ends with a link to the next one, which static/js/feed.js follows as the learner
+    # scrolls near it, appending its videos.
+    try:
+        page = video_feed_page(
+            user=request.user,
+            cursor=request.GET.get("cursor", ""),
+            size=FEED_PAGE_SIZE,
+            first_slug=request.GET.get("v", ""),
+        )
+    except InvalidFeedCursor:
+        raise Http404("No such page of the feed.") from None
+    videos = page.videos
     ids = [video.pk for video in videos]
     liked = social_selectors.videos_liked_by(user=request.user, video_ids=ids)
     comments = social_selectors.comments_for_feed(video_ids=ids)
     for video in videos:  # short videos are free: addresses for anyone
         video.playback = media_playback(asset=video.media, user=request.user, paid=False)
-        video.reason = reasons.get(video.pk, "")
         video.liked = video.pk in liked
         video.top_comments = comments[video.pk]
-    return render(request, "courses/videos.html", {"videos": videos})
+    return render(
+        request,
+        "courses/videos.html",
+        {
+            "videos": videos,
+            "next_url": f"?{urlencode({'cursor': page.next_cursor})}" if page.next_cursor else "",
+            "request_id": page.request_id or "",
+        },
+    )
 
 
 def product_detail(request, slug):

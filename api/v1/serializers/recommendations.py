@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.v1.serializers import Serializer
-from api.v1.serializers.catalog import ImageUrlField
+from api.v1.serializers.catalog import ImageUrlField, ShortVideoSerializer
 from recommendations.services.serving import ITEM_MODELS
 
 ITEM_TYPES = list(ITEM_MODELS)
@@ -116,3 +116,41 @@ class RecommendationListSerializer(Serializer):
                 else None
             ),
         }
+
+
+class VideoFeedQuerySerializer(Serializer):
+    cursor = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=200,
+        help_text="The `next` cursor of the page before; none (or empty) for the first page.",
+    )
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+class FeedVideoSerializer(ShortVideoSerializer):
+    reason = ReasonSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Why the video was picked for the learner; null for the newest-first part.",
+    )
+
+    class Meta(ShortVideoSerializer.Meta):
+        fields = [*ShortVideoSerializer.Meta.fields, "reason"]
+
+
+class VideoFeedPageSerializer(Serializer):
+    next = serializers.URLField(
+        allow_null=True, help_text="The next page's address; null at the end of the feed."
+    )
+    personalised = serializers.BooleanField(
+        help_text="True when the feed starts with the learner's picks (signed in, "
+        "personalisation on, and the recommender had picks); then on every page of it."
+    )
+    request_id = serializers.UUIDField(
+        allow_null=True,
+        help_text="The recommender's request id of the picks: send it back with the view, "
+        "impression and click events of the videos that have a `reason`. Null without picks.",
+    )
+    results = FeedVideoSerializer(many=True)

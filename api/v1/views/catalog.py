@@ -3,9 +3,11 @@ videos, products on sale, categories, tags and instructors, with items related t
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import filters, generics
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from api.v1.filters import CourseFilter, LiveSessionFilter, ProductFilter, ShortVideoFilter
@@ -24,6 +26,8 @@ from api.v1.serializers.catalog import (
 from api.v1.serializers.recommendations import (
     RecommendationListSerializer,
     RelatedQuerySerializer,
+    VideoFeedPageSerializer,
+    VideoFeedQuerySerializer,
 )
 from commerce.selectors import course_detail_for
 from courses.selectors import (
@@ -37,6 +41,7 @@ from courses.selectors import (
     short_video_list_published,
     tag_list,
 )
+from recommendations.services.feed import InvalidFeedCursor, video_feed_page
 from recommendations.services.related import bought_together_for, similar_items_for
 
 
@@ -109,6 +114,47 @@ class ShortVideoListView(CatalogListView):
 
     def get_queryset(self):
         return short_video_list_published()
+
+
+class VideoFeedView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["catalog"],
+        summary="The short-video feed",
+        description=(
+            "The feed the site's video page shows, page after page until every published video "
+            "was served once. For a signed-in learner with personalisation on it starts with "
+            "the videos picked for them (each with its `reason`), then the others newest first; "
+            "for everyone else newest first. Follow `next` (forward only): a video published "
+            "meanwhile never shifts the pages. An invalid cursor is a 404."
+        ),
+        parameters=[VideoFeedQuerySerializer],
+        responses=VideoFeedPageSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        query = VideoFeedQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            page = video_feed_page(
+                user=request.user,
+                cursor=query.validated_data["cursor"],
+                size=query.validated_data["page_size"],
+            )
+        except InvalidFeedCursor:
+            raise NotFound("Invalid cursor") from None
+        following = None
+        if page.next_cursor:
+            following = replace_query_param(
+                request.build_absolute_uri(), "cursor", page.next_cursor
+            )
+        answer = {
+            "next": following,
+            "personalised": page.personalised,
+            "request_id": page.request_id,
+            "results": page.videos,
+        }
+        return Response(VideoFeedPageSerializer(answer, context={"request": request}).data)
 
 
 @extend_schema(tags=["catalog"], summary="A published short video")
