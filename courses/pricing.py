@@ -67,12 +67,18 @@ class DiscountBoard:
 _board: list[DiscountBoard] = []
 
 
-def discount_board() -> DiscountBoard:
+def discount_board(cached: dict | None = None, *, check: bool = True) -> DiscountBoard:
     """The discounts running or to come, read once per generation of the discounts (one cache
-    round trip to check it, one query when it changed)."""
-    generation = generation_from(cache_get_many([generation_key(DISCOUNTS)]), DISCOUNTS)
-    seconds = BOARD_SECONDS if generation is not None else BOARD_SECONDS_WITHOUT_CACHE
+    round trip to check it, one query when it changed). ``cached``: a ``cache_get_many`` answer
+    that asked for the generation too (no round trip of its own). Without ``check``, the copy
+    this process holds, however old (a guess to check later; read if there is none)."""
     held = _board[0] if _board else None
+    if not check and held is not None:
+        return held
+    key = generation_key(DISCOUNTS)
+    answer = cached if cached is not None and key in cached else cache_get_many([key])
+    generation = generation_from(answer, DISCOUNTS)
+    seconds = BOARD_SECONDS if generation is not None else BOARD_SECONDS_WITHOUT_CACHE
     if (
         held is not None
         and held.generation == generation
@@ -179,8 +185,11 @@ def price_changes_after(at: datetime | None = None) -> datetime | None:
     return next((moment for moment in discount_board().changes() if moment > at), None)
 
 
-def discounted_course_ids(at: datetime | None = None) -> list[int]:
-    """The courses with a discount running at ``at``."""
+def discounted_course_ids(
+    at: datetime | None = None, *, cached: dict | None = None, check: bool = True
+) -> list[int]:
+    """The courses with a discount running at ``at`` (``cached``, ``check``: as for
+    ``discount_board``)."""
     at = at or timezone.now()
-    board = discount_board()
+    board = discount_board(cached, check=check)
     return [pk for pk, terms in board.by_course.items() if any(t.running(at) for t in terms)]

@@ -48,7 +48,7 @@ from config.cache import (
     cache_set,
     cache_set_many,
 )
-from courses.generations import generation_from, generation_key
+from courses.generations import DISCOUNTS, generation_from, generation_key
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
 from courses.pricing import discounted_course_ids
 from recommendations.engine import mmr_rerank
@@ -464,34 +464,34 @@ OFFER_VIEWS = ("view", "click", "cart")
 MAX_OFFERS = 3
 
 
-def _from_offers(user, item_type: str) -> list[tuple[int, Reason]]:
+def _from_offers(user, discounted: list[int], state: LearnerState) -> list[tuple[int, Reason]]:
     """Courses the learner looked at (opened, clicked, put in the cart) that have a
     time-limited discount running now, most recently looked at first: the same offer as for
-    everyone, recommended because of their own interest. One query, and only while discounts
-    run."""
-    discounted = discounted_course_ids() if item_type == "course" else []
+    everyone, recommended because of their own interest. Read with the learner's state when
+    this process guessed the running discounts right; else one query of its own."""
     if not discounted:
         return []
-    looked = (
-        Event.objects.filter(
-            user=user,
-            object_type="course",
-            event_type__in=OFFER_VIEWS,
-            object_id__in=discounted,
+    if state.offers_asked == tuple(discounted):
+        looked = state.offers_looked_at
+    else:
+        looked = (
+            Event.objects.filter(
+                user=user,
+                object_type="course",
+                event_type__in=OFFER_VIEWS,
+                object_id__in=discounted,
+            )
+            .order_by("-id")
+            .values_list("object_id", flat=True)[: MAX_OFFERS * 10]
         )
-        .order_by("-id")
-        .values_list("object_id", flat=True)[: MAX_OFFERS * 10]
-    )
     reason = Reason("offer", _("Limited-time offer on a course you looked at"))
     return [(pk, reason) for pk in dict.fromkeys(looked)][:MAX_OFFERS]
 
 
-def _offers_token(item_type: str) -> str:
-    """What a learner's list of ``item_type`` depends on of the running discounts (the courses
-    on one), so a list is computed afresh when a discount starts or ends."""
-    if item_type != "course":
-        return "-"
-    discounted = sorted(discounted_course_ids())
+def _offers_token(discounted: list[int]) -> str:
+    """What a learner's list depends on of the running discounts (the courses on one), so a
+    list is computed afresh when a discount starts or ends."""
+    discounted = sorted(discounted)
     return f"{len(discounted)}.{hash(tuple(discounted)) & 0xFFFFFFFF:x}" if discounted else "-"
 
 
@@ -529,7 +529,18 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     if not 1 <= k <= 50:
         raise ValueError("k must be between 1 and 50.")
     started = time.perf_counter()
-    state = learner_state(user, item_type=item_type) if user.is_authenticated else None
+    # The courses on a discount as this process last saw them: the learner's looks at them are
+    # read with their state, and the guess is checked once the cache has answered.
+    guess = (
+        discounted_course_ids(check=False)
+        if item_type == "course" and user.is_authenticated
+        else []
+    )
+    state = (
+        learner_state(user, item_type=item_type, offer_courses=guess)
+        if user.is_authenticated
+        else None
+    )
     personalised = state is not None and state.personalization_enabled
     key = ":".join(
         str(part)
@@ -541,20 +552,26 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
             k,
             state.newest_event if personalised else 0,
             state.profile_changed if personalised else 0,
-            _offers_token(item_type) if personalised else 0,
             get_language(),
         )
     )
     # One round trip for the active version, the catalog generations (this type's for the
     # list, every type's for the titles in reasons), this list, (should the list be missing)
     # the learner's precomputed list under the version seen last, and for a learner with
-    # personalisation on the running experiments and their own assignments.
+    # personalisation on the running experiments and their own assignments; for courses, the
+    # discounts' generation (what the offers depend on).
     keys = [ACTIVE_KEY, *(generation_key(t) for t in ITEM_TYPES), key]
+    if personalised and item_type == "course":
+        keys.append(generation_key(DISCOUNTS))
     precomputed = []
     if personalised and _last_version[0]:
         precomputed.append(list_cache_key(_last_version[0], user.pk, item_type))
     experiment_keys = [RUNNING_KEY, assignment_key(user.pk)] if personalised else []
     cached = cache_get_many(keys + precomputed + experiment_keys)
+    discounted = (
+        discounted_course_ids(cached=cached) if personalised and item_type == "course" else []
+    )
+    offers = _offers_token(discounted)
     active = cached[ACTIVE_KEY] if ACTIVE_KEY in cached else active_model_summary(cached=False)
     version = _last_version[0] = active["pk"] if active else 0
     arm = _arm(user, slot, cached) if personalised else None
@@ -565,7 +582,12 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     generation = generations[item_type]
     entry = cached.get(key)
     result = None
-    if entry is not None and entry.version == version and entry.arm == _arm_stamp(arm):
+    if (
+        entry is not None
+        and entry.version == version
+        and entry.arm == _arm_stamp(arm)
+        and entry.offers == offers
+    ):
         result = _from_cached(
             entry,
             available_now(item_type, generation),
@@ -585,8 +607,9 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
             generations=generations,
             prefetched={key: cached.get(key) for key in precomputed},
             arm=arm,
+            discounted=discounted,
         )
-        _store(key, version, result, arm)
+        _store(key, version, result, arm, offers)
     if arm is not None:
         result.experiment = ExperimentTag(arm.experiment_key, arm.variant_name)
         _expose(arm, user, result, latency_ms=(time.perf_counter() - started) * 1000)
@@ -631,6 +654,8 @@ class LearnerState:
     profile_changed: float = 0.0  # the profile's last change as a timestamp; 0 without one
     newest_event: int = 0  # the id of their newest event; 0 without any
     excluded: frozenset[int] = frozenset()  # marked not interested, bought or enrolled in
+    offers_asked: tuple[int, ...] = ()  # the discounted courses their looks were read for ...
+    offers_looked_at: tuple[int, ...] = ()  # ... and those they looked at, most recent first
 
 
 def _excluded_sql(user, item_type: str) -> tuple[str, list]:
@@ -649,35 +674,56 @@ def _excluded_sql(user, item_type: str) -> tuple[str, list]:
     return sql, params
 
 
-def learner_state(user, *, item_type: str) -> LearnerState:
-    """The learner's profile switches, newest event id and the items of ``item_type`` to leave
-    out: one query of indexed look-ups, written out since it runs on every recommended section
-    (its ORM form costs twice as much to build as to run)."""
+def learner_state(user, *, item_type: str, offer_courses=()) -> LearnerState:
+    """The learner's profile switches, newest event id, the items of ``item_type`` to leave
+    out and, of ``offer_courses``, those they looked at (for the offers' reason): one query of
+    indexed look-ups, written out since it runs on every recommended section (its ORM form costs
+    twice as much to build as to run)."""
     profiles, events = LearnerProfile._meta.db_table, Event._meta.db_table
-    joined = (  # the excluded ids as one text value
-        "string_agg(CAST(x.object_id AS TEXT), ',')"
-        if connection.vendor == "postgresql"
-        else "group_concat(x.object_id, ',')"
-    )
+    postgresql = connection.vendor == "postgresql"
+
+    def joined(expression: str) -> str:  # values of a subquery as one text value
+        if postgresql:
+            return f"string_agg(CAST({expression} AS TEXT), ',')"
+        return f"group_concat({expression}, ',')"
+
     excluded_sql, excluded_params = _excluded_sql(user, item_type)
+    offer_courses = tuple(offer_courses)
+    looks_sql, looks_params = "NULL", []
+    if offer_courses:  # the newest looks at each, as "event id:course id"
+        look = joined("CAST(y.id AS TEXT) || ':' || CAST(y.object_id AS TEXT)")
+        kinds = ", ".join(["%s"] * len(OFFER_VIEWS))
+        courses = ", ".join(["%s"] * len(offer_courses))
+        looks_sql = (
+            f"(SELECT {look} FROM (SELECT id, object_id FROM {events} WHERE user_id = %s "
+            f"AND object_type = 'course' AND event_type IN ({kinds}) "
+            f"AND object_id IN ({courses}) ORDER BY id DESC LIMIT {MAX_OFFERS * 10}) AS y)"
+        )
+        looks_params = [user.pk, *OFFER_VIEWS, *offer_courses]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT p.personalization_enabled, p.history_cleared_at, p.updated_at, "
             f"(SELECT e.id FROM {events} e WHERE e.user_id = %s ORDER BY e.id DESC LIMIT 1), "
-            f"(SELECT {joined} FROM ({excluded_sql}) AS x) "
+            f"(SELECT {joined('x.object_id')} FROM ({excluded_sql}) AS x), {looks_sql} "
             f"FROM (SELECT 1 AS one) AS o LEFT JOIN {profiles} p ON p.user_id = %s",
-            [user.pk, *excluded_params, user.pk],
+            [user.pk, *excluded_params, *looks_params, user.pk],
         )
-        enabled, cleared, changed, newest, excluded = cursor.fetchone()
+        enabled, cleared, changed, newest, excluded, looks = cursor.fetchone()
     excluded = frozenset(int(pk) for pk in excluded.split(",")) if excluded else frozenset()
+    pairs = sorted(
+        (tuple(map(int, each.split(":"))) for each in (looks or "").split(",") if each),
+        reverse=True,
+    )
+    offers = {"offers_asked": offer_courses, "offers_looked_at": tuple(pk for _, pk in pairs)}
     if enabled is None:  # no profile yet: the defaults
-        return LearnerState(newest_event=newest or 0, excluded=excluded)
+        return LearnerState(newest_event=newest or 0, excluded=excluded, **offers)
     return LearnerState(
         personalization_enabled=bool(enabled),
         history_cleared_at=_datetime(cleared),
         profile_changed=_datetime(changed).timestamp(),
         newest_event=newest or 0,
         excluded=excluded,
+        **offers,
     )
 
 
@@ -700,11 +746,15 @@ class _Entry:
     source: str
     rows: list[tuple[int, float, str, str]]
     arm: str = ""  # the experiment's token and variant it was served under; "" outside one
+    offers: str = "-"  # the running discounts it was made under (``_offers_token``)
 
 
-def _store(key: str, version: int, result: RecommendationList, arm: Arm | None = None) -> None:
+def _store(
+    key: str, version: int, result: RecommendationList, arm: Arm | None = None, offers: str = "-"
+) -> None:
     rows = [(r.object.pk, r.score, r.reason.kind, r.reason.text) for r in result.items]
-    cache_set(key, _Entry(version, result.source, rows, _arm_stamp(arm)), RESULT_CACHE_SECONDS)
+    entry = _Entry(version, result.source, rows, _arm_stamp(arm), offers)
+    cache_set(key, entry, RESULT_CACHE_SECONDS)
 
 
 def _from_cached(
@@ -728,7 +778,18 @@ def _from_cached(
 
 
 def _compute(
-    user, *, item_type, slot, k, state, personalised, active, generations, prefetched, arm=None
+    user,
+    *,
+    item_type,
+    slot,
+    k,
+    state,
+    personalised,
+    active,
+    generations,
+    prefetched,
+    arm=None,
+    discounted=(),
 ) -> RecommendationList:
     result = RecommendationList(
         item_type=item_type,
@@ -755,7 +816,7 @@ def _compute(
         if len(ranked) < pool and not content_first:  # the model does not fill the pool
             ranked += _content_candidates(user, item_type, pool, ranked, result)
         # Offers on courses the learner looked at come first: scored above every other source.
-        offers = _from_offers(user, item_type)
+        offers = _from_offers(user, list(discounted), state)
         ranked = [(pk, 1e9 - i, reason, None) for i, (pk, reason) in enumerate(offers)] + ranked
     if len(ranked) < pool:
         ranked += _trending_candidates(item_type, ranked, pool)

@@ -52,3 +52,36 @@ def test_no_offer_reason_with_personalisation_off(course, learners, make_discoun
     event_record(user=ana, event_type="view", object_type="course", object_id=course.pk)
     personalization_set(user=ana, enabled=False)
     assert all(kind != "offer" for _, kind, _ in reasons(ana))
+
+
+def test_the_looks_at_discounted_courses_are_read_with_the_learners_state(
+    course, teacher, learners
+):
+    from recommendations.services.serving import learner_state
+
+    other, untouched = CourseFactory(instructor=teacher), CourseFactory(instructor=teacher)
+    ana = learners[0]
+    event_record(user=ana, event_type="view", object_type="course", object_id=course.pk)
+    event_record(user=ana, event_type="cart", object_type="course", object_id=other.pk)
+    event_record(user=ana, event_type="like", object_type="course", object_id=untouched.pk)
+    state = learner_state(
+        ana, item_type="course", offer_courses=[course.pk, other.pk, untouched.pk]
+    )
+    assert state.offers_looked_at == (other.pk, course.pk)  # the latest look first
+    assert learner_state(ana, item_type="course").offers_looked_at == ()
+
+
+def test_a_discount_this_process_has_not_seen_yet_still_brings_the_offer(
+    course, learners, make_discount
+):
+    """The process guesses the running discounts from its own copy to read the learner's looks
+    at them with their state; a discount started elsewhere meanwhile is checked and read."""
+    from courses import pricing
+
+    ana = learners[0]
+    event_record(user=ana, event_type="view", object_type="course", object_id=course.pk)
+    assert all(kind != "offer" for _, kind, _ in reasons(ana))
+    stale = pricing.discount_board()  # no discount yet
+    make_discount([course])
+    pricing._board[:] = [stale]  # as another process would still hold it
+    assert reasons(ana)[0] == (course.pk, "offer", OFFER)
