@@ -95,6 +95,25 @@ def manage(env: dict, *args: str) -> None:
     print(f"  manage.py {' '.join(args)}: {time.perf_counter() - started:.0f} s", flush=True)
 
 
+def model_kept(env: dict) -> bool:
+    """Whether the scratch database's active model has its artefacts in this run's folder."""
+    script = (
+        "from pathlib import Path; from recommendations.models import ModelVersion; "
+        "v = ModelVersion.objects.filter(status='active').first(); "
+        "from recommendations.training.artefacts import model_cache; "
+        "ok = v is not None and v.artefact_path and "
+        "model_cache.get(v.pk, v.artefact_path) is not None; print('kept' if ok else 'gone')"
+    )
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return out.strip().endswith("kept")
+
+
 def learner_tokens(env: dict, count: int) -> tuple[list[str], list[int]]:
     """Access tokens of ``count`` learners who have a precomputed list under the active model,
     and course ids for the event batches."""
@@ -262,7 +281,13 @@ def main() -> int:
 
     redis.Redis.from_url(args.redis_url).flushdb()
     media = tempfile.mkdtemp(prefix="zhibo-bench-api-")
-    artefacts = tempfile.mkdtemp(prefix="zhibo-bench-api-artefacts-")
+    # A kept database keeps its model too, so --reuse measures without training again.
+    kept_artefacts = ROOT / "var" / "bench-api-artefacts"
+    if args.keep or args.reuse:
+        kept_artefacts.mkdir(parents=True, exist_ok=True)
+        artefacts = str(kept_artefacts)
+    else:
+        artefacts = tempfile.mkdtemp(prefix="zhibo-bench-api-artefacts-")
     if args.reuse:
         database_url = urlsplit(args.server_url)._replace(path=f"/{SCRATCH_DB}").geturl()
     else:
@@ -291,10 +316,13 @@ def main() -> int:
         manage(env, "shell", "-c", ANALYZE)
         if not args.reuse:
             manage(env, "seed_demo", "--scale", args.scale)
-        else:  # the kept versions' artefacts went with the earlier run's folder: train afresh
-            manage(env, "shell", "-c", FORGET_VERSIONS)
-        # Trains and precomputes every learner's lists into this run's (flushed) Redis.
-        manage(env, "recommender", "train", "--sync", "--force")
+        if args.reuse and model_kept(env):
+            # The kept model's lists into this run's (flushed) Redis.
+            manage(env, "recommender", "precompute", "--sync")
+        else:
+            manage(env, "shell", "-c", FORGET_VERSIONS)  # their artefacts are gone
+            # Trains and precomputes every learner's lists into this run's (flushed) Redis.
+            manage(env, "recommender", "train", "--sync", "--force")
         tokens, courses = learner_tokens(env, args.learners)
         # Disjoint learners per endpoint: none of them meets what another request cached.
         recs_learners = Learners(tokens[0::2])
@@ -360,8 +388,8 @@ def main() -> int:
             server.wait(timeout=30)
         if not args.keep:
             scratch_database(args.server_url, SCRATCH_DB, create=False)
+            shutil.rmtree(artefacts, ignore_errors=True)
         shutil.rmtree(media, ignore_errors=True)
-        shutil.rmtree(artefacts, ignore_errors=True)
     return 0
 
 

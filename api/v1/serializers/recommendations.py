@@ -81,12 +81,15 @@ class RecommendationListSerializer(Serializer):
         and the declared fields (which describe it in the schema) cost ten times as much to
         run. A test holds the two to the same output."""
         request = self.context.get("request")
+        # What ``build_absolute_uri`` puts before a path, worked out once for the list.
+        origin = request.build_absolute_uri("/")[:-1] if request else ""
 
         def cover_url(obj):
             cover = getattr(obj, "cover", None)
             if not cover:
                 return None
-            return request.build_absolute_uri(cover.url) if request else cover.url
+            url = cover.url
+            return origin + url if url.startswith("/") and not url.startswith("//") else url
 
         def price(obj):
             value = getattr(obj, "price", None)
