@@ -341,6 +341,23 @@ def order_rows(scope: Scope, lines) -> list[dict]:
     ]
 
 
+def _chat_rates(live: LiveSession, minutes: list[int], counted: dict[int, int] | None) -> dict:
+    """Messages per minute in the live room: over the whole session (``chat_rate``), at its
+    busiest five minutes (``chat_peak``) and per five minutes (``chat``, beside the viewers).
+    None when the session's messages were not counted (rolled up before the room had chat)."""
+    if counted is None:
+        return {"chat_rate": None, "chat_peak": None, "chat": [None] * len(minutes)}
+    length = max(1, int((live.scheduled_end - live.scheduled_start).total_seconds() // 60))
+    timeline = [
+        round(counted.get(m, 0) / max(1, min(LIVE_BUCKET_MINUTES, length - m)), 2) for m in minutes
+    ]
+    return {
+        "chat_rate": round(sum(counted.values()) / length, 2),
+        "chat_peak": max(timeline),
+        "chat": timeline,
+    }
+
+
 def dashboard_for(*, user, start: date, end: date) -> Dashboard:
     """The whole dashboard of ``user`` for the period from ``start`` to ``end`` (inclusive)."""
     scope = scope_for(user)
@@ -478,6 +495,11 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         .order_by("position", "pk")
     ):
         shelves[item.live_session_id].append(item)
+    chat = defaultdict(dict)
+    for live_id, minute, messages in LiveBucket.objects.filter(
+        live_session__in=[live.pk for live in lives], chat_messages__isnull=False
+    ).values_list("live_session_id", "minute", "chat_messages"):
+        chat[live_id][minute] = messages
     for live in lives:
         minutes = _minutes(live)
         viewers = [figures.get(f"l|{live.pk}|{minute}") for minute in minutes]
@@ -504,7 +526,7 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
                 "minutes": minutes,
                 "viewers": viewers,
                 "peak": max(known) if known else None,
-                "chat_rate": None,  # not measured until the live room records chat
+                **_chat_rates(live, minutes, chat.get(live.pk)),
                 "products": products,
             }
         )
