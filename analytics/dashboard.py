@@ -15,7 +15,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, Sum, Value
+from django.db.models import F, IntegerField, Q, Sum, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from analytics.models import (
     DROP_OFF_STEPS,
@@ -154,16 +156,6 @@ def _titled(keys) -> dict[tuple[str, int], tuple[str, int]]:
     return found
 
 
-def _keys_in(figures, prefix: str, at: int) -> list[tuple[str, int]]:
-    """The distinct (object type, id) of the figures whose key starts with ``prefix``."""
-    keys = set()
-    for key in figures:
-        if key.startswith(prefix):
-            object_type, pk = key.split("|")[at].split(":")
-            keys.add((object_type, int(pk)))
-    return sorted(keys)
-
-
 def _busiest(keys, measure, limit):
     """The ``limit`` keys with the highest ``measure`` (unknown last), ties by key."""
     return sorted(keys, key=lambda k: (-(measure(k) if measure(k) is not None else -1), k))[:limit]
@@ -184,49 +176,84 @@ def _minutes(live: LiveSession) -> list[int]:
     return list(range(0, length + 1, LIVE_BUCKET_MINUTES))
 
 
-def exact_counts(scope: Scope, period: Period, *, zero_fill: bool = True) -> dict[str, int]:
+def _pairs(keys) -> Q:
+    """Rows of just these (object type, id) pairs."""
+    by_type = defaultdict(list)
+    for object_type, pk in keys:
+        by_type[object_type].append(pk)
+    condition = Q(pk__in=[])
+    for object_type, pks in by_type.items():
+        condition |= Q(object_type=object_type, object_id__in=pks)
+    return condition
+
+
+REACHED = {
+    f"r{k}": Sum(Cast(KeyTextTransform(k, "reached"), IntegerField()))
+    for k in range(DROP_OFF_STEPS)
+}
+"""The sums of ``WatchDay.reached[k]`` over rows, each tenth in its own column (in SQL)."""
+
+
+def exact_counts(
+    scope: Scope,
+    period: Period,
+    *,
+    zero_fill: bool = True,
+    items=None,
+    watched=None,
+    lives: list[LiveSession] | None = None,
+) -> dict[str, int]:
     """Every count of learners the page shows for ``period`` and the one before, keyed. With
     ``zero_fill`` (what is released to instructors), zero for every item of theirs nobody
-    touched, so which keys exist reveals nothing; without it, only what happened."""
+    touched, so which keys exist reveals nothing; without it, only what happened. ``items`` and
+    ``watched`` ((object type, id) pairs) limit the funnel's and the drop-off curves' counts to
+    those items (the exact view reads only the rows it shows); ``lives``, the period's live
+    sessions when the caller has them already."""
     counts: dict[str, int] = defaultdict(int) if not zero_fill else {}
-    items = [Item(t, pk, "") for t, pk in _item_keys(scope)] if zero_fill else []
-    watched = [Item(t, pk, "") for t, pk in _watched_keys(scope)] if zero_fill else []
+    if zero_fill:
+        items = _item_keys(scope) if items is None else items
+        watched = _watched_keys(scope) if watched is None else watched
+        for object_type, pk in items:
+            for label in ("c", "p"):
+                for stage in STAGES:
+                    counts[f"f|{label}|{object_type}:{pk}|{stage}"] = 0
+        for object_type, pk in watched:
+            for k in range(DROP_OFF_STEPS):
+                counts[f"w|{object_type}:{pk}|{k}"] = 0
+    sums = {stage: Sum(stage) for stage in STAGES}
     for label, span in (("c", period), ("p", period.previous())):
-        for item in items:
-            for stage in STAGES:
-                counts[f"f|{label}|{item.key}|{stage}"] = 0
         for source in SOURCES:
             for stage in STAGES:
                 counts[f"s|{label}|{source}|{stage}"] = 0
         rows = scope.filter(ItemDay.objects.filter(day__gte=span.start, day__lte=span.end))
-        sums = {stage: Sum(stage) for stage in STAGES}
-        per_item = rows.filter(source=Source.ALL).values("object_type", "object_id")
-        for row in per_item.annotate(**sums):
+        per_item = rows.filter(source=Source.ALL)
+        if items is not None and not zero_fill:
+            per_item = per_item.filter(_pairs(items))
+        for row in per_item.values("object_type", "object_id").annotate(**sums).order_by():
             for stage in STAGES:
                 key = f"f|{label}|{row['object_type']}:{row['object_id']}|{stage}"
                 if key in counts or not zero_fill:
                     counts[key] += row[stage] or 0
         per_source = rows.exclude(source=Source.ALL).values("source").annotate(**sums)
-        for row in per_source:
+        for row in per_source.order_by():
             for stage in STAGES:
                 counts[f"s|{label}|{row['source']}|{stage}"] += row[stage] or 0
-    for item in watched:
-        for k in range(DROP_OFF_STEPS):
-            counts[f"w|{item.key}|{k}"] = 0
     watch_rows = scope.filter(WatchDay.objects.filter(day__gte=period.start, day__lte=period.end))
-    for object_type, object_id, reached in watch_rows.values_list(
-        "object_type", "object_id", "reached"
-    ):
-        for k, n in enumerate(reached):
-            key = f"w|{object_type}:{object_id}|{k}"
+    if watched is not None and not zero_fill:
+        watch_rows = watch_rows.filter(_pairs(watched))
+    for row in watch_rows.values("object_type", "object_id").annotate(**REACHED).order_by():
+        for k in range(DROP_OFF_STEPS):
+            key = f"w|{row['object_type']}:{row['object_id']}|{k}"
             if key in counts or not zero_fill:
-                counts[key] += n
-    lives = _lives(scope, period)
+                counts[key] += row[f"r{k}"] or 0
+    lives = _lives(scope, period) if lives is None else lives
     for live in lives:
         for minute in _minutes(live):
             counts[f"l|{live.pk}|{minute}"] = 0
-        for product_id in live.shelf_items.values_list("product_id", flat=True):
-            counts[f"k|{live.pk}|{product_id}"] = 0
+    for live_id, product_id in LiveShelfItem.objects.filter(
+        live_session__in=[live.pk for live in lives]
+    ).values_list("live_session_id", "product_id"):
+        counts[f"k|{live_id}|{product_id}"] = 0
     for live_id, minute, viewers in LiveBucket.objects.filter(
         live_session__in=[live.pk for live in lives]
     ).values_list("live_session_id", "minute", "viewers"):
@@ -241,6 +268,45 @@ def exact_counts(scope: Scope, period: Period, *, zero_fill: bool = True) -> dic
         if f"k|{live_id}|{product_id}" in counts:
             counts[f"k|{live_id}|{product_id}"] += clicks
     return dict(counts)
+
+
+def _exact_busiest_items(scope: Scope, period: Period) -> tuple[list[tuple[str, int]], int]:
+    """The exact view's funnel rows, found in SQL: the ``ROWS_SHOWN`` items with the most
+    impressions in ``period`` (those without a row in it last), ties by key, among every item
+    with counts or sales in the period or the one before; and how many those are."""
+    both = Q(day__gte=period.previous().start, day__lte=period.end)
+    seen = scope.filter(ItemDay.objects.filter(both, source=Source.ALL))
+    sold = scope.filter(SalesDay.objects.filter(both))
+    candidates = (
+        seen.values_list("object_type", "object_id")
+        .order_by()
+        .union(sold.values_list("object_type", "object_id").order_by())
+    )
+    total = candidates.count()
+    current = seen.filter(day__gte=period.start)
+    chosen = [
+        (row["object_type"], row["object_id"])
+        for row in current.values("object_type", "object_id")
+        .annotate(n=Sum("impressions"))
+        .order_by("-n", "object_type", "object_id")[:ROWS_SHOWN]
+    ]
+    if len(chosen) < ROWS_SHOWN and total > len(chosen):  # then items unseen in the period
+        rest = sorted(set(candidates) - set(current.values_list("object_type", "object_id")))
+        chosen += rest[: ROWS_SHOWN - len(chosen)]
+    return chosen, total
+
+
+def _exact_busiest_watched(scope: Scope, period: Period) -> tuple[list[tuple[str, int]], int]:
+    """The exact view's drop-off rows, found in SQL: the ``ROWS_SHOWN`` lessons and videos most
+    learners started in ``period``, ties by key; and how many were watched at all."""
+    rows = (
+        scope.filter(WatchDay.objects.filter(day__gte=period.start, day__lte=period.end))
+        .values("object_type", "object_id")
+        .annotate(started=REACHED["r0"])
+    )
+    busiest = F("started").desc(nulls_last=True)
+    chosen = rows.order_by(busiest, "object_type", "object_id")[:ROWS_SHOWN]
+    return [(row["object_type"], row["object_id"]) for row in chosen], rows.order_by().count()
 
 
 @dataclass
@@ -279,15 +345,22 @@ def _change(current, previous):
 SALES_SUMS = ("orders", "paid", "units", "revenue", "refunded", "refunds")
 
 
-def _sales(scope: Scope, span: Period):
-    """Sales of ``span`` per item, per day and per source, from one query."""
-    rows = (
-        scope.filter(SalesDay.objects.filter(day__gte=span.start, day__lte=span.end))
-        .values_list("day", "object_type", "object_id", "source", *SALES_SUMS)
-        .order_by()
-    )
+def _sales(scope: Scope, span: Period, *, items):
+    """Sales of ``span`` per item (of ``items`` at least), per day and per source. An
+    instructor's few rows come in one query and add up here; everyone's (a superuser's) add up
+    in SQL, per item for ``items`` only."""
+    rows = scope.filter(SalesDay.objects.filter(day__gte=span.start, day__lte=span.end)).order_by()
+    if scope.instructor_ids is None:
+        sums = {name: Sum(name) for name in SALES_SUMS}
+        per_item = rows.filter(_pairs(items)).values("object_type", "object_id").annotate(**sums)
+        return (
+            {(r.pop("object_type"), r.pop("object_id")): r for r in per_item},
+            {r.pop("day"): r for r in rows.values("day").annotate(**sums)},
+            {r.pop("source"): r for r in rows.values("source").annotate(**sums)},
+        )
     by_item, by_day, by_source = defaultdict(dict), defaultdict(dict), defaultdict(dict)
-    for day, object_type, object_id, source, *sums in rows:
+    values = rows.values_list("day", "object_type", "object_id", "source", *SALES_SUMS)
+    for day, object_type, object_id, source, *sums in values:
         for totals in (by_item[(object_type, object_id)], by_day[day], by_source[source]):
             for name, value in zip(SALES_SUMS, sums, strict=True):
                 totals[name] = totals.get(name, 0) + value
@@ -363,15 +436,20 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
     scope = scope_for(user)
     period = Period(start, end)
     previous = period.previous()
+    lives = _lives(scope, period)
     if scope.exact:
-        figures = exact_counts(scope, period, zero_fill=False)
+        chosen, funnel_total = _exact_busiest_items(scope, period)
+        watch_chosen, watch_total = _exact_busiest_watched(scope, period)
+        figures = exact_counts(
+            scope, period, zero_fill=False, items=chosen, watched=watch_chosen, lives=lives
+        )
         board = Dashboard(period, previous, scope, figures)
     else:
         released = figures_release(
             instructor=scope.instructor,
             period_start=period.start,
             period_end=period.end,
-            exact=lambda: exact_counts(scope, period),
+            exact=lambda: exact_counts(scope, period, lives=lives),
         )
         board = Dashboard(
             period,
@@ -383,18 +461,16 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
             released_on=released.release.released_on if released.release else None,
         )
     figures = board.figures
-    cur_items, cur_days, cur_sources = _sales(scope, period)
-    prev_items, _, prev_sources = _sales(scope, previous)
+    if not scope.exact:
+        candidates_all = _item_keys(scope)
+        funnel_total = len(candidates_all)
+        chosen = _busiest(
+            candidates_all, lambda k: figures.get(f"f|c|{k[0]}:{k[1]}|impressions"), ROWS_SHOWN
+        )
+    board.funnel_total = funnel_total
+    cur_items, cur_days, cur_sources = _sales(scope, period, items=chosen)
+    prev_items, _, prev_sources = _sales(scope, previous, items=chosen)
     zero = Decimal("0.00")
-    if scope.exact:
-        candidates = _keys_in(figures, "f|", 2)
-        candidates = sorted(set(candidates) | set(cur_items) | set(prev_items))
-    else:
-        candidates = candidates_all = _item_keys(scope)
-    board.funnel_total = len(candidates)
-    chosen = _busiest(
-        candidates, lambda k: figures.get(f"f|c|{k[0]}:{k[1]}|impressions"), ROWS_SHOWN
-    )
     titles = _titled(chosen)
     for item in (Item(t, pk, titles[(t, pk)][0]) for t, pk in chosen if (t, pk) in titles):
         row = {
@@ -446,8 +522,8 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         )
     revenue = sum((d["revenue"] for d in days), zero)
     refunds = sum((d["refunds"] for d in days), zero)
-    prev_revenue = sum((r.get("revenue") or zero for r in prev_items.values()), zero)
-    prev_refunds = sum((r.get("refunds") or zero for r in prev_items.values()), zero)
+    prev_revenue = sum((r.get("revenue") or zero for r in prev_sources.values()), zero)
+    prev_refunds = sum((r.get("refunds") or zero for r in prev_sources.values()), zero)
     board.money = {
         "days": days,
         "revenue": revenue,
@@ -458,9 +534,13 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         "earnings_previous": prev_revenue - prev_refunds,
         "earnings_change": _change(revenue - refunds, prev_revenue - prev_refunds),
     }
-    candidates = _keys_in(figures, "w|", 1) if scope.exact else _watched_keys(scope)
-    board.watch_total = len(candidates)
-    chosen = _busiest(candidates, lambda k: figures.get(f"w|{k[0]}:{k[1]}|0"), ROWS_SHOWN)
+    if scope.exact:
+        chosen = watch_chosen
+    else:
+        candidates = _watched_keys(scope)
+        watch_total = len(candidates)
+        chosen = _busiest(candidates, lambda k: figures.get(f"w|{k[0]}:{k[1]}|0"), ROWS_SHOWN)
+    board.watch_total = watch_total
     titles = _titled(chosen)
     for item in (Item(t, pk, titles[(t, pk)][0]) for t, pk in chosen if (t, pk) in titles):
         curve = [figures.get(f"w|{item.key}|{k}") for k in range(DROP_OFF_STEPS)]
@@ -480,7 +560,6 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
                 "watch_minutes": round(sum(known) * length / 10 / 60, 1) if started else None,
             }
         )
-    lives = _lives(scope, period)
     shelf = defaultdict(dict)
     for row in (
         LiveShelfBucket.objects.filter(live_session__in=[live.pk for live in lives])
