@@ -25,6 +25,7 @@ from analytics.models import (
     ItemDay,
     LiveBucket,
     LiveShelfBucket,
+    RollupCursor,
     SalesDay,
     Source,
     WatchDay,
@@ -32,6 +33,7 @@ from analytics.models import (
 from analytics.privacy import Budget, figures_release
 from analytics.rollups import day_bounds
 from commerce.models import OrderLine
+from config.cache import cache_get, cache_set
 from courses.models import (
     Course,
     Instructor,
@@ -49,6 +51,7 @@ SOURCES = [s for s in Source.values if s != Source.ALL]
 ORDERS_SHOWN = 50
 ROWS_SHOWN = 50  # items in the funnel, lessons and videos in the watch table
 LIVES_SHOWN = 10
+EXACT_CACHE_SECONDS = 60 * 60  # at most; a rollup run makes a new key (every few minutes)
 
 
 @dataclass
@@ -115,22 +118,40 @@ ITEM_MODELS = {
 }
 
 
-def _item_keys(scope: Scope) -> list[tuple[str, int]]:
-    """The scope's courses, products, live sessions and short videos (one query)."""
+def _items(scope: Scope) -> dict[tuple[str, int], tuple[str, int]]:
+    """The scope's courses, products, live sessions and short videos: (object type, id) ->
+    (title, 0), in one query."""
     parts = [
-        scope.filter(model.objects.all()).order_by().values_list(Value(object_type), "pk")
+        scope.filter(model.objects.all()).order_by().values_list(Value(object_type), "pk", "title")
         for object_type, model in ITEM_MODELS.items()
     ]
-    return sorted(parts[0].union(*parts[1:], all=True))
+    return {(t, pk): (title, 0) for t, pk, title in parts[0].union(*parts[1:], all=True)}
+
+
+def _item_keys(scope: Scope) -> list[tuple[str, int]]:
+    """The scope's courses, products, live sessions and short videos (one query)."""
+    return sorted(_items(scope))
+
+
+def _watched(scope: Scope) -> dict[tuple[str, int], tuple[str, int]]:
+    """The scope's lessons and short videos: (object type, id) -> (title, length in seconds),
+    in one query."""
+    lessons = scope.filter(Lesson.objects.all(), "course__instructor_id").values_list(
+        Value("lesson"), "pk", "title", "course__title", "duration_seconds"
+    )
+    videos = scope.filter(ShortVideo.objects.all()).values_list(
+        Value("video"), "pk", "title", Value(""), "duration_seconds"
+    )
+    rows = lessons.order_by().union(videos.order_by(), all=True)
+    return {
+        (t, pk): (f"{course} · {title}" if t == "lesson" else title, length)
+        for t, pk, title, course, length in rows
+    }
 
 
 def _watched_keys(scope: Scope) -> list[tuple[str, int]]:
     """The scope's lessons and short videos."""
-    lessons = scope.filter(Lesson.objects.all(), "course__instructor_id").order_by("pk")
-    videos = scope.filter(ShortVideo.objects.all()).order_by("pk")
-    return [("lesson", pk) for pk in lessons.values_list("pk", flat=True)] + [
-        ("video", pk) for pk in videos.values_list("pk", flat=True)
-    ]
+    return sorted(_watched(scope))
 
 
 def _titled(keys) -> dict[tuple[str, int], tuple[str, int]]:
@@ -194,6 +215,30 @@ REACHED = {
 """The sums of ``WatchDay.reached[k]`` over rows, each tenth in its own column (in SQL)."""
 
 
+def _period_sums(period: Period, names) -> dict:
+    """Sums of ``names`` over rows of ``period`` (``c<name>``) and of the period before
+    (``p<name>``, the rows before ``period``), in one pass: None where a period has no row."""
+    current = Q(day__gte=period.start)
+    return {
+        f"{label}{name}": Sum(name, filter=condition)
+        for label, condition in (("c", current), ("p", ~current))
+        for name in names
+    }
+
+
+def _funnel_figures(row: dict) -> dict[str, int]:
+    """The funnel counts (``f|``) of one item's ``_period_sums`` of the steps, for the periods
+    it has rows in."""
+    found = {}
+    for label in ("c", "p"):
+        if all(row[f"{label}{stage}"] is None for stage in STAGES):
+            continue
+        for stage in STAGES:
+            key = f"f|{label}|{row['object_type']}:{row['object_id']}|{stage}"
+            found[key] = row[f"{label}{stage}"] or 0
+    return found
+
+
 def exact_counts(
     scope: Scope,
     period: Period,
@@ -220,24 +265,26 @@ def exact_counts(
         for object_type, pk in watched:
             for k in range(DROP_OFF_STEPS):
                 counts[f"w|{object_type}:{pk}|{k}"] = 0
-    sums = {stage: Sum(stage) for stage in STAGES}
-    for label, span in (("c", period), ("p", period.previous())):
+    sums = _period_sums(period, STAGES)
+    rows = scope.filter(
+        ItemDay.objects.filter(day__gte=period.previous().start, day__lte=period.end)
+    )
+    for label in ("c", "p"):
         for source in SOURCES:
             for stage in STAGES:
                 counts[f"s|{label}|{source}|{stage}"] = 0
-        rows = scope.filter(ItemDay.objects.filter(day__gte=span.start, day__lte=span.end))
-        per_item = rows.filter(source=Source.ALL)
-        if items is not None and not zero_fill:
-            per_item = per_item.filter(_pairs(items))
-        for row in per_item.values("object_type", "object_id").annotate(**sums).order_by():
+    per_item = rows.filter(source=Source.ALL)
+    if items is not None and not zero_fill:
+        per_item = per_item.filter(_pairs(items))
+    for row in per_item.values("object_type", "object_id").annotate(**sums).order_by():
+        for key, value in _funnel_figures(row).items():
+            if key in counts or not zero_fill:
+                counts[key] += value
+    per_source = rows.exclude(source=Source.ALL).values("source").annotate(**sums)
+    for row in per_source.order_by():
+        for label in ("c", "p"):
             for stage in STAGES:
-                key = f"f|{label}|{row['object_type']}:{row['object_id']}|{stage}"
-                if key in counts or not zero_fill:
-                    counts[key] += row[stage] or 0
-        per_source = rows.exclude(source=Source.ALL).values("source").annotate(**sums)
-        for row in per_source.order_by():
-            for stage in STAGES:
-                counts[f"s|{label}|{row['source']}|{stage}"] += row[stage] or 0
+                counts[f"s|{label}|{row['source']}|{stage}"] += row[f"{label}{stage}"] or 0
     watch_rows = scope.filter(WatchDay.objects.filter(day__gte=period.start, day__lte=period.end))
     if watched is not None and not zero_fill:
         watch_rows = watch_rows.filter(_pairs(watched))
@@ -247,6 +294,14 @@ def exact_counts(
             if key in counts or not zero_fill:
                 counts[key] += row[f"r{k}"] or 0
     lives = _lives(scope, period) if lives is None else lives
+    counts.update(_live_counts(lives))
+    return dict(counts)
+
+
+def _live_counts(lives: list[LiveSession]) -> dict[str, int]:
+    """Viewers per five minutes (``l|``) and shelf clicks per product (``k|``) of ``lives``,
+    zero where nobody came or clicked."""
+    counts = {}
     for live in lives:
         for minute in _minutes(live):
             counts[f"l|{live.pk}|{minute}"] = 0
@@ -267,33 +322,53 @@ def exact_counts(
     ):
         if f"k|{live_id}|{product_id}" in counts:
             counts[f"k|{live_id}|{product_id}"] += clicks
-    return dict(counts)
+    return counts
 
 
-def _exact_busiest_items(scope: Scope, period: Period) -> tuple[list[tuple[str, int]], int]:
-    """The exact view's funnel rows, found in SQL: the ``ROWS_SHOWN`` items with the most
-    impressions in ``period`` (those without a row in it last), ties by key, among every item
-    with counts or sales in the period or the one before; and how many those are."""
+def _exact_view(scope: Scope, period: Period):
+    """The exact view's busiest items and lessons, how many there are, and their counts. They
+    change only when the rollup runs, so they are kept in the cache until its next run."""
+    cursor = RollupCursor.objects.filter(name="rollups").values_list("last_event_id", "updated_at")
+    ran = cursor.first()
+    key = None
+    if ran is not None:
+        key = f"analytics:exact:{period.start}:{period.end}:{ran[0]}:{ran[1].timestamp()}"
+        if (cached := cache_get(key)) is not None:
+            return cached
+    chosen, funnel_total, funnel = _exact_funnel(scope, period)
+    watch_chosen, watch_total = _exact_busiest_watched(scope, period)
+    figures = exact_counts(scope, period, zero_fill=False, items=[], watched=watch_chosen, lives=[])
+    found = (chosen, funnel_total, watch_chosen, watch_total, {**figures, **funnel})
+    if key is not None:
+        cache_set(key, found, EXACT_CACHE_SECONDS)
+    return found
+
+
+def _exact_funnel(scope: Scope, period: Period):
+    """The exact view's funnel rows, from one pass over every item's rows of ``period`` and the
+    one before: the ``ROWS_SHOWN`` items with the most impressions in ``period`` (those without
+    a row in it last), ties by key, among every item with counts or sales in either period; how
+    many those are; and the chosen items' counts."""
     both = Q(day__gte=period.previous().start, day__lte=period.end)
-    seen = scope.filter(ItemDay.objects.filter(both, source=Source.ALL))
-    sold = scope.filter(SalesDay.objects.filter(both))
-    candidates = (
-        seen.values_list("object_type", "object_id")
+    rows = (
+        scope.filter(ItemDay.objects.filter(both, source=Source.ALL))
+        .values("object_type", "object_id")
+        .annotate(**_period_sums(period, STAGES))
         .order_by()
-        .union(sold.values_list("object_type", "object_id").order_by())
     )
-    total = candidates.count()
-    current = seen.filter(day__gte=period.start)
-    chosen = [
-        (row["object_type"], row["object_id"])
-        for row in current.values("object_type", "object_id")
-        .annotate(n=Sum("impressions"))
-        .order_by("-n", "object_type", "object_id")[:ROWS_SHOWN]
-    ]
-    if len(chosen) < ROWS_SHOWN and total > len(chosen):  # then items unseen in the period
-        rest = sorted(set(candidates) - set(current.values_list("object_type", "object_id")))
-        chosen += rest[: ROWS_SHOWN - len(chosen)]
-    return chosen, total
+    counted = {(row["object_type"], row["object_id"]): row for row in rows}
+    sold = scope.filter(SalesDay.objects.filter(both)).values_list("object_type", "object_id")
+    candidates = sorted(set(counted) | set(sold.distinct().order_by()))
+
+    def impressions(key):
+        return counted[key]["cimpressions"] if key in counted else None
+
+    chosen = _busiest(candidates, impressions, ROWS_SHOWN)
+    figures = {}
+    for key in chosen:
+        if key in counted:
+            figures.update(_funnel_figures(counted[key]))
+    return chosen, len(candidates), figures
 
 
 def _exact_busiest_watched(scope: Scope, period: Period) -> tuple[list[tuple[str, int]], int]:
@@ -345,26 +420,47 @@ def _change(current, previous):
 SALES_SUMS = ("orders", "paid", "units", "revenue", "refunded", "refunds")
 
 
-def _sales(scope: Scope, span: Period, *, items):
-    """Sales of ``span`` per item (of ``items`` at least), per day and per source. An
-    instructor's few rows come in one query and add up here; everyone's (a superuser's) add up
-    in SQL, per item for ``items`` only."""
-    rows = scope.filter(SalesDay.objects.filter(day__gte=span.start, day__lte=span.end)).order_by()
+def _sales(scope: Scope, period: Period, *, items):
+    """Sales of ``period`` and the one before: per item (of ``items`` at least) and per source
+    for both, per day for ``period``. An instructor's few rows come in one query and add up
+    here; everyone's (a superuser's) add up in SQL, per item for ``items`` only."""
+    previous = period.previous()
+    rows = scope.filter(
+        SalesDay.objects.filter(day__gte=previous.start, day__lte=period.end)
+    ).order_by()
     if scope.instructor_ids is None:
+        both = _period_sums(period, SALES_SUMS)
+
+        def split(found, by):
+            cur, prev = {}, {}
+            for row in found:
+                at = tuple(row[name] for name in by) if len(by) > 1 else row[by[0]]
+                for label, into in (("c", cur), ("p", prev)):
+                    if any(row[f"{label}{name}"] is not None for name in SALES_SUMS):
+                        into[at] = {name: row[f"{label}{name}"] or 0 for name in SALES_SUMS}
+            return cur, prev
+
+        per_item = rows.filter(_pairs(items)).values("object_type", "object_id").annotate(**both)
+        cur_items, prev_items = split(per_item, ("object_type", "object_id"))
+        cur_sources, prev_sources = split(rows.values("source").annotate(**both), ("source",))
         sums = {name: Sum(name) for name in SALES_SUMS}
-        per_item = rows.filter(_pairs(items)).values("object_type", "object_id").annotate(**sums)
-        return (
-            {(r.pop("object_type"), r.pop("object_id")): r for r in per_item},
-            {r.pop("day"): r for r in rows.values("day").annotate(**sums)},
-            {r.pop("source"): r for r in rows.values("source").annotate(**sums)},
-        )
-    by_item, by_day, by_source = defaultdict(dict), defaultdict(dict), defaultdict(dict)
+        cur_days = {
+            r.pop("day"): r
+            for r in rows.filter(day__gte=period.start).values("day").annotate(**sums)
+        }
+        return cur_items, cur_days, cur_sources, prev_items, prev_sources
+    cur_items, cur_days, cur_sources = defaultdict(dict), defaultdict(dict), defaultdict(dict)
+    prev_items, prev_sources = defaultdict(dict), defaultdict(dict)
     values = rows.values_list("day", "object_type", "object_id", "source", *SALES_SUMS)
     for day, object_type, object_id, source, *sums in values:
-        for totals in (by_item[(object_type, object_id)], by_day[day], by_source[source]):
+        if day >= period.start:
+            adding = (cur_items[(object_type, object_id)], cur_days[day], cur_sources[source])
+        else:
+            adding = (prev_items[(object_type, object_id)], prev_sources[source])
+        for totals in adding:
             for name, value in zip(SALES_SUMS, sums, strict=True):
                 totals[name] = totals.get(name, 0) + value
-    return by_item, by_day, by_source
+    return cur_items, cur_days, cur_sources, prev_items, prev_sources
 
 
 def buyer_alias(scope: Scope, user_id: int | None) -> str:
@@ -438,12 +534,8 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
     previous = period.previous()
     lives = _lives(scope, period)
     if scope.exact:
-        chosen, funnel_total = _exact_busiest_items(scope, period)
-        watch_chosen, watch_total = _exact_busiest_watched(scope, period)
-        figures = exact_counts(
-            scope, period, zero_fill=False, items=chosen, watched=watch_chosen, lives=lives
-        )
-        board = Dashboard(period, previous, scope, figures)
+        chosen, funnel_total, watch_chosen, watch_total, figures = _exact_view(scope, period)
+        board = Dashboard(period, previous, scope, {**figures, **_live_counts(lives)})
     else:
         released = figures_release(
             instructor=scope.instructor,
@@ -461,17 +553,18 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
             released_on=released.release.released_on if released.release else None,
         )
     figures = board.figures
-    if not scope.exact:
-        candidates_all = _item_keys(scope)
+    if scope.exact:
+        titles = _titled(chosen)
+    else:
+        titles = _items(scope)
+        candidates_all = sorted(titles)
         funnel_total = len(candidates_all)
         chosen = _busiest(
             candidates_all, lambda k: figures.get(f"f|c|{k[0]}:{k[1]}|impressions"), ROWS_SHOWN
         )
     board.funnel_total = funnel_total
-    cur_items, cur_days, cur_sources = _sales(scope, period, items=chosen)
-    prev_items, _, prev_sources = _sales(scope, previous, items=chosen)
+    cur_items, cur_days, cur_sources, prev_items, prev_sources = _sales(scope, period, items=chosen)
     zero = Decimal("0.00")
-    titles = _titled(chosen)
     for item in (Item(t, pk, titles[(t, pk)][0]) for t, pk in chosen if (t, pk) in titles):
         row = {
             "type": item.object_type,
@@ -536,12 +629,12 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
     }
     if scope.exact:
         chosen = watch_chosen
+        titles = _titled(chosen)
     else:
-        candidates = _watched_keys(scope)
-        watch_total = len(candidates)
-        chosen = _busiest(candidates, lambda k: figures.get(f"w|{k[0]}:{k[1]}|0"), ROWS_SHOWN)
+        titles = _watched(scope)
+        watch_total = len(titles)
+        chosen = _busiest(sorted(titles), lambda k: figures.get(f"w|{k[0]}:{k[1]}|0"), ROWS_SHOWN)
     board.watch_total = watch_total
-    titles = _titled(chosen)
     for item in (Item(t, pk, titles[(t, pk)][0]) for t, pk in chosen if (t, pk) in titles):
         curve = [figures.get(f"w|{item.key}|{k}") for k in range(DROP_OFF_STEPS)]
         started = curve[0]

@@ -14,8 +14,9 @@ from django.urls import reverse
 from analytics import dashboard
 from analytics.dashboard import Period, _busiest, dashboard_for, exact_counts, scope_for
 from analytics.models import DROP_OFF_STEPS, ItemDay, Release, SalesDay, Source, WatchDay
+from analytics.rollups import rollup_run
 from courses.models import Course, Product
-from tests.analytics.conftest import at
+from tests.analytics.conftest import at, event
 from tests.factories import (
     CourseFactory,
     InstructorFactory,
@@ -154,3 +155,18 @@ def test_the_pages_queries_do_not_grow_with_items_and_lives(client, who):
     Release.objects.all().delete()  # the instructor's figures are released again
     more(2, lives=5)
     assert queries(client, user) <= few
+
+
+def test_the_staffs_counts_are_kept_until_the_next_rollup_run(client, world):
+    rollup_run()
+    root = UserFactory(is_staff=True, is_superuser=True)
+    first = queries(client, root)
+    assert queries(client, root) < first  # the busiest rows and their counts from the cache
+    board = dashboard_for(user=root, start=START, end=END)
+    course = next(r for r in board.funnel if r["id"] == world.course.pk)
+    assert course["stages"][0]["value"] == 3
+    event("impression", world.course, visitor="visitor-2")
+    assert dashboard_for(user=root, start=START, end=END).funnel == board.funnel  # not rolled up
+    rollup_run()
+    board = dashboard_for(user=root, start=START, end=END)
+    assert next(r for r in board.funnel if r["id"] == world.course.pk)["stages"][0]["value"] == 4
