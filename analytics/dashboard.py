@@ -15,7 +15,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, Sum, Value
+from django.db.models import F, IntegerField, Q, Sum, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from analytics.models import (
     DROP_OFF_STEPS,
@@ -23,6 +25,7 @@ from analytics.models import (
     ItemDay,
     LiveBucket,
     LiveShelfBucket,
+    RollupCursor,
     SalesDay,
     Source,
     WatchDay,
@@ -30,6 +33,7 @@ from analytics.models import (
 from analytics.privacy import Budget, figures_release
 from analytics.rollups import day_bounds
 from commerce.models import OrderLine
+from config.cache import cache_get, cache_set
 from courses.models import (
     Course,
     Instructor,
@@ -47,6 +51,7 @@ SOURCES = [s for s in Source.values if s != Source.ALL]
 ORDERS_SHOWN = 50
 ROWS_SHOWN = 50  # items in the funnel, lessons and videos in the watch table
 LIVES_SHOWN = 10
+EXACT_CACHE_SECONDS = 60 * 60  # at most; a rollup run makes a new key (every few minutes)
 
 
 @dataclass
@@ -113,22 +118,40 @@ ITEM_MODELS = {
 }
 
 
-def _item_keys(scope: Scope) -> list[tuple[str, int]]:
-    """The scope's courses, products, live sessions and short videos (one query)."""
+def _items(scope: Scope) -> dict[tuple[str, int], tuple[str, int]]:
+    """The scope's courses, products, live sessions and short videos: (object type, id) ->
+    (title, 0), in one query."""
     parts = [
-        scope.filter(model.objects.all()).order_by().values_list(Value(object_type), "pk")
+        scope.filter(model.objects.all()).order_by().values_list(Value(object_type), "pk", "title")
         for object_type, model in ITEM_MODELS.items()
     ]
-    return sorted(parts[0].union(*parts[1:], all=True))
+    return {(t, pk): (title, 0) for t, pk, title in parts[0].union(*parts[1:], all=True)}
+
+
+def _item_keys(scope: Scope) -> list[tuple[str, int]]:
+    """The scope's courses, products, live sessions and short videos (one query)."""
+    return sorted(_items(scope))
+
+
+def _watched(scope: Scope) -> dict[tuple[str, int], tuple[str, int]]:
+    """The scope's lessons and short videos: (object type, id) -> (title, length in seconds),
+    in one query."""
+    lessons = scope.filter(Lesson.objects.all(), "course__instructor_id").values_list(
+        Value("lesson"), "pk", "title", "course__title", "duration_seconds"
+    )
+    videos = scope.filter(ShortVideo.objects.all()).values_list(
+        Value("video"), "pk", "title", Value(""), "duration_seconds"
+    )
+    rows = lessons.order_by().union(videos.order_by(), all=True)
+    return {
+        (t, pk): (f"{course} · {title}" if t == "lesson" else title, length)
+        for t, pk, title, course, length in rows
+    }
 
 
 def _watched_keys(scope: Scope) -> list[tuple[str, int]]:
     """The scope's lessons and short videos."""
-    lessons = scope.filter(Lesson.objects.all(), "course__instructor_id").order_by("pk")
-    videos = scope.filter(ShortVideo.objects.all()).order_by("pk")
-    return [("lesson", pk) for pk in lessons.values_list("pk", flat=True)] + [
-        ("video", pk) for pk in videos.values_list("pk", flat=True)
-    ]
+    return sorted(_watched(scope))
 
 
 def _titled(keys) -> dict[tuple[str, int], tuple[str, int]]:
@@ -154,16 +177,6 @@ def _titled(keys) -> dict[tuple[str, int], tuple[str, int]]:
     return found
 
 
-def _keys_in(figures, prefix: str, at: int) -> list[tuple[str, int]]:
-    """The distinct (object type, id) of the figures whose key starts with ``prefix``."""
-    keys = set()
-    for key in figures:
-        if key.startswith(prefix):
-            object_type, pk = key.split("|")[at].split(":")
-            keys.add((object_type, int(pk)))
-    return sorted(keys)
-
-
 def _busiest(keys, measure, limit):
     """The ``limit`` keys with the highest ``measure`` (unknown last), ties by key."""
     return sorted(keys, key=lambda k: (-(measure(k) if measure(k) is not None else -1), k))[:limit]
@@ -184,49 +197,118 @@ def _minutes(live: LiveSession) -> list[int]:
     return list(range(0, length + 1, LIVE_BUCKET_MINUTES))
 
 
-def exact_counts(scope: Scope, period: Period, *, zero_fill: bool = True) -> dict[str, int]:
+def _pairs(keys) -> Q:
+    """Rows of just these (object type, id) pairs."""
+    by_type = defaultdict(list)
+    for object_type, pk in keys:
+        by_type[object_type].append(pk)
+    condition = Q(pk__in=[])
+    for object_type, pks in by_type.items():
+        condition |= Q(object_type=object_type, object_id__in=pks)
+    return condition
+
+
+REACHED = {
+    f"r{k}": Sum(Cast(KeyTextTransform(k, "reached"), IntegerField()))
+    for k in range(DROP_OFF_STEPS)
+}
+"""The sums of ``WatchDay.reached[k]`` over rows, each tenth in its own column (in SQL)."""
+
+
+def _period_sums(period: Period, names) -> dict:
+    """Sums of ``names`` over rows of ``period`` (``c<name>``) and of the period before
+    (``p<name>``, the rows before ``period``), in one pass: None where a period has no row."""
+    current = Q(day__gte=period.start)
+    return {
+        f"{label}{name}": Sum(name, filter=condition)
+        for label, condition in (("c", current), ("p", ~current))
+        for name in names
+    }
+
+
+def _funnel_figures(row: dict) -> dict[str, int]:
+    """The funnel counts (``f|``) of one item's ``_period_sums`` of the steps, for the periods
+    it has rows in."""
+    found = {}
+    for label in ("c", "p"):
+        if all(row[f"{label}{stage}"] is None for stage in STAGES):
+            continue
+        for stage in STAGES:
+            key = f"f|{label}|{row['object_type']}:{row['object_id']}|{stage}"
+            found[key] = row[f"{label}{stage}"] or 0
+    return found
+
+
+def exact_counts(
+    scope: Scope,
+    period: Period,
+    *,
+    zero_fill: bool = True,
+    items=None,
+    watched=None,
+    lives: list[LiveSession] | None = None,
+) -> dict[str, int]:
     """Every count of learners the page shows for ``period`` and the one before, keyed. With
     ``zero_fill`` (what is released to instructors), zero for every item of theirs nobody
-    touched, so which keys exist reveals nothing; without it, only what happened."""
+    touched, so which keys exist reveals nothing; without it, only what happened. ``items`` and
+    ``watched`` ((object type, id) pairs) limit the funnel's and the drop-off curves' counts to
+    those items (the exact view reads only the rows it shows); ``lives``, the period's live
+    sessions when the caller has them already."""
     counts: dict[str, int] = defaultdict(int) if not zero_fill else {}
-    items = [Item(t, pk, "") for t, pk in _item_keys(scope)] if zero_fill else []
-    watched = [Item(t, pk, "") for t, pk in _watched_keys(scope)] if zero_fill else []
-    for label, span in (("c", period), ("p", period.previous())):
-        for item in items:
-            for stage in STAGES:
-                counts[f"f|{label}|{item.key}|{stage}"] = 0
+    if zero_fill:
+        items = _item_keys(scope) if items is None else items
+        watched = _watched_keys(scope) if watched is None else watched
+        for object_type, pk in items:
+            for label in ("c", "p"):
+                for stage in STAGES:
+                    counts[f"f|{label}|{object_type}:{pk}|{stage}"] = 0
+        for object_type, pk in watched:
+            for k in range(DROP_OFF_STEPS):
+                counts[f"w|{object_type}:{pk}|{k}"] = 0
+    sums = _period_sums(period, STAGES)
+    rows = scope.filter(
+        ItemDay.objects.filter(day__gte=period.previous().start, day__lte=period.end)
+    )
+    for label in ("c", "p"):
         for source in SOURCES:
             for stage in STAGES:
                 counts[f"s|{label}|{source}|{stage}"] = 0
-        rows = scope.filter(ItemDay.objects.filter(day__gte=span.start, day__lte=span.end))
-        sums = {stage: Sum(stage) for stage in STAGES}
-        per_item = rows.filter(source=Source.ALL).values("object_type", "object_id")
-        for row in per_item.annotate(**sums):
-            for stage in STAGES:
-                key = f"f|{label}|{row['object_type']}:{row['object_id']}|{stage}"
-                if key in counts or not zero_fill:
-                    counts[key] += row[stage] or 0
-        per_source = rows.exclude(source=Source.ALL).values("source").annotate(**sums)
-        for row in per_source:
-            for stage in STAGES:
-                counts[f"s|{label}|{row['source']}|{stage}"] += row[stage] or 0
-    for item in watched:
-        for k in range(DROP_OFF_STEPS):
-            counts[f"w|{item.key}|{k}"] = 0
-    watch_rows = scope.filter(WatchDay.objects.filter(day__gte=period.start, day__lte=period.end))
-    for object_type, object_id, reached in watch_rows.values_list(
-        "object_type", "object_id", "reached"
-    ):
-        for k, n in enumerate(reached):
-            key = f"w|{object_type}:{object_id}|{k}"
+    per_item = rows.filter(source=Source.ALL)
+    if items is not None and not zero_fill:
+        per_item = per_item.filter(_pairs(items))
+    for row in per_item.values("object_type", "object_id").annotate(**sums).order_by():
+        for key, value in _funnel_figures(row).items():
             if key in counts or not zero_fill:
-                counts[key] += n
-    lives = _lives(scope, period)
+                counts[key] += value
+    per_source = rows.exclude(source=Source.ALL).values("source").annotate(**sums)
+    for row in per_source.order_by():
+        for label in ("c", "p"):
+            for stage in STAGES:
+                counts[f"s|{label}|{row['source']}|{stage}"] += row[f"{label}{stage}"] or 0
+    watch_rows = scope.filter(WatchDay.objects.filter(day__gte=period.start, day__lte=period.end))
+    if watched is not None and not zero_fill:
+        watch_rows = watch_rows.filter(_pairs(watched))
+    for row in watch_rows.values("object_type", "object_id").annotate(**REACHED).order_by():
+        for k in range(DROP_OFF_STEPS):
+            key = f"w|{row['object_type']}:{row['object_id']}|{k}"
+            if key in counts or not zero_fill:
+                counts[key] += row[f"r{k}"] or 0
+    lives = _lives(scope, period) if lives is None else lives
+    counts.update(_live_counts(lives))
+    return dict(counts)
+
+
+def _live_counts(lives: list[LiveSession]) -> dict[str, int]:
+    """Viewers per five minutes (``l|``) and shelf clicks per product (``k|``) of ``lives``,
+    zero where nobody came or clicked."""
+    counts = {}
     for live in lives:
         for minute in _minutes(live):
             counts[f"l|{live.pk}|{minute}"] = 0
-        for product_id in live.shelf_items.values_list("product_id", flat=True):
-            counts[f"k|{live.pk}|{product_id}"] = 0
+    for live_id, product_id in LiveShelfItem.objects.filter(
+        live_session__in=[live.pk for live in lives]
+    ).values_list("live_session_id", "product_id"):
+        counts[f"k|{live_id}|{product_id}"] = 0
     for live_id, minute, viewers in LiveBucket.objects.filter(
         live_session__in=[live.pk for live in lives]
     ).values_list("live_session_id", "minute", "viewers"):
@@ -240,7 +322,66 @@ def exact_counts(scope: Scope, period: Period, *, zero_fill: bool = True) -> dic
     ):
         if f"k|{live_id}|{product_id}" in counts:
             counts[f"k|{live_id}|{product_id}"] += clicks
-    return dict(counts)
+    return counts
+
+
+def _exact_view(scope: Scope, period: Period):
+    """The exact view's busiest items and lessons, how many there are, and their counts. They
+    change only when the rollup runs, so they are kept in the cache until its next run."""
+    cursor = RollupCursor.objects.filter(name="rollups").values_list("last_event_id", "updated_at")
+    ran = cursor.first()
+    key = None
+    if ran is not None:
+        key = f"analytics:exact:{period.start}:{period.end}:{ran[0]}:{ran[1].timestamp()}"
+        if (cached := cache_get(key)) is not None:
+            return cached
+    chosen, funnel_total, funnel = _exact_funnel(scope, period)
+    watch_chosen, watch_total = _exact_busiest_watched(scope, period)
+    figures = exact_counts(scope, period, zero_fill=False, items=[], watched=watch_chosen, lives=[])
+    found = (chosen, funnel_total, watch_chosen, watch_total, {**figures, **funnel})
+    if key is not None:
+        cache_set(key, found, EXACT_CACHE_SECONDS)
+    return found
+
+
+def _exact_funnel(scope: Scope, period: Period):
+    """The exact view's funnel rows, from one pass over every item's rows of ``period`` and the
+    one before: the ``ROWS_SHOWN`` items with the most impressions in ``period`` (those without
+    a row in it last), ties by key, among every item with counts or sales in either period; how
+    many those are; and the chosen items' counts."""
+    both = Q(day__gte=period.previous().start, day__lte=period.end)
+    rows = (
+        scope.filter(ItemDay.objects.filter(both, source=Source.ALL))
+        .values("object_type", "object_id")
+        .annotate(**_period_sums(period, STAGES))
+        .order_by()
+    )
+    counted = {(row["object_type"], row["object_id"]): row for row in rows}
+    sold = scope.filter(SalesDay.objects.filter(both)).values_list("object_type", "object_id")
+    candidates = sorted(set(counted) | set(sold.distinct().order_by()))
+
+    def impressions(key):
+        return counted[key]["cimpressions"] if key in counted else None
+
+    chosen = _busiest(candidates, impressions, ROWS_SHOWN)
+    figures = {}
+    for key in chosen:
+        if key in counted:
+            figures.update(_funnel_figures(counted[key]))
+    return chosen, len(candidates), figures
+
+
+def _exact_busiest_watched(scope: Scope, period: Period) -> tuple[list[tuple[str, int]], int]:
+    """The exact view's drop-off rows, found in SQL: the ``ROWS_SHOWN`` lessons and videos most
+    learners started in ``period``, ties by key; and how many were watched at all."""
+    rows = (
+        scope.filter(WatchDay.objects.filter(day__gte=period.start, day__lte=period.end))
+        .values("object_type", "object_id")
+        .annotate(started=REACHED["r0"])
+    )
+    busiest = F("started").desc(nulls_last=True)
+    chosen = rows.order_by(busiest, "object_type", "object_id")[:ROWS_SHOWN]
+    return [(row["object_type"], row["object_id"]) for row in chosen], rows.order_by().count()
 
 
 @dataclass
@@ -279,19 +420,47 @@ def _change(current, previous):
 SALES_SUMS = ("orders", "paid", "units", "revenue", "refunded", "refunds")
 
 
-def _sales(scope: Scope, span: Period):
-    """Sales of ``span`` per item, per day and per source, from one query."""
-    rows = (
-        scope.filter(SalesDay.objects.filter(day__gte=span.start, day__lte=span.end))
-        .values_list("day", "object_type", "object_id", "source", *SALES_SUMS)
-        .order_by()
-    )
-    by_item, by_day, by_source = defaultdict(dict), defaultdict(dict), defaultdict(dict)
-    for day, object_type, object_id, source, *sums in rows:
-        for totals in (by_item[(object_type, object_id)], by_day[day], by_source[source]):
+def _sales(scope: Scope, period: Period, *, items):
+    """Sales of ``period`` and the one before: per item (of ``items`` at least) and per source
+    for both, per day for ``period``. An instructor's few rows come in one query and add up
+    here; everyone's (a superuser's) add up in SQL, per item for ``items`` only."""
+    previous = period.previous()
+    rows = scope.filter(
+        SalesDay.objects.filter(day__gte=previous.start, day__lte=period.end)
+    ).order_by()
+    if scope.instructor_ids is None:
+        both = _period_sums(period, SALES_SUMS)
+
+        def split(found, by):
+            cur, prev = {}, {}
+            for row in found:
+                at = tuple(row[name] for name in by) if len(by) > 1 else row[by[0]]
+                for label, into in (("c", cur), ("p", prev)):
+                    if any(row[f"{label}{name}"] is not None for name in SALES_SUMS):
+                        into[at] = {name: row[f"{label}{name}"] or 0 for name in SALES_SUMS}
+            return cur, prev
+
+        per_item = rows.filter(_pairs(items)).values("object_type", "object_id").annotate(**both)
+        cur_items, prev_items = split(per_item, ("object_type", "object_id"))
+        cur_sources, prev_sources = split(rows.values("source").annotate(**both), ("source",))
+        sums = {name: Sum(name) for name in SALES_SUMS}
+        cur_days = {
+            r.pop("day"): r
+            for r in rows.filter(day__gte=period.start).values("day").annotate(**sums)
+        }
+        return cur_items, cur_days, cur_sources, prev_items, prev_sources
+    cur_items, cur_days, cur_sources = defaultdict(dict), defaultdict(dict), defaultdict(dict)
+    prev_items, prev_sources = defaultdict(dict), defaultdict(dict)
+    values = rows.values_list("day", "object_type", "object_id", "source", *SALES_SUMS)
+    for day, object_type, object_id, source, *sums in values:
+        if day >= period.start:
+            adding = (cur_items[(object_type, object_id)], cur_days[day], cur_sources[source])
+        else:
+            adding = (prev_items[(object_type, object_id)], prev_sources[source])
+        for totals in adding:
             for name, value in zip(SALES_SUMS, sums, strict=True):
                 totals[name] = totals.get(name, 0) + value
-    return by_item, by_day, by_source
+    return cur_items, cur_days, cur_sources, prev_items, prev_sources
 
 
 def buyer_alias(scope: Scope, user_id: int | None) -> str:
@@ -341,20 +510,38 @@ def order_rows(scope: Scope, lines) -> list[dict]:
     ]
 
 
+def _chat_rates(live: LiveSession, minutes: list[int], counted: dict[int, int] | None) -> dict:
+    """Messages per minute in the live room: over the whole session (``chat_rate``), at its
+    busiest five minutes (``chat_peak``) and per five minutes (``chat``, beside the viewers).
+    None when the session's messages were not counted (rolled up before the room had chat)."""
+    if counted is None:
+        return {"chat_rate": None, "chat_peak": None, "chat": [None] * len(minutes)}
+    length = max(1, int((live.scheduled_end - live.scheduled_start).total_seconds() // 60))
+    timeline = [
+        round(counted.get(m, 0) / max(1, min(LIVE_BUCKET_MINUTES, length - m)), 2) for m in minutes
+    ]
+    return {
+        "chat_rate": round(sum(counted.values()) / length, 2),
+        "chat_peak": max(timeline),
+        "chat": timeline,
+    }
+
+
 def dashboard_for(*, user, start: date, end: date) -> Dashboard:
     """The whole dashboard of ``user`` for the period from ``start`` to ``end`` (inclusive)."""
     scope = scope_for(user)
     period = Period(start, end)
     previous = period.previous()
+    lives = _lives(scope, period)
     if scope.exact:
-        figures = exact_counts(scope, period, zero_fill=False)
-        board = Dashboard(period, previous, scope, figures)
+        chosen, funnel_total, watch_chosen, watch_total, figures = _exact_view(scope, period)
+        board = Dashboard(period, previous, scope, {**figures, **_live_counts(lives)})
     else:
         released = figures_release(
             instructor=scope.instructor,
             period_start=period.start,
             period_end=period.end,
-            exact=lambda: exact_counts(scope, period),
+            exact=lambda: exact_counts(scope, period, lives=lives),
         )
         board = Dashboard(
             period,
@@ -366,19 +553,18 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
             released_on=released.release.released_on if released.release else None,
         )
     figures = board.figures
-    cur_items, cur_days, cur_sources = _sales(scope, period)
-    prev_items, _, prev_sources = _sales(scope, previous)
-    zero = Decimal("0.00")
     if scope.exact:
-        candidates = _keys_in(figures, "f|", 2)
-        candidates = sorted(set(candidates) | set(cur_items) | set(prev_items))
+        titles = _titled(chosen)
     else:
-        candidates = candidates_all = _item_keys(scope)
-    board.funnel_total = len(candidates)
-    chosen = _busiest(
-        candidates, lambda k: figures.get(f"f|c|{k[0]}:{k[1]}|impressions"), ROWS_SHOWN
-    )
-    titles = _titled(chosen)
+        titles = _items(scope)
+        candidates_all = sorted(titles)
+        funnel_total = len(candidates_all)
+        chosen = _busiest(
+            candidates_all, lambda k: figures.get(f"f|c|{k[0]}:{k[1]}|impressions"), ROWS_SHOWN
+        )
+    board.funnel_total = funnel_total
+    cur_items, cur_days, cur_sources, prev_items, prev_sources = _sales(scope, period, items=chosen)
+    zero = Decimal("0.00")
     for item in (Item(t, pk, titles[(t, pk)][0]) for t, pk in chosen if (t, pk) in titles):
         row = {
             "type": item.object_type,
@@ -429,8 +615,8 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         )
     revenue = sum((d["revenue"] for d in days), zero)
     refunds = sum((d["refunds"] for d in days), zero)
-    prev_revenue = sum((r.get("revenue") or zero for r in prev_items.values()), zero)
-    prev_refunds = sum((r.get("refunds") or zero for r in prev_items.values()), zero)
+    prev_revenue = sum((r.get("revenue") or zero for r in prev_sources.values()), zero)
+    prev_refunds = sum((r.get("refunds") or zero for r in prev_sources.values()), zero)
     board.money = {
         "days": days,
         "revenue": revenue,
@@ -441,10 +627,14 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         "earnings_previous": prev_revenue - prev_refunds,
         "earnings_change": _change(revenue - refunds, prev_revenue - prev_refunds),
     }
-    candidates = _keys_in(figures, "w|", 1) if scope.exact else _watched_keys(scope)
-    board.watch_total = len(candidates)
-    chosen = _busiest(candidates, lambda k: figures.get(f"w|{k[0]}:{k[1]}|0"), ROWS_SHOWN)
-    titles = _titled(chosen)
+    if scope.exact:
+        chosen = watch_chosen
+        titles = _titled(chosen)
+    else:
+        titles = _watched(scope)
+        watch_total = len(titles)
+        chosen = _busiest(sorted(titles), lambda k: figures.get(f"w|{k[0]}:{k[1]}|0"), ROWS_SHOWN)
+    board.watch_total = watch_total
     for item in (Item(t, pk, titles[(t, pk)][0]) for t, pk in chosen if (t, pk) in titles):
         curve = [figures.get(f"w|{item.key}|{k}") for k in range(DROP_OFF_STEPS)]
         started = curve[0]
@@ -463,7 +653,6 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
                 "watch_minutes": round(sum(known) * length / 10 / 60, 1) if started else None,
             }
         )
-    lives = _lives(scope, period)
     shelf = defaultdict(dict)
     for row in (
         LiveShelfBucket.objects.filter(live_session__in=[live.pk for live in lives])
@@ -478,6 +667,11 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
         .order_by("position", "pk")
     ):
         shelves[item.live_session_id].append(item)
+    chat = defaultdict(dict)
+    for live_id, minute, messages in LiveBucket.objects.filter(
+        live_session__in=[live.pk for live in lives], chat_messages__isnull=False
+    ).values_list("live_session_id", "minute", "chat_messages"):
+        chat[live_id][minute] = messages
     for live in lives:
         minutes = _minutes(live)
         viewers = [figures.get(f"l|{live.pk}|{minute}") for minute in minutes]
@@ -504,7 +698,7 @@ def dashboard_for(*, user, start: date, end: date) -> Dashboard:
                 "minutes": minutes,
                 "viewers": viewers,
                 "peak": max(known) if known else None,
-                "chat_rate": None,  # not measured until the live room records chat
+                **_chat_rates(live, minutes, chat.get(live.pk)),
                 "products": products,
             }
         )

@@ -127,10 +127,13 @@ LIVE_BUCKET_MINUTES = 5
 
 
 class LiveBucket(models.Model):
-    """Five minutes of a live session (``minute`` from its scheduled start): distinct viewers.
+    """Five minutes of a live session (``minute`` from its scheduled start): distinct viewers,
+    and the messages the audience posted in the room (``liveroom.selectors.
+    room_messages_per_minute``: chat and 弹幕, not removed ones, not the moderators' own).
 
-    ``chat_messages`` stays empty (not measured) until the live room records chat: the room's
-    message service is the place to count them (see docs/analytics.md)."""
+    ``chat_messages`` is a count of messages, exact (not a count of learners: see
+    docs/analytics.md for why it needs no noise); empty on rows rolled up before the room's
+    messages were counted ("not measured")."""
 
     live_session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="+")
     instructor = models.ForeignKey(
@@ -138,7 +141,15 @@ class LiveBucket(models.Model):
     )
     minute = models.PositiveIntegerField(_("minutes from the start"))
     viewers = models.PositiveIntegerField(_("viewers"), default=0)
-    chat_messages = models.PositiveIntegerField(_("chat messages"), null=True, blank=True)
+    chat_messages = models.PositiveIntegerField(
+        _("chat messages"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Messages the audience posted in the live room in these five minutes (chat and "
+            "danmaku, without removed ones and the moderators' own); empty when not measured."
+        ),
+    )
 
     class Meta:
         verbose_name = _("live bucket")

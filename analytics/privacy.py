@@ -20,7 +20,7 @@ from datetime import date
 import opendp.prelude as dp
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Subquery, Sum
 from django.utils import timezone
 
 from analytics.models import Release
@@ -109,8 +109,18 @@ def figures_release(
     this_release = Release.objects.filter(
         instructor=instructor, released_on=today, period_start=period_start, period_end=period_end
     )
-    if (stored := this_release.first()) is not None:  # seen today already: no lock needed
-        return Released(stored.figures, stored, budget_for(instructor, on=today), False, False)
+    spent_today = (
+        Release.objects.filter(instructor=instructor, released_on=today)
+        .values("instructor")
+        .annotate(total=Sum("epsilon"))
+        .values("total")
+    )
+    # Seen today already: no lock needed, and the day's budget comes in the same query.
+    if (stored := this_release.annotate(spent=Subquery(spent_today)).first()) is not None:
+        budget = Budget(
+            epsilon=epsilon, daily=settings.ANALYTICS_DP_DAILY_EPSILON, spent=stored.spent or 0.0
+        )
+        return Released(stored.figures, stored, budget, False, False)
     with transaction.atomic():
         Instructor.objects.select_for_update().filter(pk=instructor.pk).first()
         stored = this_release.first()  # made by a request that held the lock before this one

@@ -31,6 +31,7 @@ from analytics.models import (
 )
 from commerce.models import Order, OrderLine
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
+from liveroom.selectors import room_messages_per_minute, rooms_with_removals_since
 from recommendations.models import Event
 
 ORDER_OVERLAP = timedelta(minutes=10)
@@ -231,7 +232,8 @@ def _minute(at: datetime, start: datetime) -> int:
 
 
 def rollup_live(live_id: int) -> None:
-    """Recompute one live session's viewers over time and its shelf's clicks and sales."""
+    """Recompute one live session's viewers and chat messages over time and its shelf's clicks
+    and sales."""
     live = LiveSession.objects.filter(pk=live_id).first()
     if live is None:
         return
@@ -243,6 +245,11 @@ def rollup_live(live_id: int) -> None:
     ).values_list("server_ts", "user_id", "visitor_id")
     for at, user_id, visitor_id in watched:
         viewers[_minute(at, start)].add(user_id or visitor_id)
+    chat: dict[int, int] = defaultdict(int)
+    for minute, messages in room_messages_per_minute(
+        live_session=live, since=start, until=end
+    ).items():
+        chat[minute - minute % LIVE_BUCKET_MINUTES] += messages
     shelf = list(live.shelf_items.values_list("product_id", flat=True))
     clicks: dict[tuple[int, int], set] = defaultdict(set)
     clicked = Event.objects.filter(
@@ -273,9 +280,10 @@ def rollup_live(live_id: int) -> None:
                 live_session=live,
                 instructor_id=live.instructor_id,
                 minute=minute,
-                viewers=len(actors),
+                viewers=len(viewers.get(minute, ())),
+                chat_messages=chat.get(minute, 0),
             )
-            for minute, actors in viewers.items()
+            for minute in set(viewers) | set(chat)
         )
         LiveShelfBucket.objects.bulk_create(
             LiveShelfBucket(
@@ -318,6 +326,10 @@ def rollup_run(*, now: datetime | None = None) -> RollupResult:
         lives = set(
             changed.exclude(live_session__isnull=True).values_list("live_session_id", flat=True)
         )
+        # A learner's message arrives as an event too (a comment on the live); a moderator's
+        # removal does not, so the rooms with removals since the last run are read again.
+        last_run = cursor.orders_changed_at
+        lives |= rooms_with_removals_since(None if last_run is None else last_run - ORDER_OVERLAP)
         if span["first"] is not None:
             lives |= set(
                 LiveSession.objects.filter(

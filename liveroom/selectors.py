@@ -1,12 +1,15 @@
 """Reads of the live rooms: who may do what, a room's history, its counts, its shelf."""
 
+from collections import Counter
+from datetime import datetime
+
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from config.cache import cache_get, cache_get_many
 from courses.models import LiveSession
 from courses.selectors import live_session_detail
-from liveroom.models import Message, Mute, RoomLikes
+from liveroom.models import Message, ModerationAction, Mute, RoomLikes
 
 
 def room_moderates(*, user, live_session: LiveSession) -> bool:
@@ -41,6 +44,40 @@ def room_history(*, live_session: LiveSession, limit: int | None = None) -> list
 
 def room_pinned_message(*, live_session: LiveSession) -> Message | None:
     return room_messages(live_session=live_session).filter(is_pinned=True).first()
+
+
+def room_messages_per_minute(
+    *, live_session: LiveSession, since: datetime, until: datetime
+) -> dict[int, int]:
+    """How many messages the audience posted in the room from ``since`` to ``until`` (both
+    included), per whole minute after ``since`` (minute 0 is the first minute).
+
+    Chat and 弹幕 alike; not the messages a moderator removed (they were spam or abuse, not
+    conversation), nor the room's moderators' own (its instructor, superusers): what learners
+    said, as the room kept it."""
+    posted = (
+        Message.objects.filter(
+            live_session=live_session,
+            created_at__gte=since,
+            created_at__lte=until,
+            deleted_at__isnull=True,
+        )
+        .exclude(author_id=F("live_session__instructor__user_id"))
+        .exclude(author__is_superuser=True)
+        .values_list("created_at", flat=True)
+    )
+    return dict(
+        Counter(int((at - since).total_seconds() // 60) for at in posted.iterator(chunk_size=2000))
+    )
+
+
+def rooms_with_removals_since(since: datetime | None) -> set[int]:
+    """The live sessions a moderator removed a message from at or after ``since`` (every one
+    that ever had a removal when ``since`` is None): their counts of messages changed."""
+    removals = ModerationAction.objects.filter(action=ModerationAction.Action.DELETE)
+    if since is not None:
+        removals = removals.filter(created_at__gte=since)
+    return set(removals.values_list("live_session_id", flat=True).distinct())
 
 
 def viewers_key(live_session_id: int) -> str:

@@ -46,6 +46,10 @@
     var canvas = document.getElementById("chart-live-" + live.id);
     if (!canvas) return;
     var sets = [{ type: "line", label: L.viewers, data: live.viewers, borderColor: BLUE, backgroundColor: BLUE, yAxisID: "y", spanGaps: false }];
+    var chatted = live.chat.some(function (v) { return v !== null; });
+    if (chatted) {
+      sets.push({ type: "line", label: L.chat, data: live.chat, borderColor: OK, backgroundColor: OK, borderDash: [6, 3], yAxisID: "y2", spanGaps: false });
+    }
     live.products.forEach(function (p, i) {
       sets.push({ type: "bar", label: p.title + " · " + L.units, data: p.units, backgroundColor: colours[i % colours.length], yAxisID: "y1" });
     });
@@ -54,7 +58,9 @@
       options: Object.assign({}, base, { scales: {
         x: { title: { display: true, text: L.minutes } },
         y: { beginAtZero: true, position: "left" },
-        y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } }
+        y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: L.units } },
+        y2: { display: chatted, beginAtZero: true, position: "right", grid: { drawOnChartArea: false },
+          title: { display: true, text: L.chat } }
       } })
     });
   });

@@ -145,6 +145,7 @@
           if (fresh && current) {
             var banner = current.querySelector("[data-pinned-product]");
             current.replaceWith(fresh);
+            if (window.zhibo && window.zhibo.cards) window.zhibo.cards(fresh);  // impressions, clicks
             var freshBanner = fresh.querySelector("[data-pinned-product]");
             if (banner && freshBanner) { freshBanner.replaceWith(banner); pinnedProduct = banner; }
           }

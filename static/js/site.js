@@ -71,26 +71,35 @@
     try { localStorage.setItem(DISMISSED, JSON.stringify(list.slice(-500))); } catch (e) { /* private mode */ }
   }
 
-  function setUpCards() {
-    var hidden = dismissed();
-    var cards = document.querySelectorAll("[data-rec]");
-    var seen = new WeakSet();
-    var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
-      entries.forEach(function (entry) {
-        if (entry.isIntersecting && !seen.has(entry.target)) {
-          seen.add(entry.target);
-          track("impression", cardFields(entry.target));
-          observer.unobserve(entry.target);
-        }
-      });
-    }, { threshold: 0.5 }) : null;
+  /* Tracked cards: recommended ones ([data-rec], which "not interested" may hide) and other
+   * lists whose items are tracked the same way ([data-track]: a live's shelf, page "live_shelf").
+   * An impression once an item is half in view (once per item and slot on the page), a click
+   * when a link in it is followed. Markup read again later (the live page's shelf) is set up by
+   * calling zhibo.cards(root). */
+  var CARDS = "[data-rec], [data-track]";
+  var impressed = {};
+  var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      observer.unobserve(entry.target);
+      var fields = cardFields(entry.target);
+      var key = [fields.page, fields.object_type, fields.object_id, fields.request_id].join("|");
+      if (impressed[key]) return;
+      impressed[key] = true;
+      track("impression", fields);
+    });
+  }, { threshold: 0.5 }) : null;
 
-    cards.forEach(function (card) {
-      if (hidden.indexOf(card.dataset.type + ":" + card.dataset.id) >= 0) { card.remove(); return; }
+  document.addEventListener("click", function (event) {
+    var card = event.target.closest && event.target.closest(CARDS);
+    if (card && event.target.closest("a")) track("click", cardFields(card));
+  });
+
+  function setUpCards(root) {
+    var hidden = dismissed();
+    (root || document).querySelectorAll(CARDS).forEach(function (card) {
+      if (card.hasAttribute("data-rec") && hidden.indexOf(card.dataset.type + ":" + card.dataset.id) >= 0) { card.remove(); return; }
       if (observer) observer.observe(card);
-      card.addEventListener("click", function (event) {
-        if (event.target.closest("a")) track("click", cardFields(card));
-      });
       var why = card.querySelector("[data-why]");
       var reason = card.querySelector(".why");
       if (why && reason) {
@@ -114,6 +123,7 @@
       }
     });
   }
+  window.zhibo.cards = setUpCards;
 
   /* Countdowns: any element with data-countdown="<ISO time>". */
   function setUpCountdowns() {

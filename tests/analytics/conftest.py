@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from commerce.models import Order, OrderLine
 from courses.models import Course, Instructor, Lesson, LiveSession, Product, ShortVideo
+from liveroom.models import Message
 from recommendations.models import Event
 from tests.factories import (
     CourseFactory,
@@ -53,6 +54,33 @@ def event(kind, obj, *, user=None, visitor="", when=None, value=None, page="", r
         client_ts=when,
         server_ts=when,
     )
+
+
+def message(live, author, when, *, kind=Message.Kind.CHAT, deleted=False):
+    """A message posted in ``live``'s room at ``when`` (removed by a moderator if ``deleted``)."""
+    posted = Message.objects.create(live_session=live, author=author, kind=kind, text="老师好")
+    Message.objects.filter(pk=posted.pk).update(
+        created_at=when, deleted_at=when + timedelta(minutes=1) if deleted else None
+    )
+    return posted
+
+
+@pytest.fixture
+def chatter(world):
+    """The audience's messages in A's live (20:00–22:00): two in its first five minutes (a chat
+    and a 弹幕), one at 20:07 and one at 20:31; not counted: one removed, the instructor's own,
+    a superuser's, one before the start and one after the end."""
+    l1, l2, l3 = world.learners
+    message(world.live, l1, at(20, 3))
+    message(world.live, l2, at(20, 4), kind=Message.Kind.DANMAKU)
+    message(world.live, l2, at(20, 7))
+    message(world.live, l3, at(20, 31))
+    message(world.live, l1, at(20, 11), deleted=True)
+    message(world.live, world.a.user, at(20, 12))
+    message(world.live, UserFactory(is_staff=True, is_superuser=True), at(20, 13))
+    message(world.live, l3, at(19, 50))
+    message(world.live, l1, at(22, 1))
+    return world
 
 
 _numbers = iter(range(1, 10_000))

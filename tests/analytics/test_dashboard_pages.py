@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from analytics.models import Release
+from analytics.models import LiveBucket, Release
 from analytics.rollups import rollup_run
 from tests.factories import UserFactory
 from tests.web.test_translations import english_in
@@ -83,10 +83,37 @@ def test_watching_and_the_live_session_on_the_page(client, rolled):
     assert lesson["watch_minutes"] == 10.0
     (live,) = board.lives
     assert live["viewers"][:3] == [1, 2, None] and live["peak"] == 2
-    assert live["chat_rate"] is None  # not measured until the live room records chat
+    assert live["chat_rate"] == 0 and live["chat"][:2] == [0, 0]  # counted: nobody chatted
     (shelf,) = live["products"]
     assert (shelf["pinned"], shelf["clicks"], shelf["paid"], shelf["units"]) == (True, 1, 1, 2)
     assert shelf["revenue"] == Decimal("118") and shelf["timeline"][1] == 2
+
+
+@pytest.mark.parametrize("who", ["instructor", "superuser"])
+def test_the_chat_rate_of_a_live_session_over_its_timeline(client, chatter, who):
+    rollup_run()
+    user = chatter.a.user
+    if who == "superuser":
+        user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    response = page(client, user)
+    (live,) = response.context["board"].lives
+    # Four messages of the audience over two hours; per minute in each five minutes.
+    assert live["chat_rate"] == round(4 / 120, 2) and live["chat_peak"] == 0.4
+    assert live["chat"][:7] == [0.4, 0.2, 0, 0, 0, 0, 0.2]
+    assert len(live["chat"]) == len(live["viewers"]) == 25
+    (chart,) = response.context["charts"]["lives"]
+    assert chart["chat"] == live["chat"] and chart["viewers"] == live["viewers"]
+    content = response.content.decode()
+    assert 'data-testid="chat-rate">0.03 messages/min<' in content
+    assert "busiest five minutes: 0.4/min" in content and "not measured yet" not in content
+
+
+def test_a_live_rolled_up_before_chat_was_counted_says_so(client, rolled):
+    LiveBucket.objects.update(chat_messages=None)
+    response = page(client, rolled.a.user)
+    (live,) = response.context["board"].lives
+    assert live["chat_rate"] is None and set(live["chat"]) == {None}
+    assert "not measured yet" in response.content.decode()
 
 
 def test_the_page_states_epsilon_and_passes_chart_data_without_inline_script(client, rolled):

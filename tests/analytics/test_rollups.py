@@ -3,6 +3,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from analytics.models import (
     ItemDay,
     LiveBucket,
@@ -13,7 +15,9 @@ from analytics.models import (
 )
 from analytics.rollups import rollup_day, rollup_live, rollup_run
 from analytics.tasks import rollup
-from tests.analytics.conftest import DAY, at, event
+from commerce.models import Order
+from liveroom import services as liveroom_services
+from tests.analytics.conftest import DAY, at, event, message
 
 STAGES = ("impressions", "clicks", "views", "carts")
 
@@ -60,7 +64,7 @@ def snapshot():
             (str(r.day), r.object_type, r.object_id, tuple(r.reached))
             for r in WatchDay.objects.all()
         ),
-        "live": sorted((r.minute, r.viewers) for r in LiveBucket.objects.all()),
+        "live": sorted((r.minute, r.viewers, r.chat_messages) for r in LiveBucket.objects.all()),
         "shelf": sorted(
             (r.product_id, r.minute, r.clicks, r.paid, r.units, r.revenue)
             for r in LiveShelfBucket.objects.all()
@@ -121,13 +125,37 @@ def test_sales_by_day_of_placing_paying_and_refunding(world):
 
 def test_live_viewers_in_five_minute_buckets_and_shelf_sales(world):
     rollup_run()
-    assert sorted(LiveBucket.objects.values_list("minute", "viewers")) == [(0, 1), (5, 2)]
-    assert LiveBucket.objects.get(minute=0).chat_messages is None  # not measured yet
+    assert sorted(LiveBucket.objects.values_list("minute", "viewers", "chat_messages")) == [
+        (0, 1, 0),  # counted: nobody chatted
+        (5, 2, 0),
+    ]
     assert list(
         LiveShelfBucket.objects.values_list(
             "product_id", "minute", "clicks", "paid", "units", "revenue"
         )
     ) == [(world.product.pk, 5, 1, 1, 2, Decimal("118"))]
+
+
+def test_the_audiences_messages_per_five_minutes_beside_the_viewers(chatter):
+    rollup_run()
+    assert sorted(LiveBucket.objects.values_list("minute", "viewers", "chat_messages")) == [
+        (0, 1, 2),  # a chat and a 弹幕
+        (5, 2, 1),
+        (30, 0, 1),  # chatting, with no viewer event in those five minutes
+    ]
+    assert set(LiveBucket.objects.values_list("instructor_id", flat=True)) == {chatter.a.pk}
+
+
+def test_a_message_removed_after_the_rollup_leaves_the_count(chatter):
+    late = message(chatter.live, chatter.learners[0], at(20, 32))
+    rollup_run()
+    assert LiveBucket.objects.get(minute=30).chat_messages == 2
+    Order.objects.update(updated_at=timezone.now() - timedelta(days=1))
+    assert rollup_run().live_sessions == []  # nothing new
+    liveroom_services.message_delete(user=chatter.a.user, message_id=late.pk)
+    result = rollup_run()  # no new event or order: the removal brings the live back
+    assert result.live_sessions == [chatter.live.pk]
+    assert LiveBucket.objects.get(minute=30).chat_messages == 1
 
 
 def test_running_again_counts_nothing_twice(world):

@@ -1,8 +1,10 @@
 """An instructor opens their dashboard in a browser: the charts draw (Chart.js from the page's
 JSON, no inline script), nothing is refused by the Content-Security-Policy, and on a phone every
-target is big enough to tap. Screenshots: var/screenshots/analytics-*.png."""
+target is big enough to tap; a learner's click on a live's shelf reaches the dashboard.
+Screenshots: var/screenshots/analytics-*.png."""
 
 import random
+import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -12,8 +14,9 @@ from django.utils import timezone
 
 from analytics.rollups import rollup_run
 from commerce.models import Order, OrderLine
+from liveroom.models import Message
 from recommendations.models import Event
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, SCREENSHOTS
 from tests.browser.test_journeys import sign_in
 from tests.browser.test_tap_targets import MINIMUM, UNDERSIZED_TARGETS
 from tests.factories import (
@@ -91,6 +94,15 @@ def busy_instructor():
         if rng.random() < 0.5:
             add(user, "click", "product", shelf.product_id, at, page="live_shelf")
     Event.objects.bulk_create(events)
+    posted = Message.objects.bulk_create(
+        Message(live_session=live, author=rng.choice(learners), text="老师讲得好")
+        for _ in range(300)
+    )
+    for message in posted:  # busier in the middle of the session
+        minutes = min(119, max(0, int(rng.gauss(60, 25))))
+        Message.objects.filter(pk=message.pk).update(
+            created_at=live.scheduled_start + timedelta(minutes=minutes, seconds=rng.randint(0, 59))
+        )
     for n, user in enumerate(learners[:25]):
         paid = now - timedelta(days=n % 14, hours=1)
         in_live = n % 3 == 0
@@ -126,10 +138,54 @@ def test_the_dashboard_draws_its_charts_on_desktop_and_phone(page, shot, busy_in
     assert page.get_by_test_id("privacy-note").is_visible()
     assert "ε = 0.5" in page.get_by_test_id("privacy-note").inner_text()
     page.select_option("#watch-pick", index=1)
+    assert page.get_by_test_id("chat-rate").inner_text() == "每分钟 2.5 条消息"  # 300 in 2 h
+    live_chart = page.evaluate(
+        "() => Chart.getChart(document.querySelector('[data-live-chart]')).data.datasets"
+        ".map((d) => d.label)"
+    )
+    assert live_chart[:2] == ["观众", "每分钟消息数"]  # the chat rate beside the viewers
     shot(page, "analytics-desktop")
+    page.get_by_test_id("live").screenshot(path=str(SCREENSHOTS / "analytics-live.png"))
     page.set_viewport_size(PHONE)
     page.reload()
     page.wait_for_load_state("networkidle")
     assert page.evaluate(UNDERSIZED_TARGETS, MINIMUM) == []
     shot(page, "analytics-phone")
     assert refused == []
+
+
+def test_a_click_on_a_live_shelf_reaches_the_instructors_dashboard(page, shot, settings):
+    settings.ANALYTICS_DP_EPSILON = 1e6  # no noise: the one click shows as one
+    settings.ANALYTICS_DP_DAILY_EPSILON = 1e7
+    settings.ANALYTICS_DP_SUPPRESS_BELOW = 1
+    teacher = InstructorFactory(display_name="李老师", user__username="li1")
+    now = timezone.now()
+    live = LiveSessionFactory(
+        instructor=teacher,
+        title="今晚直播：手账入门",
+        status="live",
+        scheduled_start=now - timedelta(minutes=20),
+        scheduled_end=now + timedelta(minutes=40),
+    )
+    pinned = LiveShelfItemFactory(live_session=live, is_pinned=True, product__title="手账本")
+    LiveShelfItemFactory(live_session=live, product__title="彩色胶带")
+    learner = UserFactory()
+    sign_in(page, learner)
+    page.goto(f"/live/{live.slug}/")
+    page.locator(".shelf-item.pinned .shelf-title").click()  # leaves for the product's page
+    page.wait_for_url(f"**/products/{pinned.product.slug}/")
+    deadline = time.monotonic() + 10
+    clicks = Event.objects.filter(event_type="click", page="live_shelf", user=learner)
+    while not clicks.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    click = clicks.get()
+    assert (click.object_type, click.object_id) == ("product", pinned.product_id)
+    rollup_run()
+    page.context.clear_cookies()
+    sign_in(page, teacher.user)
+    page.goto("/studio/analytics/")
+    row = page.get_by_test_id("live").locator("tbody tr", has_text="手账本")
+    assert row.locator("td").first.inner_text() == "1"  # shelf clicks
+    other = page.get_by_test_id("live").locator("tbody tr", has_text="彩色胶带")
+    assert other.locator("td").first.inner_text() == "<1"  # none: below the threshold of 1
+    shot(page, "analytics-shelf-click")

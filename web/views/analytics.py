@@ -47,6 +47,7 @@ def _charts(board) -> dict:
                 "id": live["id"],
                 "labels": live["minutes"],
                 "viewers": live["viewers"],
+                "chat": live["chat"],
                 "products": [
                     {"title": p["title"], "units": p["timeline"]} for p in live["products"]
                 ],
@@ -63,6 +64,7 @@ def _charts(board) -> dict:
             "refunds": _("Refunds"),
             "earnings": _("Earnings"),
             "viewers": _("Viewers"),
+            "chat": _("Chat messages per minute"),
             "learners": _("Learners still watching"),
             "minutes": _("Minutes from the start"),
             "units": _("Units sold"),
