@@ -59,9 +59,23 @@ print(live.pk, ",".join(keys))
 """
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time of the server's processes and their children (uvicorn's workers)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    tree, grew = set(pids), True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_port(port: int, seconds: float = 60) -> None:
@@ -72,7 +86,7 @@ def wait_for_port(port: int, seconds: float = 60) -> None:
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("daphne did not start (var/bench-liveroom-daphne.log)")
+    raise RuntimeError("the server did not start (var/bench-liveroom-server.log)")
 
 
 def prepare(env: dict, postgres: str) -> tuple[int, str]:
@@ -142,13 +156,14 @@ async def drain(ws) -> None:
 
 
 async def one_room(args, live_id: int, cookies: list[str], viewers_count: int) -> dict:
-    uri = f"ws://127.0.0.1:{args.port}/ws/lives/{live_id}/"
-    origin = f"http://127.0.0.1:{args.port}"
+    # Viewers and posters spread over the server's ports as a load balancer would.
+    uris = [f"ws://127.0.0.1:{port}/ws/lives/{live_id}/" for port in args.ports]
+    origin = f"http://127.0.0.1:{args.ports[0]}"
     viewers = Viewers()
     tasks = []
     for start in range(0, viewers_count, 50):  # connect in batches, as a crowd arrives
-        for _ in range(min(50, viewers_count - start)):
-            tasks.append(asyncio.create_task(viewers.watch(uri, origin)))
+        for n in range(start, min(start + 50, viewers_count)):
+            tasks.append(asyncio.create_task(viewers.watch(uris[n % len(uris)], origin)))
         await asyncio.sleep(0.5)
     deadline = time.monotonic() + 120
     while viewers.ready < viewers_count and time.monotonic() < deadline:
@@ -158,16 +173,17 @@ async def one_room(args, live_id: int, cookies: list[str], viewers_count: int) -
     sent: dict[int, float] = {}
     posters = [
         await websockets.connect(
-            uri, origin=origin, additional_headers={"Cookie": f"sessionid={cookie}"}
+            uris[n % len(uris)], origin=origin, additional_headers={"Cookie": f"sessionid={cookie}"}
         )
-        for cookie in cookies
+        for n, cookie in enumerate(cookies)
     ]
     for poster in posters:
         await poster.recv()
     # The posters are in the room too: they read what it says (unread, their sockets would fill
     # and make the server buffer for them).
     drains = [asyncio.create_task(drain(poster)) for poster in posters]
-    cpu_before, started = cpu_seconds(args.daphne_pid), time.monotonic()
+    cpu_before, started = cpu_seconds(args.server_pids), time.monotonic()
+    own_before = time.process_time()
     total = int(args.rate * args.seconds)
     for seq in range(total):  # learners take turns: each posts rate / len(posters) a second
         target = started + seq / args.rate
@@ -178,7 +194,8 @@ async def one_room(args, live_id: int, cookies: list[str], viewers_count: int) -
         )
     await asyncio.sleep(3)  # the last messages arrive
     elapsed = time.monotonic() - started
-    cpu = cpu_seconds(args.daphne_pid) - cpu_before
+    cpu = cpu_seconds(args.server_pids) - cpu_before
+    own = time.process_time() - own_before
     for poster in posters:
         await poster.close()
     await asyncio.gather(*drains, return_exceptions=True)
@@ -201,6 +218,8 @@ async def one_room(args, live_id: int, cookies: list[str], viewers_count: int) -
         "delivery_p99": pct(deliveries, 99),
         "delivered_per_s": len(deliveries) / elapsed,
         "cpu_ms_per_message": 1000 * cpu / total,
+        "server_busy": cpu / elapsed,
+        "viewers_busy": own / elapsed,
     }
 
 
@@ -217,6 +236,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="messages posted per second")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="server processes (daphne: one port each)"
+    )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args()
@@ -231,51 +254,60 @@ def main() -> None:
         "LIVEROOM_RATE_MESSAGES": "1000",  # 20 learners post a message a second each
     }
     live_id, cookies = prepare(env, args.postgres)
-    log = (ROOT / "var" / "bench-liveroom-daphne.log").open("w")
-    daphne = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(args.port),
-            # a crowd arriving at once waits for its hello longer than the default 5 s
-            "--websocket_connect_timeout",
-            "60",
-            "config.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    args.daphne_pid = daphne.pid
+    log = (ROOT / "var" / "bench-liveroom-server.log").open("w")
+    if args.server == "uvicorn":  # one port; its workers share the listening socket
+        commands = [
+            [
+                *[PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"],
+                *["--port", str(args.port), "--workers", str(args.processes)],
+                *["--log-level", "warning", "--ws-ping-interval", "0", "--no-access-log"],
+            ]
+        ]
+        args.ports = [args.port]
+    else:  # daphne serves from one process: one per port, as behind a load balancer
+        args.ports = [args.port + n for n in range(args.processes)]
+        commands = [
+            [
+                *[PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)],
+                # a crowd arriving at once waits for its hello longer than the default 5 s
+                *["--websocket_connect_timeout", "60", "config.asgi:application"],
+            ]
+            for port in args.ports
+        ]
+    servers = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        for command in commands
+    ]
+    args.server_pids = [server.pid for server in servers]
     try:
-        wait_for_port(args.port)
+        for port in args.ports:
+            wait_for_port(port)
         results = [asyncio.run(one_room(args, live_id, cookies, n)) for n in args.viewers]
     finally:
-        daphne.terminate()
-        try:
-            daphne.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # thousands of connections closing: stop it
-            daphne.kill()
-            daphne.wait()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # thousands of connections closing: stop it
+                server.kill()
+                server.wait()
     print(
-        f"\nOne room, {args.rate:g} messages/s for {args.seconds:g} s, daphne 1 process, "
+        f"\nOne room, {args.rate:g} messages/s for {args.seconds:g} s, {args.server} "
+        f"{args.processes} process(es), "
         f"channels-redis pub/sub, {os.cpu_count()} cores shared with the viewers' process\n"
     )
     print(
         f"{'viewers':>8} {'fan-out p50':>12} {'fan-out p99':>12} {'deliv. p50':>11} "
-        f"{'deliv. p99':>11} {'delivered/s':>12} {'complete':>9} {'CPU ms/msg':>11}"
+        f"{'deliv. p99':>11} {'delivered/s':>12} {'complete':>9} {'CPU ms/msg':>11} "
+        f"{'server CPU':>10} {'viewers CPU':>11}"
     )
     for r in results:
         print(
             f"{r['viewers']:>8} {r['fanout_p50']:>10.0f}ms {r['fanout_p99']:>10.0f}ms "
             f"{r['delivery_p50']:>9.0f}ms {r['delivery_p99']:>9.0f}ms "
             f"{r['delivered_per_s']:>12.0f} {r['complete']:>4}/{r['posted']:<4} "
-            f"{r['cpu_ms_per_message']:>11.1f}"
+            f"{r['cpu_ms_per_message']:>11.1f} {r['server_busy']:>9.0%} {r['viewers_busy']:>11.0%}"
             + (f"  ({r['retries']} joins tried again)" if r["retries"] else "")
         )
     first, last = results[0], results[-1]
