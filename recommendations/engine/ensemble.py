@@ -118,6 +118,12 @@ class ScoreMix:
                 total = total + weight * _standardise(scores)
         return np.broadcast_to(total, np.shape(component_scores[0])).copy()
 
+    def user_scores(self, user_ids, user_items) -> np.ndarray:
+        """Mixed scores ``(len(user_ids), n_items)`` of rows of the whole ``user_items``."""
+        users = as_id_array(user_ids, self.n_users, "user_ids")
+        matrix = sp.csr_matrix(user_items, dtype=np.float32)
+        return self.mix([_base_user_scores(model, users, matrix) for model in self.models])
+
     def recommend(
         self,
         user_ids: int | Sequence[int] | np.ndarray,

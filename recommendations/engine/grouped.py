@@ -29,6 +29,7 @@ import numpy as np
 from recommendations.engine._factorization import as_id_array
 from recommendations.engine._ranking import check_item_mask, top_k
 from recommendations.engine.blend import _base_user_scores, _standardise
+from recommendations.engine.ensemble import ScoreMix
 
 __all__ = ["GroupedModel"]
 
@@ -103,9 +104,12 @@ class GroupedModel:
                 if not columns.any():
                     continue
                 model = self.models[name]
-                raw = _base_user_scores(getattr(model, "base", model), block_users, user_items)
-                if hasattr(model, "blend"):
-                    raw = model.blend(raw)
+                if isinstance(model, ScoreMix):
+                    raw = model.user_scores(block_users, user_items)
+                else:
+                    raw = _base_user_scores(getattr(model, "base", model), block_users, user_items)
+                    if hasattr(model, "blend"):
+                        raw = model.blend(raw)
                 block[:, columns] = _standardise(np.asarray(raw)[:, columns])
             excluded = np.zeros(block.shape, dtype=bool)
             if mask is not None:

@@ -96,3 +96,18 @@ def test_bad_arguments_are_refused(data, tmp_path):
     ScoreMix([ease], [1.0], prior).save(tmp_path / "m")
     with pytest.raises(ValueError, match="load_model"):
         ScoreMix.load(tmp_path / "m")
+
+
+def test_a_grouped_model_ranks_a_mix_by_its_mixed_scores(data):
+    from recommendations.engine import GroupedModel
+
+    ease = EASE(regularization=5.0).fit(data)
+    rp3 = RP3beta(alpha=1.0, beta=0.3).fit(data)
+    mix = ScoreMix([ease, rp3], [0.5, 0.5], popularity_prior(data), 0.0)
+    grouped = GroupedModel(np.zeros(data.shape[1], dtype=int), ("all",), {"all": mix})
+    users = np.arange(20)
+    ids, _ = grouped.recommend(users, data, k=5)
+    assert ids.tolist() == mix.recommend(users, data, k=5)[0].tolist()
+    np.testing.assert_allclose(
+        mix.user_scores(users, data), mix.vector_scores(data[users].toarray()), rtol=1e-5
+    )
