@@ -25,7 +25,6 @@ Serving contract (as the other models):
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,9 +34,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine._factorization import as_id_array
-from recommendations.engine._ranking import check_item_mask, top_k
+from recommendations.engine._ranking import check_item_mask, top_k, top_k_vectors
 from recommendations.engine.als import interaction_row
-from recommendations.engine.blend import _base_user_scores, _standardise
+from recommendations.engine.blend import _base_user_scores, _standardise, read_meta, write_meta
 from recommendations.engine.item_based import ItemBasedModel
 
 __all__ = ["ScoreMix"]
@@ -189,13 +188,7 @@ class ScoreMix:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` for representations from :meth:`fold_in`."""
         block = self.vector_scores(user_vectors)
-        mask = check_item_mask(item_mask, block.shape[0], self.n_items)
-        excluded = np.zeros(block.shape, dtype=bool)
-        if mask is not None:
-            excluded |= mask
-        if exclude_items is not None:
-            excluded[:, as_id_array(exclude_items, self.n_items, "exclude_items")] = True
-        return top_k(block, k, excluded)
+        return top_k_vectors(block, k, exclude_items, item_mask)
 
     def similar_items(self, item_ids, k: int = 10, item_mask: np.ndarray | None = None):
         """The lead component's similar items."""
@@ -226,8 +219,7 @@ class ScoreMix:
             "n_items": self.n_items,
             "state": self.state,
         }
-        (path / "params.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
-        return path
+        return write_meta(path, meta)
 
     @classmethod
     def load(
@@ -238,11 +230,7 @@ class ScoreMix:
     ) -> Self:
         """Load what :meth:`save` wrote; ``loader`` (``engine.load_model``) loads each model."""
         path = Path(directory)
-        meta = json.loads((path / "params.json").read_text())
-        if meta.get("model") != cls.__name__:
-            raise ValueError(f"{path} holds a {meta.get('model')} model, not {cls.__name__}")
-        if loader is None:
-            raise ValueError("load a ScoreMix with engine.load_model")
+        meta = read_meta(path, cls, loader)
         models = [
             loader(path / f"model_{index}", mmap_mode=mmap_mode)
             for index in range(len(meta["components"]))
