@@ -70,8 +70,9 @@ ALS_SHARE = 0.5
 MIX_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 """Weights a component of a mix tries, as multiples of the largest weight in the mix."""
 MIX_ROUNDS = 2
-MIX_SHARE = 0.15
-"""Share of the budget the closed-form grids leave for the mix (when there is one to try)."""
+MIX_SHARE = 0.25
+"""Share of the budget the closed-form grids leave for the blends and the mix (when there is
+one to try): each family's blend pass scores every weight, which is not free either."""
 MIX_MAX_CELLS = 64_000_000
 """Validation users x items cached per mixed model (float32: 256 MB); users are sampled above."""
 _BLOCK = 2048
