@@ -18,6 +18,7 @@ _EXPORTS = {
     "EASE": ".item_based",
     "RP3beta": ".item_based",
     "PopularityBlend": ".blend",
+    "ScoreMix": ".ensemble",
     "load_model": ".persistence",
     "GroupedModel": ".grouped",
     # tuning and the choice of a family

@@ -88,3 +88,18 @@ def top_k(scores: np.ndarray, k: int, excluded: np.ndarray | None = None):
     out_ids[:, :take] = ids
     out_values[:, :take] = values
     return out_ids, out_values
+
+
+def top_k_vectors(scores: np.ndarray, k: int, exclude_items=None, item_mask=None):
+    """:func:`top_k` of a ``recommend_vector`` block: ``exclude_items`` (ids excluded for every
+    row) and ``item_mask`` (as :func:`check_item_mask`) left out."""
+    from recommendations.engine._factorization import as_id_array
+
+    n_items = scores.shape[1]
+    mask = check_item_mask(item_mask, scores.shape[0], n_items)
+    excluded = np.zeros(scores.shape, dtype=bool)
+    if mask is not None:
+        excluded |= mask
+    if exclude_items is not None:
+        excluded[:, as_id_array(exclude_items, n_items, "exclude_items")] = True
+    return top_k(scores, k, excluded)

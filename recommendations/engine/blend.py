@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine._factorization import FactorizationModel, as_id_array
-from recommendations.engine._ranking import check_item_mask, top_k
+from recommendations.engine._ranking import check_item_mask, top_k, top_k_vectors
 from recommendations.engine.item_based import ItemBasedModel
 
 __all__ = ["PopularityBlend", "popularity_prior"]
@@ -49,6 +49,22 @@ def _standardise(scores: np.ndarray) -> np.ndarray:
     mean = scores.mean(axis=1, keepdims=True)
     std = scores.std(axis=1, keepdims=True)
     return (scores - mean) / np.where(std > 0, std, 1.0)
+
+
+def write_meta(path: Path, meta: dict[str, Any]) -> Path:
+    """Write a composite model's ``params.json``."""
+    (path / "params.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+    return path
+
+
+def read_meta(path: Path, cls: type, loader: Callable[..., Any] | None) -> dict[str, Any]:
+    """A composite model's ``params.json``, checked to be ``cls``'s and loadable."""
+    meta = json.loads((path / "params.json").read_text())
+    if meta.get("model") != cls.__name__:
+        raise ValueError(f"{path} holds a {meta.get('model')} model, not {cls.__name__}")
+    if loader is None:
+        raise ValueError(f"load a {cls.__name__} with engine.load_model")
+    return meta
 
 
 def _base_user_scores(base: Any, users: np.ndarray, user_items) -> np.ndarray:
@@ -156,13 +172,7 @@ class PopularityBlend:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` for representations from :meth:`fold_in`."""
         block = self.blend(_base_vector_scores(self.base, user_vectors))
-        mask = check_item_mask(item_mask, block.shape[0], self.n_items)
-        excluded = np.zeros(block.shape, dtype=bool)
-        if mask is not None:
-            excluded |= mask
-        if exclude_items is not None:
-            excluded[:, as_id_array(exclude_items, self.n_items, "exclude_items")] = True
-        return top_k(block, k, excluded)
+        return top_k_vectors(block, k, exclude_items, item_mask)
 
     def fold_in(self, user_items_row: Any) -> np.ndarray:
         """The base model's representation of one user."""
@@ -195,8 +205,7 @@ class PopularityBlend:
             "n_items": self.n_items,
             "state": self.state,
         }
-        (path / "params.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
-        return path
+        return write_meta(path, meta)
 
     @classmethod
     def load(
@@ -208,11 +217,7 @@ class PopularityBlend:
         """Load what :meth:`save` wrote; ``loader`` loads the base model (by default
         :func:`recommendations.engine.persistence.load_model`, which passes itself)."""
         path = Path(directory)
-        meta = json.loads((path / "params.json").read_text())
-        if meta.get("model") != cls.__name__:
-            raise ValueError(f"{path} holds a {meta.get('model')} model, not {cls.__name__}")
-        if loader is None:
-            raise ValueError("load a PopularityBlend with engine.load_model")
+        meta = read_meta(path, cls, loader)
         base = loader(path / "base", mmap_mode=mmap_mode)
         model = cls(base, np.load(path / "popularity.npy"), **meta["params"])
         model.state = meta.get("state", {})

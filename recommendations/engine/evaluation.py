@@ -229,8 +229,15 @@ def _selected_params(model: Any) -> str:
         for r in report.families
         if not r.note
     )
+    if report.chosen == "mix":
+        chosen = "mix " + " + ".join(
+            f"{part['weight']:.2f} {part['family']} ({_describe(part['params'])})"
+            for part in report.params["components"]
+        )
+    else:
+        chosen = f"{report.chosen} {_describe(report.params)}"
     return (
-        f"chose {report.chosen} {_describe(report.params)} popularity weight "
+        f"chose {chosen} popularity weight "
         f"{report.blend_weight:g}; val {report.metric}: {scores}; popularity "
         f"{report.popularity_score:.4f}"
     )

@@ -18,7 +18,6 @@ fitted on the WHOLE matrix and ranks only its group's items.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +27,8 @@ import numpy as np
 
 from recommendations.engine._factorization import as_id_array
 from recommendations.engine._ranking import check_item_mask, top_k
-from recommendations.engine.blend import _base_user_scores, _standardise
+from recommendations.engine.blend import _base_user_scores, _standardise, read_meta, write_meta
+from recommendations.engine.ensemble import ScoreMix
 
 __all__ = ["GroupedModel"]
 
@@ -103,9 +103,12 @@ class GroupedModel:
                 if not columns.any():
                     continue
                 model = self.models[name]
-                raw = _base_user_scores(getattr(model, "base", model), block_users, user_items)
-                if hasattr(model, "blend"):
-                    raw = model.blend(raw)
+                if isinstance(model, ScoreMix):
+                    raw = model.user_scores(block_users, user_items)
+                else:
+                    raw = _base_user_scores(getattr(model, "base", model), block_users, user_items)
+                    if hasattr(model, "blend"):
+                        raw = model.blend(raw)
                 block[:, columns] = _standardise(np.asarray(raw)[:, columns])
             excluded = np.zeros(block.shape, dtype=bool)
             if mask is not None:
@@ -150,8 +153,7 @@ class GroupedModel:
             "n_items": self.n_items,
             "state": self.state,
         }
-        (path / "params.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
-        return path
+        return write_meta(path, meta)
 
     @classmethod
     def load(
@@ -163,11 +165,7 @@ class GroupedModel:
         """Load what :meth:`save` wrote; ``loader`` loads each model (use
         :func:`recommendations.engine.persistence.load_model`, which passes itself)."""
         path = Path(directory)
-        meta = json.loads((path / "params.json").read_text())
-        if meta.get("model") != cls.__name__:
-            raise ValueError(f"{path} holds a {meta.get('model')} model, not {cls.__name__}")
-        if loader is None:
-            raise ValueError("load a GroupedModel with engine.load_model")
+        meta = read_meta(path, cls, loader)
         loaded: dict[str, Any] = {}
         models = {}
         for name, folder in meta["folders"].items():

@@ -48,7 +48,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine._factorization import as_id_array, check_interactions
-from recommendations.engine._ranking import check_item_mask, top_k
+from recommendations.engine._ranking import check_item_mask, top_k, top_k_vectors
 from recommendations.engine.als import Explanation, interaction_row
 
 __all__ = ["EASE", "ItemBasedModel", "RP3beta"]
@@ -181,13 +181,7 @@ class ItemBasedModel:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` for representations from :meth:`fold_in`, as ``ALS.recommend_vector``."""
         block = self.vector_scores(user_vectors)
-        mask = check_item_mask(item_mask, block.shape[0], self.n_items)
-        excluded = np.zeros(block.shape, dtype=bool)
-        if mask is not None:
-            excluded |= mask
-        if exclude_items is not None:
-            excluded[:, as_id_array(exclude_items, self.n_items, "exclude_items")] = True
-        return top_k(block, k, excluded)
+        return top_k_vectors(block, k, exclude_items, item_mask)
 
     def similar_items(
         self,

@@ -9,6 +9,7 @@ from typing import Any
 
 from recommendations.engine.als import ALS
 from recommendations.engine.blend import PopularityBlend
+from recommendations.engine.ensemble import ScoreMix
 from recommendations.engine.grouped import GroupedModel
 from recommendations.engine.item_based import EASE, RP3beta
 from recommendations.engine.sgd import BPR
@@ -21,11 +22,12 @@ MODEL_CLASSES: dict[str, type] = {
     "EASE": EASE,
     "RP3beta": RP3beta,
     "PopularityBlend": PopularityBlend,
+    "ScoreMix": ScoreMix,
     "GroupedModel": GroupedModel,
 }
 """The class of each model name written in ``params.json``."""
 
-_COMPOSITE = (PopularityBlend, GroupedModel)
+_COMPOSITE = (PopularityBlend, ScoreMix, GroupedModel)
 
 
 def load_model(directory: str | os.PathLike[str], mmap_mode: str | None = "r") -> Any:

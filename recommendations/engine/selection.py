@@ -38,7 +38,13 @@ import scipy.sparse as sp
 
 from recommendations.engine import metrics, tuning
 from recommendations.engine.als import ALS
-from recommendations.engine.blend import PopularityBlend, _standardise, popularity_prior
+from recommendations.engine.blend import (
+    PopularityBlend,
+    _base_user_scores,
+    _standardise,
+    popularity_prior,
+)
+from recommendations.engine.ensemble import ScoreMix
 from recommendations.engine.item_based import EASE, RP3beta
 from recommendations.engine.popularity import Popularity
 from recommendations.engine.tuning import (
@@ -61,6 +67,14 @@ RP3_GRID = ((1.0, 0.0), (0.5, 0.0), (1.0, 0.3), (0.7, 0.3), (1.0, 0.5), (0.5, 0.
 RP3_MIN_TRIALS = 2
 ALS_SHARE = 0.5
 """Share of the budget the ALS search may use (searched first; the closed-form grids follow)."""
+MIX_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
+"""Weights a component of a mix tries, as multiples of the largest weight in the mix."""
+MIX_ROUNDS = 2
+MIX_SHARE = 0.25
+"""Share of the budget the closed-form grids leave for the blends and the mix (when there is
+one to try): each family's blend pass scores every weight, which is not free either."""
+MIX_MAX_CELLS = 64_000_000
+"""Validation users x items cached per mixed model (float32: 256 MB); users are sampled above."""
 _BLOCK = 2048
 
 
@@ -80,6 +94,14 @@ class FamilyResult:
     def __str__(self) -> str:
         if self.note:
             return f"{self.family}: {self.note}"
+        if self.family == "mix":
+            parts = " + ".join(
+                f"{part['weight']:.2f} {part['family']}" for part in self.params["components"]
+            )
+            return (
+                f"mix: {parts} + {self.blend_weight:.2f} popularity -> {self.score:.4f} "
+                f"({self.trials} evaluations, {self.seconds:.1f}s)"
+            )
         params = " ".join(
             f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.params.items()
         )
@@ -160,12 +182,7 @@ def _scores_by_weight(
                 blended = np.where(excluded, -np.inf, np.broadcast_to(prior, base.shape))
             else:
                 blended = (1 - weight) * base + weight * prior
-            part = np.argpartition(-blended, k - 1, axis=1)[:, :k] if blended.shape[1] > k else None
-            if part is None:
-                part = np.broadcast_to(np.arange(blended.shape[1]), blended.shape)
-            values = np.take_along_axis(blended, part, axis=1)
-            order = np.lexsort((part, -values), axis=1)
-            ids = np.take_along_axis(part, order, axis=1)
+            ids = _top_ids(blended, k)
             totals[w_index] += metrics.ranking_metrics(ids, block_truth, k)[name] * block_users.size
         counted += block_users.size
     return [float(total / counted) for total in totals]
@@ -185,12 +202,15 @@ def select(
     max_validation_users: int = 20_000,
     ease_max_items: int = 8000,
     items: np.ndarray | None = None,
+    mix: bool = True,
 ) -> tuple[SelectionReport, float]:
     """Score the families on one inner split; returns the report and the time left in the budget.
 
     See the module docstring. ``max_trials`` caps the ALS search (for reproducible runs).
     ``items`` (boolean, ``True`` = ranked) chooses the model that ranks those items best, e.g.
     one item type's: only they are recommended and only held-out interactions with them count.
+    ``mix`` (with ``popularity_blend``) also tries a :class:`~.ensemble.ScoreMix` of the
+    families' best candidates (:func:`_mix_stage`).
     """
     unknown = [name for name in families if name not in FAMILIES]
     if unknown or not families:
@@ -218,6 +238,8 @@ def select(
     say(f"popularity -> {popularity_score:.4f}")
     results: list[FamilyResult] = []
     fitted: dict[str, Any] = {}
+    mixing = mix and len([f for f in families if f in FAMILIES]) >= 2
+    mix_reserve = time_budget_s * MIX_SHARE if mixing else 0.0
 
     def grid_family(
         family: str, candidates: Callable[[list[tuple[float, dict]]], dict | None], at_least: int
@@ -228,7 +250,7 @@ def select(
         best_model = None
         slowest = 0.0
         for params in iter(lambda: candidates(tried), None):
-            if len(tried) >= at_least and remaining() < slowest:
+            if len(tried) >= at_least and remaining() - mix_reserve < slowest:
                 break
             fit_tic = time.perf_counter()
             model = (
@@ -245,6 +267,7 @@ def select(
 
     if "als" in families:
         tic = time.perf_counter()
+        kept: dict[str, Any] = {}
         report = search(
             ALS,
             matrix,
@@ -256,9 +279,11 @@ def select(
             progress=progress,
             max_trials=max_trials,
             max_validation_users=max_validation_users,
+            reserve_refit=False,
             items=items,
+            keep=kept,
         )
-        als = ALS(**report.best.params, random_state=random_state).fit(train)
+        als = kept["model"]  # the best trial, already fitted on this inner split
         result = FamilyResult(
             "als",
             params=dict(report.best.params),
@@ -314,6 +339,26 @@ def select(
 
     ranked = [r for r in results if r.family in fitted]
     chosen = max(ranked, key=lambda r: r.blend_score)
+    if mixing and len(ranked) >= 2:
+        mixed = _mix_stage(
+            ranked,
+            fitted,
+            train,
+            users,
+            truth,
+            key,
+            k,
+            prior,
+            others,
+            time_left=remaining,
+            random_state=random_state,
+            say=say,
+            with_prior=popularity_blend,
+        )
+        if mixed is not None:
+            results.append(mixed[0])
+            if mixed[0].blend_score > mixed[1]:
+                chosen = mixed[0]
     selection = SelectionReport(
         metric=key,
         popularity_score=popularity_score,
@@ -326,6 +371,148 @@ def select(
         search_seconds=time.perf_counter() - started,
     )
     return selection, remaining()
+
+
+def _top_ids(blended: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` best column ids of every row, best first (ties: the lower id)."""
+    if blended.shape[1] <= k:
+        part = np.broadcast_to(np.arange(blended.shape[1]), blended.shape)
+    else:
+        part = np.argpartition(-blended, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(blended, part, axis=1)
+    order = np.lexsort((part, -values), axis=1)
+    return np.take_along_axis(part, order, axis=1)
+
+
+def mix_weights(
+    components: dict[str, np.ndarray],
+    start: dict[str, float],
+    score: Callable[[np.ndarray], float],
+    time_left: Callable[[], float] = lambda: math.inf,
+    grid: Sequence[float] = MIX_WEIGHTS,
+    rounds: int = MIX_ROUNDS,
+) -> tuple[dict[str, float], float, float, int]:
+    """Coordinate ascent on the weights of a sum of score arrays, on validation.
+
+    ``components`` are ``{name: scores}`` (arrays that broadcast to one shape), ``start`` the
+    starting weights (the best single model, blended), ``score`` the validation metric of a
+    mixed score array. Each component in turn (in the order of ``components``) tries every
+    ``grid`` value times the largest current weight, keeping a change only if it raises the
+    metric; at most ``rounds`` rounds, fewer when a round changes nothing or when
+    ``time_left()`` falls below the slowest evaluation. Returns ``(weights, score, start's
+    score, evaluations)``.
+    """
+
+    def mixed(weights: dict[str, float]) -> np.ndarray:
+        total = None
+        for name, weight in weights.items():
+            if weight:
+                part = np.float32(weight) * components[name]
+                total = part if total is None else total + part
+        return total
+
+    weights = {name: float(start.get(name, 0.0)) for name in components}
+    baseline = best = score(mixed(weights))
+    evaluations, slowest = 1, 0.0
+    for _ in range(rounds):
+        changed = False
+        for name in components:
+            scale = max(weights.values())
+            for value in (g * scale for g in grid):
+                if math.isclose(value, weights[name]) or time_left() < slowest:
+                    continue
+                trial = {**weights, name: value}
+                if not any(trial[other] for other in components if other != "popularity"):
+                    continue  # a mix keeps at least one personal model
+                tic = time.perf_counter()
+                found = score(mixed(trial))
+                slowest = max(slowest, time.perf_counter() - tic)
+                evaluations += 1
+                if found > best:
+                    best, weights, changed = found, trial, True
+        if not changed:
+            break
+    return weights, best, baseline, evaluations
+
+
+def _mix_stage(
+    ranked: list[FamilyResult],
+    fitted: dict[str, Any],
+    train: sp.csr_matrix,
+    users: np.ndarray,
+    truth,
+    key: str,
+    k: int,
+    prior: np.ndarray,
+    others: np.ndarray | None,
+    time_left: Callable[[], float],
+    random_state: int | None,
+    say: Callable[[Any], None],
+    with_prior: bool,
+) -> tuple[FamilyResult, float] | None:
+    """A :class:`~.ensemble.ScoreMix` of the families' best candidates, weights by
+    :func:`mix_weights` on (a sample of at most :data:`MIX_MAX_CELLS` / items of) the
+    validation users; ``None`` when there is no time for it. Returns the mix's result and the
+    best single family's score on the same users."""
+    tic = time.perf_counter()
+    n_items = train.shape[1]
+    picked = np.arange(users.size)
+    if users.size * n_items > MIX_MAX_CELLS:
+        rng = np.random.default_rng(random_state)
+        size = max(1, MIX_MAX_CELLS // n_items)
+        picked = np.sort(rng.choice(users.size, size=size, replace=False))
+    mix_users, mix_truth = users[picked], truth[picked]
+    rows = train[mix_users]
+    excluded = np.zeros((mix_users.size, n_items), dtype=bool)
+    excluded[np.repeat(np.arange(mix_users.size), np.diff(rows.indptr)), rows.indices] = True
+    if others is not None:
+        excluded |= others
+    order = sorted(ranked, key=lambda r: -r.blend_score)
+    components: dict[str, np.ndarray] = {}
+    for result in order:
+        if time_left() <= 0:
+            return None
+        raw = _base_user_scores(fitted[result.family], mix_users, train)
+        components[result.family] = _standardise(raw).astype(np.float32)
+    if with_prior:
+        components["popularity"] = prior.astype(np.float32)[None, :]
+    lead = order[0]
+    start = {lead.family: 1.0 - lead.blend_weight, "popularity": lead.blend_weight}
+    if start[lead.family] == 0:  # popularity alone was best: start from it, with the lead
+        start[lead.family] = 0.1 * start["popularity"]
+
+    def score(blended: np.ndarray) -> float:
+        blended = np.broadcast_to(blended, excluded.shape).copy()
+        blended[excluded] = -np.inf
+        return metrics.ranking_metrics(_top_ids(blended, k), mix_truth, k)[key]
+
+    weights, best, baseline, evaluations = mix_weights(components, start, score, time_left)
+    total = sum(weights.values())
+    params = {
+        "components": [
+            {
+                "family": r.family,
+                "params": dict(r.params),
+                "weight": weights.get(r.family, 0.0) / total,
+            }
+            for r in order
+            if weights.get(r.family, 0.0) > 0
+        ]
+    }
+    result = FamilyResult(
+        "mix",
+        params=params,
+        score=best,
+        blend_weight=weights.get("popularity", 0.0) / total,
+        blend_score=best,
+        trials=evaluations,
+        seconds=time.perf_counter() - tic,
+    )
+    say(
+        f"  mix of {', '.join(order_name.family for order_name in order)}: {result} "
+        f"(best single {baseline:.4f} on the same {mix_users.size} users)"
+    )
+    return result, baseline
 
 
 def _ease_next(tried: list[tuple[float, dict]]) -> dict | None:
@@ -349,20 +536,51 @@ def _ease_next(tried: list[tuple[float, dict]]) -> dict | None:
     return None
 
 
+def build(
+    family: str,
+    params: dict[str, Any],
+    popularity_weight: float,
+    user_items,
+    random_state: int | None = 0,
+    ease_max_items: int = 8000,
+) -> Any:
+    """A choice of :func:`select` (family, parameters, popularity weight) fitted on
+    ``user_items``: the model, a ``PopularityBlend`` around it, or a ``ScoreMix``."""
+    matrix = sp.csr_matrix(user_items, dtype=np.float32)
+    if family == "mix":
+        components = params["components"]
+        models = [
+            build(part["family"], part["params"], 0.0, matrix, random_state, ease_max_items)
+            for part in components
+        ]
+        weights = [part["weight"] for part in components]
+        return ScoreMix(models, weights, popularity_prior(matrix), popularity_weight)
+    if family == "als":
+        model: Any = ALS(**params, random_state=random_state).fit(matrix)
+    elif family == "ease":
+        model = EASE(**params, max_items=ease_max_items).fit(matrix)
+    elif family == "rp3beta":
+        model = RP3beta(**params).fit(matrix)
+    else:
+        raise ValueError(f"unknown family {family!r}")
+    if popularity_weight > 0:
+        model = PopularityBlend(model, popularity_prior(matrix), popularity_weight)
+    return model
+
+
 def refit(
     selection: SelectionReport, user_items, random_state: int | None = 0, ease_max_items: int = 8000
 ) -> Any:
     """The chosen family and parameters fitted on the whole matrix (blended if weight > 0)."""
-    matrix = sp.csr_matrix(user_items, dtype=np.float32)
     tic = time.perf_counter()
-    if selection.chosen == "als":
-        model: Any = ALS(**selection.params, random_state=random_state).fit(matrix)
-    elif selection.chosen == "ease":
-        model = EASE(**selection.params, max_items=ease_max_items).fit(matrix)
-    else:
-        model = RP3beta(**selection.params).fit(matrix)
-    if selection.blend_weight > 0:
-        model = PopularityBlend(model, popularity_prior(matrix), selection.blend_weight)
+    model = build(
+        selection.chosen,
+        selection.params,
+        selection.blend_weight,
+        user_items,
+        random_state=random_state,
+        ease_max_items=ease_max_items,
+    )
     selection.refit_seconds = time.perf_counter() - tic
     state = selection.as_dict()
     model.selection_report = selection

@@ -239,6 +239,7 @@ def search(
     max_validation_users: int = 20_000,
     reserve_refit: bool = True,
     items: np.ndarray | None = None,
+    keep: dict[str, Any] | None = None,
 ) -> TuningReport:
     """Evaluate candidates in their fixed order on an inner split until the budget runs out.
 
@@ -251,7 +252,9 @@ def search(
     budget. ``max_trials`` caps the count independently of time, which makes a run
     reproducible across machines. Validation is on at most ``max_validation_users`` users (a
     seeded sample). ``progress`` receives each trial. ``items`` restricts the validation to
-    ranking those items (see :func:`validation_split`).
+    ranking those items (see :func:`validation_split`). With ``keep`` (a dict), the best
+    candidate's model, fitted on the inner training split, is left in ``keep["model"]`` (so
+    that a caller scoring it again on the same split need not fit it a second time).
     """
     started = time.perf_counter()
     space = search_space or SearchSpace()
@@ -299,6 +302,8 @@ def search(
             score=float(history[best_iteration]),
             fit_seconds=fit_seconds,
         )
+        if keep is not None and (not trials or trial.score > max(t.score for t in trials)):
+            keep["model"] = model
         trials.append(trial)
         if progress is not None:
             progress(trial)

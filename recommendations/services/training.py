@@ -42,14 +42,12 @@ from django.utils.translation import gettext
 
 from recommendations.engine import (
     ALS,
-    EASE,
     GroupedModel,
     Popularity,
     PopularityBlend,
-    RP3beta,
+    ScoreMix,
     selection,
 )
-from recommendations.engine.blend import popularity_prior
 from recommendations.engine.evaluation import evaluate
 from recommendations.engine.metrics import catalog_coverage
 from recommendations.models import ModelVersion
@@ -157,16 +155,9 @@ def _build(params: dict, matrix, items: ItemIndex) -> Any:
 
 
 def _fit_choice(choice: dict, matrix) -> Any:
-    family, params = choice["family"], choice["params"]
-    if family == "als":
-        model = ALS(**params, random_state=0).fit(matrix)
-    elif family == "ease":
-        model = EASE(**params).fit(matrix)
-    else:
-        model = RP3beta(**params).fit(matrix)
-    if choice["popularity_weight"] > 0:
-        model = PopularityBlend(model, popularity_prior(matrix), choice["popularity_weight"])
-    return model
+    return selection.build(
+        choice["family"], choice["params"], choice["popularity_weight"], matrix, random_state=0
+    )
 
 
 def _finite(model: Any) -> bool:
@@ -174,6 +165,8 @@ def _finite(model: Any) -> bool:
         return all(_finite(part) for part in model.models.values())
     if isinstance(model, PopularityBlend):
         return _finite(model.base)
+    if isinstance(model, ScoreMix):
+        return all(_finite(part) for part in model.models)
     if isinstance(model, ALS):
         return bool(np.isfinite(model.user_factors).all() and np.isfinite(model.item_factors).all())
     return bool(np.isfinite(model.item_weights).all())

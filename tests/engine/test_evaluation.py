@@ -250,3 +250,29 @@ def test_load_a_short_video_file_with_a_liked_column(tmp_path):
     path = _write(tmp_path, "v.tsv", "user\tvideo\tliked\n0\t0\t1\n0\t4\t1\n1\t4\t1\n")
     data = load_interactions(path)
     assert data.user_items.shape == (2, 2) and data.user_items.nnz == 3
+
+
+def test_a_chosen_mix_is_described_by_its_parts():
+    from types import SimpleNamespace
+
+    from recommendations.engine.evaluation import _selected_params
+    from recommendations.engine.selection import FamilyResult, SelectionReport
+
+    parts = [
+        {"family": "als", "params": {"factors": 8}, "weight": 0.5},
+        {"family": "ease", "params": {"regularization": 10.0}, "weight": 0.3},
+    ]
+    report = SelectionReport(
+        metric="ndcg@10",
+        popularity_score=0.1,
+        families=[FamilyResult("als", {"factors": 8}, 0.2), FamilyResult("mix", {}, 0.3)],
+        chosen="mix",
+        params={"components": parts},
+        blend_weight=0.2,
+        score=0.3,
+        validation_users=5,
+        search_seconds=1.0,
+    )
+    text = _selected_params(SimpleNamespace(selection_report=report))
+    assert text.startswith("chose mix 0.50 als (factors=8) + 0.30 ease (regularization=10)")
+    assert "popularity weight 0.2" in text

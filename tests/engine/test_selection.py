@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommendations.engine import ALS, EASE, PopularityBlend, RP3beta, fit_best, load_model
+from recommendations.engine import (
+    ALS,
+    EASE,
+    PopularityBlend,
+    RP3beta,
+    ScoreMix,
+    fit_best,
+    load_model,
+)
 from recommendations.engine import selection as selection_module
 from recommendations.engine.selection import BLEND_WEIGHTS, FamilyResult, _ease_next, select
 from recommendations.engine.synthetic import planted_low_rank, power_law_interactions
@@ -48,10 +56,15 @@ def test_the_choice_is_the_best_blended_validation_score(clustered):
         clustered, families=("als", "ease", "rp3beta"), search_space=SMALL_ALS, max_trials=2
     )
     scored = {r.family: r for r in report.families}
-    assert set(scored) == {"als", "ease", "rp3beta"}
-    assert report.chosen == max(report.families, key=lambda r: r.blend_score).family
+    assert set(scored) - {"mix"} == {"als", "ease", "rp3beta"}
+    singles = [r for r in report.families if r.family != "mix"]
+    best_single = max(singles, key=lambda r: r.blend_score)
+    if report.chosen == "mix":  # a mix is kept only when it beats every single family
+        assert report.score > best_single.blend_score
+    else:
+        assert report.chosen == best_single.family
     assert report.score == scored[report.chosen].blend_score
-    for result in report.families:  # weight 0 is the family alone: the blend is never worse
+    for result in singles:  # weight 0 is the family alone: the blend is never worse
         assert result.blend_score >= result.score - 1e-12
         assert result.blend_weight in BLEND_WEIGHTS and result.trials >= 1
     assert scored["als"].trials == 2
@@ -160,3 +173,63 @@ def test_a_catalogue_shorter_than_the_list_is_ranked_whole():
     matrix = planted_low_rank(n_users=60, n_items=8, rank=2, items_per_user=4).user_items
     report, _ = select(matrix, families=("rp3beta",), metric="ndcg@10")
     assert 0 <= report.score <= 1
+
+
+def test_mix_weights_climbs_to_the_best_mix_exactly():
+    components = {"a": np.array([1.0, 0.0]), "b": np.array([0.0, 1.0]), "popularity": np.ones(2)}
+    target = np.array([1.0, 0.5])
+
+    def score(mixed):
+        return -float(np.abs(mixed - target).sum())
+
+    weights, best, baseline, evaluations = selection_module.mix_weights(
+        components, {"a": 1.0}, score
+    )
+    assert weights == {"a": 1.0, "b": 0.5, "popularity": 0.0}
+    assert best == 0.0 and baseline == -0.5 and evaluations > 1
+    # no time: only the start is scored
+    assert selection_module.mix_weights(components, {"a": 1.0}, score, lambda: -1.0)[1:] == (
+        -0.5,
+        -0.5,
+        1,
+    )
+
+
+def test_the_mix_is_chosen_and_refitted_when_it_wins_on_validation(
+    tmp_path, clustered, monkeypatch
+):
+    real = selection_module.mix_weights
+
+    def winning(components, start, score, time_left=lambda: math.inf, **kwargs):
+        baseline = real(components, start, score, time_left, **kwargs)[2]
+        return {"ease": 0.6, "rp3beta": 0.3, "popularity": 0.1}, baseline + 0.01, baseline, 2
+
+    monkeypatch.setattr(selection_module, "mix_weights", winning)
+    model = fit_best(clustered, families=("ease", "rp3beta"), popularity_blend=True)
+    report = model.selection_report
+    assert report.chosen == "mix" and isinstance(model, ScoreMix)
+    assert [type(m) for m in model.models] == [EASE, RP3beta] or [
+        type(m) for m in model.models
+    ] == [RP3beta, EASE]
+    assert sorted(model.weights) == pytest.approx([0.3, 0.6])
+    assert model.popularity_weight == pytest.approx(0.1)
+    assert "mix:" in report.summary()
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert loaded.state["selection"]["chosen"] == "mix"
+    users = np.arange(20)
+    assert (
+        loaded.recommend(users, clustered, k=5)[0].tolist()
+        == model.recommend(users, clustered, k=5)[0].tolist()
+    )
+
+
+def test_a_mix_that_does_not_win_is_reported_not_chosen(clustered, monkeypatch):
+    monkeypatch.setattr(
+        selection_module,
+        "mix_weights",
+        lambda components, start, score, time_left: (start, 0.0, 0.0, 1),
+    )
+    report, _ = select(clustered, families=("ease", "rp3beta"))
+    assert report.chosen in {"ease", "rp3beta"}
+    assert report.families[-1].family == "mix"

@@ -156,3 +156,17 @@ def test_fit_best_stops_when_the_next_trial_would_overrun_the_budget(planted, mo
     assert report.candidates_left > 0  # the budget, not the sequence, ended the search
     assert 2 <= len(report.trials) < 12
     assert report.search_seconds <= 12 + max(t.fit_seconds for t in report.trials)
+
+
+def test_search_can_keep_the_best_trials_model():
+    kept = {}
+    report = search(
+        FakeModel, _matrix(), search_space=SPACE, max_trials=9, random_state=0, keep=kept
+    )
+    model = kept["model"]
+    assert isinstance(model, FakeModel)
+    assert (model.regularization, model.alpha) == (
+        report.best.params["regularization"],
+        report.best.params["alpha"],
+    )
+    assert max(model.validation_history) == report.best.score

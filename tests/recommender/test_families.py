@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage
 
-from recommendations.engine import ALS, EASE, GroupedModel, PopularityBlend, RP3beta
+from recommendations.engine import ALS, EASE, GroupedModel, PopularityBlend, RP3beta, ScoreMix
 from recommendations.engine.selection import FAMILIES
 from recommendations.models import ModelVersion
 from recommendations.services import training
@@ -30,7 +30,7 @@ def test_a_tuning_run_chooses_a_family_per_item_type_and_serving_uses_it(world, 
     per_type = version.params["per_type"]
     assert set(per_type) == set(ITEM_TYPES)
     course = per_type["course"]
-    assert course["family"] in FAMILIES and 0 <= course["popularity_weight"] <= 1
+    assert course["family"] in (*FAMILIES, "mix") and 0 <= course["popularity_weight"] <= 1
     # chosen on validation: never below popularity there
     assert course["validation"]["ndcg@10"] >= course["validation"]["popularity"]
     assert per_type["live"]["validation"] == {}  # nobody watched a live session: the defaults
@@ -39,8 +39,11 @@ def test_a_tuning_run_chooses_a_family_per_item_type_and_serving_uses_it(world, 
     loaded = artefacts_load(version_id=version.pk, location=version.artefact_path)
     assert isinstance(loaded.model, GroupedModel)
     chosen = loaded.model_for("course")
-    base = getattr(chosen, "base", chosen)
-    assert type(base).__name__.lower() == course["family"]
+    if course["family"] == "mix":
+        assert isinstance(chosen, ScoreMix)
+    else:
+        base = getattr(chosen, "base", chosen)
+        assert type(base).__name__.lower() == course["family"]
     assert loaded.model_for("live") is not None
 
     fan = world.python_fans[0]
@@ -79,6 +82,50 @@ def test_each_choice_is_fitted_as_its_family(family, params, weight, kind):
     else:
         base.item_weights[0, 1] = np.inf
     assert not training._finite(model)
+
+
+def test_a_mix_is_fitted_with_its_models_and_weights():
+    choice = {
+        "family": "mix",
+        "params": {
+            "components": [
+                {"family": "ease", "params": {"regularization": 10.0}, "weight": 0.6},
+                {"family": "rp3beta", "params": {"alpha": 1.0, "beta": 0.3}, "weight": 0.2},
+            ]
+        },
+        "popularity_weight": 0.2,
+    }
+    model = training._fit_choice(choice, _matrix())
+    assert isinstance(model, ScoreMix) and [type(m) for m in model.models] == [EASE, RP3beta]
+    assert model.weights == pytest.approx([0.6, 0.2]) and model.popularity_weight == 0.2
+    assert training._finite(model)
+    model.models[1].item_weights[0, 1] = np.nan
+    assert not training._finite(model)
+
+
+def test_a_tuning_run_that_chooses_a_mix_serves_it(world, fast_training, monkeypatch):
+    from recommendations.engine import selection
+
+    def winning(components, start, score, time_left=None, **kwargs):
+        baseline = score(sum(w * components[name] for name, w in start.items() if w))
+        mixed = dict.fromkeys(components, 0.0)
+        mixed.update({name: 1.0 for name in components if name != "popularity"})
+        return mixed, baseline + 1.0, baseline, 2
+
+    monkeypatch.setattr(selection, "mix_weights", winning)
+    monkeypatch.setattr(selection, "ALS_SHARE", 0.01)  # two ALS trials, time left for the mix
+    fast_training.RECOMMENDER_TUNING_BUDGET_SECONDS = 40
+    for n, fan in enumerate(world.python_fans[:6]):
+        course = world.python_courses[(n + 5) % 8]
+        event_record(user=fan, event_type="purchase", object_type="course", object_id=course.pk)
+    version = training.model_train(tune=True, force=True)
+    assert version.status == Status.ACTIVE, version.error
+    assert version.params["per_type"]["course"]["family"] == "mix"
+    loaded = artefacts_load(version_id=version.pk, location=version.artefact_path)
+    assert isinstance(loaded.model_for("course"), ScoreMix)
+    result = recommendations_for(user=world.python_fans[0], item_type="course", k=4)
+    assert result.personalised and result.items
+    assert all(item.reason.text for item in result.items)
 
 
 def test_remote_storage_copies_and_deletes_the_subfolders(tmp_path):
