@@ -394,3 +394,27 @@ async def test_what_arrives_while_the_room_is_being_written_to_goes_out_in_one_f
     assert [text for frame in frames for text in frame] == ["一", "二", "三", "四"]
     assert len(frames) < 4  # some went out together
     await close(slow, watcher)
+
+
+async def test_a_post_in_a_server_thread_does_not_wait_for_the_broadcast(live, monkeypatch):
+    """The worker thread that stored a message hands its broadcast to the server's loop and is
+    free at once, however busy the loop is writing frames."""
+    from channels.layers import get_channel_layer
+
+    from liveroom.broadcast import room_send_now
+
+    layer, release, sent = get_channel_layer(), asyncio.Event(), []
+
+    async def slow_group_send(group, message):
+        await release.wait()  # the loop is busy elsewhere
+        sent.append(message)
+
+    monkeypatch.setattr(layer, "group_send", slow_group_send)
+    await asyncio.wait_for(db(room_send_now)(live.pk, {"type": "likes", "count": 1}), 2)
+    assert sent == []
+    release.set()
+    for _ in range(50):
+        if sent:
+            break
+        await asyncio.sleep(0.01)
+    assert sent and '"count": 1' in sent[0]["text"]
