@@ -42,64 +42,99 @@ def _frame(events: list[str]) -> str:
     return events[0] if len(events) == 1 else "[" + ",".join(events) + "]"
 
 
+class _Viewer:
+    """One viewer's socket as the room writes to it: what the room said that has not gone out
+    yet, and (once its hello is sent) the writer that sends it."""
+
+    __slots__ = ("consumer", "pending", "wake", "writer")
+
+    def __init__(self, consumer):
+        self.consumer = consumer
+        self.pending: list[str] = []
+        self.wake = asyncio.Event()
+        self.writer: asyncio.Task | None = None
+
+    def post(self, text: str) -> bool:
+        """Queue ``text``; False when this viewer has fallen too far behind to catch up."""
+        self.pending.append(text)
+        self.wake.set()
+        return len(self.pending) <= MAX_PENDING
+
+    async def write(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            events, self.pending = self.pending, []
+            if not events:
+                continue
+            try:
+                await self.consumer.send(text_data=_frame(events))
+            except Exception:  # the socket closed meanwhile; its disconnect follows
+                return
+
+
+MAX_PENDING = 500  # events waiting for one viewer's socket before the room lets it go
+
+
 class _Room:
     """This process's viewers of one live: one subscription to the room's group for all of them,
-    one writer to their sockets, and the ticker that sends them the counts.
+    a writer per viewer, and the ticker that sends them the counts.
 
     A message said in the room crosses the channel layer once per process, however many viewers
-    the process holds, and the writer sends it to each viewer's socket: not queued to every
-    viewer's own channel and dispatched by each consumer in turn. Whatever arrives while the
-    writer is still sending the last frame to everyone goes out together in the next frame (an
-    array of events), so a busy room costs a frame per viewer per round of writing, not per
-    message, and nothing waits behind a backlog: a quiet room sends each event at once.
+    the process holds, and is queued to each viewer's writer: not to every viewer's own channel
+    to be dispatched by each consumer in turn. A writer sends what has gathered for its socket
+    as one frame (an array of events when there are several), so a slow socket gets bigger
+    frames and holds up nobody else, and a quiet room sends each event at once. A viewer so far
+    behind that ``MAX_PENDING`` events wait for it is disconnected (the page joins again and
+    gets the history).
 
-    A viewer still joining (its history being read, its hello not yet sent) has what arrives
-    meanwhile kept and sent after the hello, so nothing said while it joins is lost (the page
-    ignores a message it already has from the history).
+    A viewer still joining (its history being read, its hello not yet sent) has no writer yet:
+    what arrives meanwhile waits and is sent after the hello, so nothing said while it joins is
+    lost (the page ignores a message it already has from the history).
     """
 
     def __init__(self, live_session_id: int, layer):
         self.live_session_id = live_session_id
         self.layer = layer
         self.loop = asyncio.get_running_loop()
-        # A viewer receiving (None), or joining with what arrived for it meanwhile (a list).
-        self.viewers: dict[LiveRoomConsumer, list[str] | None] = {}
-        self.outbox: list[str] = []  # events heard and not yet written
-        self.wake = asyncio.Event()
+        self.viewers: dict[LiveRoomConsumer, _Viewer] = {}
         self.subscribed = self.loop.create_future()
-        self.tasks = [self.loop.create_task(self._listen()), self.loop.create_task(self._write())]
+        self.listener = self.loop.create_task(self._listen())
         self.ticker: asyncio.Task | None = None
         self.sent: tuple[int, int] | None = None
 
     async def join(self, consumer) -> None:
         """Hold what the room says for ``consumer`` from now on, once subscribed."""
-        self.viewers[consumer] = []
+        self.viewers[consumer] = _Viewer(consumer)
         await asyncio.shield(self.subscribed)
 
     async def ready(self, consumer) -> None:
-        """``consumer`` has had its hello: send what it was kept, then everything as it comes."""
-        while kept := self.viewers.get(consumer):
-            self.viewers[consumer] = []
-            await consumer.send(text_data=_frame(kept))
-        if consumer in self.viewers:
-            self.viewers[consumer] = None
+        """``consumer`` has had its hello: its writer sends what waited, then all as it comes."""
+        viewer = self.viewers.get(consumer)
+        if viewer is not None and viewer.writer is None:
+            viewer.writer = self.loop.create_task(viewer.write())
         if self.ticker is None or self.ticker.done():
             self.sent = None
             self.ticker = self.loop.create_task(self._tick())
 
     def leave(self, consumer) -> bool:
         """Forget ``consumer``; True when the room has nobody left here (and stops)."""
-        self.viewers.pop(consumer, None)
+        viewer = self.viewers.pop(consumer, None)
+        if viewer is not None and viewer.writer is not None:
+            viewer.writer.cancel()
         if self.viewers:
             return False
-        for task in [*self.tasks, self.ticker]:
+        for task in (self.listener, self.ticker):
             if task is not None:
                 task.cancel()
         return True
 
     def _post(self, text: str) -> None:
-        self.outbox.append(text)
-        self.wake.set()
+        for viewer in list(self.viewers.values()):
+            if not viewer.post(text):
+                logger.info("Live room %s: a viewer fell behind", self.live_session_id)
+                self.leave(viewer.consumer)  # stops its writer; the page joins again
+                self.loop.create_task(viewer.consumer.close(code=4008))
 
     async def _listen(self) -> None:
         group = room_group(self.live_session_id)
@@ -120,21 +155,6 @@ class _Room:
             if channel is not None:  # a layer that is away took its subscription with it
                 with contextlib.suppress(Exception):
                     await self.layer.group_discard(group, channel)
-
-    async def _write(self) -> None:
-        while True:
-            await self.wake.wait()
-            self.wake.clear()
-            events, self.outbox = self.outbox, []
-            frame = _frame(events)
-            for consumer, kept in list(self.viewers.items()):
-                if kept is not None:
-                    kept.extend(events)
-                    continue
-                try:
-                    await consumer.send(text_data=frame)
-                except Exception:  # that socket closed meanwhile; its disconnect will follow
-                    logger.debug("Live room %s: a viewer left mid-send", self.live_session_id)
 
     async def _tick(self) -> None:
         while self.viewers:
@@ -161,7 +181,12 @@ def _room(live_session_id: int, layer) -> _Room:
     """This process's room of the live, made on its first viewer (afresh for another event loop
     or layer, as tests make)."""
     room = _rooms.get(live_session_id)
-    if room is None or room.loop is not asyncio.get_running_loop() or room.layer is not layer:
+    if (
+        room is None
+        or room.loop is not asyncio.get_running_loop()
+        or room.layer is not layer
+        or room.listener.done()  # emptied, or its layer failed: subscribe afresh
+    ):
         room = _rooms[live_session_id] = _Room(live_session_id, layer)
     return room
 

@@ -363,37 +363,70 @@ async def test_what_is_said_while_a_viewer_joins_reaches_it_after_its_hello(
     await close(viewer)
 
 
-async def test_what_arrives_while_the_room_is_being_written_to_goes_out_in_one_frame(live, learner):
-    """A slow socket holds the writer up: the messages said meanwhile reach everyone together,
-    as one array in the order they were said, not one frame each behind a growing backlog."""
-    slow, _ = await joined(live.pk)
-    watcher, _ = await joined(live.pk)
+def _slow(live_id: int, seconds: float | None):
+    """The consumer of the room's first viewer, whose socket takes ``seconds`` for its next
+    write (None: forever)."""
     from liveroom.consumers import _rooms
 
-    room = _rooms[live.pk]
-    consumer = next(c for c in room.viewers if room.viewers[c] is None)
+    consumer = next(iter(_rooms[live_id].viewers))
     real_send, held = consumer.send, []
 
     async def slow_send(*args, **kwargs):
         if not held:
             held.append(True)
-            await asyncio.sleep(0.5)
+            if seconds is None:
+                await asyncio.Event().wait()
+            await asyncio.sleep(seconds)
         await real_send(*args, **kwargs)
 
     consumer.send = slow_send
+    return consumer
+
+
+async def said(client, count: int, timeout: float = 5) -> list[list[str]]:
+    """The texts of the next ``count`` messages the client gets, frame by frame."""
+    frames = []
+    while sum(len(f) for f in frames) < count:
+        frame = await client.receive_json_from(timeout=timeout)
+        events = frame if isinstance(frame, list) else [frame]
+        texts = [e["message"]["text"] for e in events if e["type"] == "message"]
+        if texts:
+            frames.append(texts)
+    return frames
+
+
+async def test_a_slow_socket_gets_what_was_said_meanwhile_in_one_frame_and_holds_up_nobody(
+    live, learner
+):
+    slow, _ = await joined(live.pk)
+    watcher, _ = await joined(live.pk)
+    _slow(live.pk, 1.5)
     for text in ["一", "二", "三", "四"]:
         await db(services.message_post)(user=learner, live_session=live, text=text)
-    frames = []
-    while sum(len(f) for f in frames) < 4:
-        frame = await watcher.receive_json_from(timeout=5)
-        said = [
-            e for e in (frame if isinstance(frame, list) else [frame]) if e["type"] == "message"
-        ]
-        if said:
-            frames.append([e["message"]["text"] for e in said])
+    # The other viewer has them all while the slow socket is still busy with its first write.
+    assert [t for f in await said(watcher, 4, timeout=1.2) for t in f] == ["一", "二", "三", "四"]
+    frames = await said(slow, 4)
     assert [text for frame in frames for text in frame] == ["一", "二", "三", "四"]
     assert len(frames) < 4  # some went out together
     await close(slow, watcher)
+
+
+async def test_a_viewer_too_far_behind_is_let_go_and_the_room_carries_on(
+    live, learner, monkeypatch, settings
+):
+    monkeypatch.setattr("liveroom.consumers.MAX_PENDING", 3)
+    settings.LIVEROOM_RATE_MESSAGES = 100
+    stuck, _ = await joined(live.pk)
+    watcher, _ = await joined(live.pk)
+    _slow(live.pk, None)
+    for n in range(6):
+        await db(services.message_post)(user=learner, live_session=live, text=f"第{n}条")
+    assert [t for f in await said(watcher, 6) for t in f] == [f"第{n}条" for n in range(6)]
+    closed = await stuck.receive_output(timeout=5)
+    while closed["type"] != "websocket.close":
+        closed = await stuck.receive_output(timeout=5)
+    assert closed["code"] == 4008
+    await close(watcher)
 
 
 async def test_a_post_in_a_server_thread_does_not_wait_for_the_broadcast(live, monkeypatch):
