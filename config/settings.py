@@ -454,7 +454,9 @@ if PRODUCTION:
 # (a course review's, recorded by the server) by (rating - 3), so a 1-star rating pulls away.
 # "Not interested" is an exclusion, not a weight. A comment costs more effort than a like; a
 # follow is about an instructor and is spread over their courses (recommendations/training/
-# dataset.py). These are chosen by hand, not on validation: docs/social.md says why.
+# dataset.py). The social types' weights (follow, comment, like, share, question) are only the
+# defaults: a tuning run chooses them on validation, among these times 0, 0.5, 1 and 2
+# (recommendations/services/training.py, docs/ranking.md), within the budget below.
 RECOMMENDER_EVENT_WEIGHTS = {
     "follow": 3.0,
     "comment": 2.0,  # on a short video, or a message in a live room
@@ -491,6 +493,7 @@ RECOMMENDER_TRAINING_LOCK_SECONDS = env.int(
 RECOMMENDER_TRAINING_WINDOW_DAYS = env.int("RECOMMENDER_TRAINING_WINDOW_DAYS", default=180)
 RECOMMENDER_HOLDOUT_DAYS = env.float("RECOMMENDER_HOLDOUT_DAYS", default=7.0)
 RECOMMENDER_TUNING_BUDGET_SECONDS = env.int("RECOMMENDER_TUNING_BUDGET_SECONDS", default=120)
+RECOMMENDER_WEIGHT_BUDGET_SECONDS = env.int("RECOMMENDER_WEIGHT_BUDGET_SECONDS", default=60)
 # A candidate is promoted unless its nDCG@10 is below the active model's by more than this share.
 RECOMMENDER_PROMOTION_TOLERANCE = env.float("RECOMMENDER_PROMOTION_TOLERANCE", default=0.05)
 RECOMMENDER_MIN_COVERAGE = 0.01

@@ -18,11 +18,21 @@ The generative model (documented so tests and benchmarks can rely on it):
   learner's interest in the item's topic and mildly with its appeal; a click is a detail view;
   then, by type: a course is previewed (a lesson watched, completion drawn from a Beta
   distribution that favours interested learners), added to the cart and bought (free courses are
-  enrolled in), sometimes favourited and rated; a short video is watched and maybe liked or
-  shared; a product is carted and maybe bought; an upcoming live session is reserved, a past one's
-  replay watched. Impressions of items far from the learner's interests are sometimes marked
+  enrolled in), sometimes favourited and rated; a short video is watched; a product is carted and
+  maybe bought; an upcoming live session is reserved, one on air or past watched (live or as its
+  replay). Impressions of items far from the learner's interests are sometimes marked
   "not interested"; some sessions start with a search for one of the learner's topics. A learner
   buys a course at most once.
+* **Social feedback**, rising with the learner's interest in the item's topic (``_social``): a
+  short video watched is liked by a few in a hundred (more when watched through: 4.3% of video
+  watches at the default scale), commented on by fewer (1.0%) and shared by fewer still (0.6%);
+  a live watched gets a message from 9% of its viewers, a question from 4% and a like from 14%,
+  at a time while it was on air; and a learner follows the instructor of an item they enrolled
+  in, bought, attended, liked or commented on with a probability of up to 20%, once per
+  instructor (556 follows of 2,000 learners). Each is a server event of the type the site
+  records (``like``, ``comment``, ``share``, ``question``, ``follow`` on the instructor) and the
+  row the site writes (``demo.social``: likes, shares and comments of videos, live room messages
+  and likes, follows, with their counters).
 * **What the purchases leave behind.** Each session in which a learner bought something is one
   paid order (its lines at the catalog's prices, paid through the simulated provider when it was
   placed), delivered to the learner's address when it has a physical product; bought and free
@@ -56,6 +66,8 @@ from commerce.models import DeliveryAddress, Enrollment, LessonProgress, Order, 
 from commerce.services import LESSON_COMPLETE_PERCENT
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
 from demo.catalog import DEMO_EMAIL_DOMAIN, learner_username
+from demo.social import MODELS as SOCIAL_MODELS
+from demo.social import SOCIAL_EVENTS, SocialRows
 from demo.vocabulary import DELIVERY_REGIONS, GIVEN_NAMES, STREETS, SURNAMES, TOPICS, topic_for_tag
 from recommendations.models import Event
 from recommendations.services.profiles import interests_derive
@@ -70,6 +82,8 @@ POPULARITY_EXPONENT = 0.9
 INSERT_BATCH = 5000
 
 ITEM_TYPES = ("course", "live", "video", "product")
+# What the server records (as the site does when commerce, social or a live room announce it).
+SERVER_RECORDED = Event.SERVER_ONLY_TYPES | SOCIAL_EVENTS
 COURSE, LIVE, VIDEO, PRODUCT = range(4)
 
 Progress = Callable[[str], None]
@@ -84,6 +98,9 @@ class Catalog:
     price: np.ndarray  # float64, CNY
     live_state: np.ndarray  # int8: 0 not a live, 1 upcoming, 2 live now, 3 ended
     preview_lesson: np.ndarray  # int64 lesson id for courses, 0 otherwise
+    instructor: np.ndarray  # int64 instructor id
+    live_start: np.ndarray  # float64 scheduled start of a live (epoch seconds), 0 otherwise
+    live_end: np.ndarray  # float64 scheduled end of a live (epoch seconds), 0 otherwise
 
 
 @dataclass
@@ -108,7 +125,7 @@ def _majority_topic(tag_names: list[str], fallback: int | None) -> int | None:
 def load_catalog(rng: np.random.Generator) -> Catalog:
     """The demo catalog's items with their topics, and a power-law appeal drawn from ``rng``."""
     topic_names = {topic.name: index for index, topic in enumerate(TOPICS)}
-    rows: list[tuple[int, int, int, float, int, int]] = []
+    rows: list[tuple[int, int, int, float, int, int, int, float, float]] = []
 
     def tags_of(model) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
@@ -125,10 +142,12 @@ def load_catalog(rng: np.random.Generator) -> Catalog:
     ).values_list("pk", "course_id"):
         previews.setdefault(course_id, lesson_id)
     published = Course.objects.filter(status=Course.Status.PUBLISHED)
-    for pk, price, parent_name in published.values_list("pk", "price", "category__parent__name"):
+    for pk, price, parent_name, instructor in published.values_list(
+        "pk", "price", "category__parent__name", "instructor_id"
+    ):
         topic = _majority_topic(course_tags.get(pk, []), topic_names.get(parent_name))
         if topic is not None:
-            rows.append((COURSE, pk, topic, float(price), 0, previews.get(pk, 0)))
+            rows.append((COURSE, pk, topic, float(price), 0, previews.get(pk, 0), instructor, 0, 0))
     state = {
         LiveSession.Status.SCHEDULED: 1,
         LiveSession.Status.LIVE: 2,
@@ -140,17 +159,23 @@ def load_catalog(rng: np.random.Generator) -> Catalog:
         (Product, PRODUCT, Product.objects.filter(is_active=True)),
     ):
         tags = tags_of(model)
-        fields = ["pk", "status"] if kind == LIVE else ["pk"]
+        fields = ["pk", "instructor_id"]
+        if kind == LIVE:
+            fields += ["status", "scheduled_start", "scheduled_end"]
         if kind == PRODUCT:
             fields.append("price")
         for values in queryset.values_list(*fields):
-            pk = values[0]
+            pk, instructor = values[0], values[1]
             topic = _majority_topic(tags.get(pk, []), None)
             if topic is None:
                 continue
-            live_state = state.get(values[1], 0) if kind == LIVE else 0
-            price = float(values[1]) if kind == PRODUCT else 0.0
-            rows.append((kind, pk, topic, price, live_state, 0))
+            live_state, price, live_start, live_end = 0, 0.0, 0.0, 0.0
+            if kind == LIVE:
+                live_state = state.get(values[2], 0)
+                live_start, live_end = values[3].timestamp(), values[4].timestamp()
+            if kind == PRODUCT:
+                price = float(values[2])
+            rows.append((kind, pk, topic, price, live_state, 0, instructor, live_start, live_end))
     if not rows:
         raise ValueError("The catalog is empty: run the catalog step of seed_demo first.")
     rows.sort(key=lambda r: (r[0], r[1]))
@@ -165,6 +190,9 @@ def load_catalog(rng: np.random.Generator) -> Catalog:
         price=data[:, 3],
         live_state=data[:, 4].astype(np.int8),
         preview_lesson=data[:, 5].astype(np.int64),
+        instructor=data[:, 6].astype(np.int64),
+        live_start=data[:, 7],
+        live_end=data[:, 8],
     )
 
 
@@ -197,6 +225,59 @@ def _first_of_each_pair(mask, users, items, times) -> np.ndarray:
     kept = np.zeros_like(mask)
     kept[idx[first]] = True
     return kept
+
+
+def _social(
+    add,
+    rng: np.random.Generator,
+    *,
+    catalog: Catalog,
+    users: np.ndarray,
+    items: np.ndarray,
+    when: np.ndarray,
+    engaged: np.ndarray,
+    watched_share: np.ndarray,
+    video: np.ndarray,
+    attended: np.ndarray,
+    took_to: np.ndarray,
+    now: datetime,
+) -> None:
+    """The social feedback of the impressions (see the module docstring): ``add`` as in
+    ``simulate``; ``when`` is each impression's session start (seconds into the window),
+    ``engaged`` the square root of the learner's interest in the item's topic, ``video`` and
+    ``attended`` the short videos watched and the lives watched on air or as replays,
+    ``took_to`` the items the learner enrolled in, bought or attended."""
+    n = len(users)
+    draw = rng.random((n, 8))
+    # Short videos watched: a like from a few in a hundred (more when watched through), a
+    # comment from fewer, a share rarely; one like and one share per learner and video.
+    like = video & (draw[:, 0] < 0.045 * engaged * (0.4 + watched_share))
+    add(_first_of_each_pair(like, users, items, when), "like", 45)
+    comment = video & (draw[:, 1] < 0.012 * engaged)
+    add(comment, "comment", 70)
+    share = video & (draw[:, 2] < 0.006 * engaged)
+    add(_first_of_each_pair(share, users, items, when), "share", 50)
+
+    # Live rooms: messages and questions while the live was on air (a replay's viewer was
+    # there), the first like of a live.
+    window_start = (now - timedelta(days=DAYS)).timestamp()
+    start = catalog.live_start[items]
+    span = np.maximum(np.minimum(catalog.live_end[items], now.timestamp()) - start, 0.0)
+
+    def on_air(u: np.ndarray) -> np.ndarray:
+        return np.clip(start + u * span - window_start, 0.0, DAYS * 86400.0 - 1.0)
+
+    chat = attended & (draw[:, 3] < 0.10 * engaged)
+    add(chat, "comment", 0, at=on_air(draw[:, 4]))
+    question = attended & (draw[:, 5] < 0.05 * engaged)
+    add(question, "question", 0, at=on_air(draw[:, 6]))
+    room_like = _first_of_each_pair(attended & (draw[:, 7] < 0.25 * engaged), users, items, when)
+    add(room_like, "like", 0, at=on_air(draw[:, 4] * 0.9))
+
+    # Follows of the instructors of what a learner took to: at most one per instructor.
+    took = took_to | like | comment | chat | question
+    follow = took & (rng.random(n) < 0.2 * engaged)
+    add(_first_of_each_pair(follow, users, catalog.instructor[items], when), "follow", 300)
 
 
 def simulate(
@@ -271,9 +352,11 @@ def simulate(
     clicked = rng.random(n_imp) < 1 / (1 + np.exp(-click_logit))
 
     events: list[tuple[int, int, str, int, float | None, int | None, float]] = []
-    # (user index, item index, event type, object type marker, value, lesson id, seconds offset)
+    # (user index, item index, event type, lesson id, value, session, seconds into the window)
 
-    def add(mask, kind: str, offset: float, value=None, lesson=None):
+    def add(mask, kind: str, offset: float, value=None, lesson=None, at=None):
+        """Events of ``kind`` for the impressions of ``mask``, ``offset`` seconds into their
+        session (or at ``at``: seconds into the window, one per impression)."""
         idx = np.flatnonzero(mask)
         for j, i in enumerate(idx):
             v = None if value is None else float(value[j] if np.ndim(value) else value)
@@ -285,7 +368,9 @@ def simulate(
                     int(lesson[i]) if lesson is not None else 0,
                     v,
                     imp_session[i],
-                    offset + i % IMPRESSIONS_PER_SESSION * 20,
+                    float(at[i])
+                    if at is not None
+                    else session_start[imp_session[i]] + offset + i % IMPRESSIONS_PER_SESSION * 20,
                 )
             )
 
@@ -317,11 +402,9 @@ def simulate(
     rate = enroll & (u[:, 4] < 0.25)
     rating = np.clip(np.round(2.5 + 2.5 * engaged + rng.normal(0, 0.7, n_imp)), 1, 5)
     add(rate, "rating", 3600, rating[rate])
-    # Short videos: watch, like, share.
+    # Short videos: watched (likes, comments and shares below, with the live rooms').
     video = clicked & (kind == VIDEO)
     add(video, "watch", 30, share[video])
-    add(video & (u[:, 1] < 0.35 * engaged), "like", 45)
-    add(video & (u[:, 2] < 0.04 * engaged), "share", 50)
     # Products: cart, buy.
     product = clicked & (kind == PRODUCT)
     cart_product = product & (u[:, 1] < 0.30 * engaged + 0.02)
@@ -331,11 +414,21 @@ def simulate(
     live = clicked & (kind == LIVE)
     state = catalog.live_state[items]
     add(live & (state == 1) & (u[:, 1] < 0.5 * engaged + 0.05), "reserve", 30)
-    add(
-        live & (state >= 2) & (u[:, 1] < 0.6 * engaged + 0.05),
-        "watch",
-        30,
-        share[live & (state >= 2)],
+    attended = live & (state >= 2) & (u[:, 1] < 0.6 * engaged + 0.05)
+    add(attended, "watch", 30, share[attended])
+    _social(
+        add,
+        rng,
+        catalog=catalog,
+        users=imp_user,
+        items=items,
+        when=session_start[imp_session],
+        engaged=engaged,
+        watched_share=share,
+        video=video,
+        attended=attended,
+        took_to=enroll | attended,
+        now=now,
     )
 
     searches = rng.random(n_sessions) < 0.12
@@ -385,14 +478,19 @@ def _write(
         progress(f"  {written:,} events written")
         rows = []
 
-    for n, (u_index, item, kind, lesson, value, session, offset) in enumerate(events):
-        ts = start + timedelta(seconds=float(session_start[session]) + offset)
+    social = SocialRows()
+    for n, (u_index, item, kind, lesson, value, session, at) in enumerate(events):
+        ts = start + timedelta(seconds=at)
         object_type, object_id = (
             type_name[int(catalog.item_type[item])],
             int(catalog.object_id[item]),
         )
         if lesson and kind == "watch":
             object_type, object_id = "lesson", lesson
+        if kind == "follow":
+            object_type, object_id = "instructor", int(catalog.instructor[item])
+        if kind in SOCIAL_EVENTS:
+            social.add(int(user_pk[u_index]), kind, object_type, object_id, ts, rng)
         if kind in ("purchase", "enroll") or object_type == "lesson":
             acts.append(
                 Act(int(user_pk[u_index]), int(session), kind, object_type, object_id, value, ts)
@@ -405,8 +503,9 @@ def _write(
                 object_id=object_id,
                 value=value,
                 page="demo",
-                # Purchases, enrollments and reservations are what the server records.
-                client="server" if kind in Event.SERVER_ONLY_TYPES else "web",
+                # Purchases, enrollments, reservations and the social acts are what the server
+                # records (as the site does, through ``commerce.signals.learner_acted``).
+                client="server" if kind in SERVER_RECORDED else "web",
                 client_ts=ts,
                 server_ts=ts,
                 client_event_id=uuid.UUID(int=(int(ids[n, 0]) << 64) | int(ids[n, 1])),
@@ -436,6 +535,9 @@ def _write(
     flush()
     orders, enrollments, lessons = _learning_rows(acts, rng=rng)
     progress(f"  {orders:,} orders, {enrollments:,} enrollments, {lessons:,} lessons watched")
+    with transaction.atomic(), _times_as_simulated(*SOCIAL_MODELS):
+        counts = social.write()
+    progress("  " + ", ".join(f"{n:,} {what}" for what, n in counts.items()))
     return written, dict(by_type)
 
 

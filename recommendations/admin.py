@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from recommendations import tasks
 from recommendations.models import Event, Experiment, LearnerProfile, ModelVersion, Variant
 from recommendations.services import experiment_results, experiments, training
+from recommendations.training.dataset import ordered_weights
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -72,6 +73,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "activated_at",
     ]
     list_filter = ["status", "kind"]
+    readonly_fields = ["social_weights"]
     actions = ["make_active", "delete_selected"]
 
     def get_urls(self):
@@ -137,6 +139,31 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     def ndcg(self, version):
         value = version.metrics.get("ndcg@10")
         return "—" if value is None else f"{value:.4f}"
+
+    @admin.display(description=_("Social feedback weights"))
+    def social_weights(self, version):
+        """The weights a tuning run chose on validation (a retrain reuses them), each with its
+        default when it differs, and the validation scores of the choice and of the defaults."""
+        choice = version.params.get("event_weight_choice")
+        if not choice:
+            return "—"
+        weights = ", ".join(
+            f"{kind} {weight:g}"
+            if weight == choice["defaults"][kind]
+            else _("%(kind)s %(weight)s (default %(default)s)")
+            % {"kind": kind, "weight": f"{weight:g}", "default": f"{choice['defaults'][kind]:g}"}
+            for kind, weight in ordered_weights(choice["chosen"])
+        )
+        validation = choice.get("validation")
+        if not validation:
+            return _("%(weights)s: the defaults, with nothing to validate on") % {
+                "weights": weights
+            }
+        return _("%(weights)s; validation nDCG@10 %(chosen)s, with the defaults %(defaults)s") % {
+            "weights": weights,
+            "chosen": f"{validation['ndcg@10']:.4f}",
+            "defaults": f"{validation['defaults']:.4f}",
+        }
 
     @admin.action(description=_("Serve the selected version (promote or roll back)"))
     def make_active(self, request, queryset):

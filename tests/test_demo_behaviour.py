@@ -3,21 +3,26 @@ that a trained model measurably recovers (so the demo shows personalisation work
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from commerce.models import Enrollment, LessonProgress
-from courses.models import Course
-from demo.behaviour import build_behaviour, simulate
+from courses.models import Course, Instructor, ShortVideo
+from demo.behaviour import ITEM_TYPES, build_behaviour, load_catalog, simulate
 from demo.catalog import build_catalog
 from demo.vocabulary import TOPICS
+from liveroom.models import Message, RoomLikes
 from recommendations.engine import ALS, Popularity
 from recommendations.engine.evaluation import evaluate
-from recommendations.models import Event, InterestTag
+from recommendations.models import Event, InterestTag, ModelVersion
 from recommendations.training.dataset import training_data_build
+from social.models import Follow, VideoComment, VideoLike, VideoShare
+from tests.recommender.conftest import artefacts_in
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -62,6 +67,89 @@ def test_learners_mostly_act_in_their_latent_topics(demo):
     topic_tag = next(t.tag for t in TOPICS if t.key == top_topic)
     derived = InterestTag.objects.filter(user__username=learner).order_by("-derived_weight")
     assert topic_tag in [row.tag.name for row in derived[:5]]
+
+
+SOCIAL = ["like", "comment", "share", "question", "follow"]
+
+
+def test_social_feedback_comes_at_plausible_rates_as_the_site_records_it(demo):
+    counts = Counter(
+        Event.objects.filter(event_type__in=[*SOCIAL, "watch"]).values_list(
+            "event_type", "object_type"
+        )
+    )
+    watches = counts[("watch", "video")]
+    # a few likes in a hundred video watches, fewer comments, fewer shares still
+    assert 0.01 < counts[("like", "video")] / watches < 0.06
+    assert 0.002 < counts[("comment", "video")] / watches < counts[("like", "video")] / watches
+    assert 0 < counts[("share", "video")] < counts[("like", "video")]
+    # in the live rooms: messages, questions (fewer) and likes from some of the viewers
+    viewers = counts[("watch", "live")]
+    assert 0 < counts[("question", "live")] < counts[("comment", "live")] < 0.2 * viewers
+    assert 0 < counts[("like", "live")] < 0.3 * viewers
+    assert 0 < counts[("follow", "instructor")] < demo.learners
+    # each is the server's event (as the site records it), so training counts it ...
+    social = Event.objects.filter(event_type__in=SOCIAL)
+    assert social.count() == social.filter(client="server").count() == social.credible().count()
+    # ... and the row the site writes first, with the counters the cards show
+    assert VideoLike.objects.count() == counts[("like", "video")]
+    assert VideoComment.objects.count() == counts[("comment", "video")]
+    assert VideoShare.objects.count() == counts[("share", "video")]
+    assert Follow.objects.count() == counts[("follow", "instructor")]
+    assert Message.objects.filter(is_question=True).count() == counts[("question", "live")]
+    assert Message.objects.filter(is_question=False).count() == counts[("comment", "live")]
+    assert RoomLikes.objects.exists()
+    videos = ShortVideo.objects.all()
+    assert sum(videos.values_list("like_count", flat=True)) == VideoLike.objects.count()
+    assert sum(videos.values_list("comment_count", flat=True)) == VideoComment.objects.count()
+    assert sum(videos.values_list("share_count", flat=True)) == VideoShare.objects.count()
+    followers = Instructor.objects.values_list("follower_count", flat=True)
+    assert sum(followers) == Follow.objects.count()
+    # a live room's message was posted while the live was on air
+    for message in Message.objects.select_related("live_session")[:50]:
+        live = message.live_session
+        assert live.scheduled_start <= message.created_at <= min(live.scheduled_end, NOW)
+
+
+def test_social_feedback_follows_the_learners_interests(demo):
+    catalog = load_catalog(np.random.default_rng(0))
+    topic_of = {
+        (ITEM_TYPES[kind], int(pk)): int(topic)
+        for kind, pk, topic in zip(catalog.item_type, catalog.object_id, catalog.topic, strict=True)
+    }
+    keys = {topic.key: index for index, topic in enumerate(TOPICS)}
+    main = {
+        pk: keys[max(topics, key=topics.get)]
+        for pk, topics in (
+            (User.objects.get(username=name).pk, topics)
+            for name, topics in demo.latent_interests.items()
+            if topics and max(topics.values()) > 0.8
+        )
+    }
+
+    def in_main_topic(kinds) -> float:
+        rows = Event.objects.filter(event_type__in=kinds, user_id__in=list(main)).values_list(
+            "user_id", "object_type", "object_id"
+        )
+        hits = [topic_of.get((t, pk)) == main[user] for user, t, pk in rows]
+        return sum(hits) / len(hits)
+
+    shown = in_main_topic(["impression"])
+    social = in_main_topic(["like", "comment", "question", "share"])
+    assert social > 0.6 and social > shown + 0.2
+    # a learner follows instructors whose items they clicked
+    clicked = set(
+        Event.objects.filter(event_type="click").values_list("user_id", "object_type", "object_id")
+    )
+    owners = {
+        (ITEM_TYPES[kind], int(pk)): int(owner)
+        for kind, pk, owner in zip(
+            catalog.item_type, catalog.object_id, catalog.instructor, strict=True
+        )
+    }
+    engaged_with = {(user, owners[(t, pk)]) for user, t, pk in clicked if (t, pk) in owners}
+    follows = set(Follow.objects.values_list("user_id", "instructor_id"))
+    assert follows and follows <= engaged_with
 
 
 def test_the_simulation_is_deterministic_for_a_seed(settings, tmp_path):
@@ -124,6 +212,29 @@ def test_a_trained_model_beats_popularity_and_recovers_latent_topics(demo):
 def _learners(data):
     by_pk = User.objects.in_bulk(list(map(int, data.user_ids)))
     return [(row, by_pk[int(pk)]) for row, pk in enumerate(data.user_ids)]
+
+
+def test_training_on_a_small_demo_chooses_the_social_weights(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path / "var"
+    settings.STORAGES = artefacts_in(settings, tmp_path / "artefacts")
+    settings.RECOMMENDER_TUNING_BUDGET_SECONDS = 4
+    settings.RECOMMENDER_WEIGHT_BUDGET_SECONDS = 10
+    now = timezone.now()
+    build_catalog(seed=5, scale=0.1, now=now)
+    build_behaviour(seed=5, now=now)
+    out = StringIO()
+    call_command("recommender", "train", "--sync", "--tune", stdout=out)
+    version = ModelVersion.objects.get()
+    assert version.status == ModelVersion.Status.ACTIVE, version.error
+    assert "choosing the social feedback's weights on validation" in out.getvalue()
+    choice = version.params["event_weight_choice"]
+    assert set(choice["chosen"]) == {"follow", "comment", "question", "like", "share"}
+    assert choice["validation_users"] > 0 and choice["trials"][0]["step"] == "defaults"
+    assert version.params["event_weights"] == {
+        **settings.RECOMMENDER_EVENT_WEIGHTS,
+        **choice["chosen"],
+    }
 
 
 def test_seed_demo_rejects_a_negative_event_count():

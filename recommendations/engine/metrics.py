@@ -106,11 +106,16 @@ def plain_recall(recommended: np.ndarray, truth, k: int) -> float:
 
 def ndcg(recommended: np.ndarray, truth, k: int) -> float:
     """Mean nDCG@k with binary relevance and ideal DCG over ``min(k, |T|)`` hits."""
+    return _mean(ndcg_per_user(recommended, truth, k))
+
+
+def ndcg_per_user(recommended: np.ndarray, truth, k: int) -> np.ndarray:
+    """nDCG@k of each user with a non-empty truth row, in row order (for paired comparisons)."""
     rel, n_truth = _relevance(recommended, truth, k)
     disc = _discounts(k)
     dcg = rel @ disc
     idcg = np.cumsum(disc)[np.minimum(k, n_truth) - 1]
-    return _mean(dcg / idcg)
+    return dcg / idcg
 
 
 def average_precision(recommended: np.ndarray, truth, k: int) -> float:

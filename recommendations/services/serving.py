@@ -218,7 +218,7 @@ def _events_row(loaded: LoadedModel, user, since):
             columns[of_type] = loaded.items.columns(item_type, ids[of_type])
     known = columns >= 0
     cols, kinds, values = columns[known], kinds[known], values[known]
-    weights = interaction_weights(kinds, values)
+    weights = interaction_weights(kinds, values, loaded.event_weights)  # the model's own
     # One weight per item, summed over its events; only positive sums count. Built as CSR
     # directly: going through COO costs more than the arithmetic for one short row.
     items, inverse = np.unique(cols, return_inverse=True)

@@ -14,6 +14,14 @@ crash leaves a trace: the next run marks an orphaned "training" row as failed), 
    recall@10 and catalog coverage on the holdout, beside popularity on the same holdout for
    reference (a new site with too little history to hold any out trains on all of it,
    unevaluated; such a version replaces only unevaluated ones);
+   A tuning run then chooses the weights of the social feedback (``_choose_event_weights``:
+   follows, comments, questions, likes, shares; the settings' ``RECOMMENDER_EVENT_WEIGHTS`` are
+   the defaults and the centre of the candidates) on an inner temporal split of that history,
+   with the model just chosen, by how well it predicts later purchases, enrollments,
+   reservations and watches (a target no weight changes), and stores the choice and every
+   candidate's score in ``params["event_weight_choice"]``; a retrain reuses them. The weights
+   the matrix was built with are in ``params["event_weights"]`` and in the artefacts (a
+   learner newer than the model is folded in with the same weights);
 3. refits the same parameters on the whole window and stores the artefacts;
 4. promotes the version if its factors are finite, its coverage is not trivial, and its nDCG@10
    is not below the active version's by more than ``RECOMMENDER_PROMOTION_TOLERANCE`` (a share
@@ -50,14 +58,19 @@ from recommendations.engine import (
 )
 from recommendations.engine.evaluation import evaluate
 from recommendations.engine.metrics import catalog_coverage
+from recommendations.engine.weighting import choose_weights, validation_score
 from recommendations.models import ModelVersion
 from recommendations.services.serving import forget_active_version
 from recommendations.training.artefacts import artefacts_delete, artefacts_save, model_cache
 from recommendations.training.dataset import (
+    CHOSEN_WEIGHTS,
     ITEM_TYPES,
+    STRONG_EVENTS,
+    EventLog,
     ItemIndex,
+    event_weights,
+    events_read,
     latest_event_id,
-    training_data_build,
 )
 from recommendations.training.lock import training_lock
 
@@ -77,6 +90,17 @@ def active_version() -> ModelVersion | None:
     return ModelVersion.objects.filter(status=Status.ACTIVE).first()
 
 
+# Keys of ``ModelVersion.params`` that are about the matrix, not the model.
+WEIGHT_KEYS = ("event_weights", "event_weight_choice")
+# A weighting replaces the best so far only if its mean per-learner gain on validation is more
+# than this many standard errors of the per-learner gains: a few hundred learners' noise would
+# otherwise move the weights at random (engine.weighting.choose_weights).
+WEIGHT_EVIDENCE_Z = 2.0
+# The inner validation window, in holdouts: long enough for a few hundred learners' new
+# purchases and watches.
+WEIGHT_VALIDATION_HOLDOUTS = 2
+
+
 def _current_params() -> dict:
     tuned = (
         ModelVersion.objects.filter(kind="tune", status__in=[Status.ACTIVE, Status.RETIRED])
@@ -85,6 +109,91 @@ def _current_params() -> dict:
         .first()
     )
     return dict(tuned or settings.RECOMMENDER_ALS_PARAMS)
+
+
+def _model_params(params: dict) -> dict:
+    return {key: value for key, value in params.items() if key not in WEIGHT_KEYS}
+
+
+def _current_weights(params: dict) -> dict[str, float]:
+    """The type weights of a retrain: the social types' as the latest tuning run chose them
+    (stored in its params), the others the settings'."""
+    chosen = params.get("event_weight_choice", {}).get("chosen", {})
+    return event_weights(chosen)
+
+
+def _choose_event_weights(
+    log: EventLog, params: dict, *, now, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """The weights of the social types (``CHOSEN_WEIGHTS``) with which the model of ``params``,
+    trained on the events before an inner cut (``WEIGHT_VALIDATION_HOLDOUTS`` holdouts before
+    ``now``), best predicts the learners' new strong signals between the cut and ``now``
+    (``STRONG_EVENTS``: purchases, enrollments, reservations, watches of items they had not
+    touched). The candidates are the settings' weights times ``engine.weighting.SCALES`` (all
+    together, then each type in turn), within ``RECOMMENDER_WEIGHT_BUDGET_SECONDS``; one
+    replaces the best only with a gain of more than ``WEIGHT_EVIDENCE_Z`` standard errors.
+    Returns the choice's record for ``params["event_weight_choice"]``; without an inner split
+    (too little history) or a social event, the settings' weights, with the reason."""
+    table = settings.RECOMMENDER_EVENT_WEIGHTS
+    defaults = {kind: float(table.get(kind, 0.0)) for kind in CHOSEN_WEIGHTS}
+    record: dict[str, Any] = {"chosen": dict(defaults), "defaults": dict(defaults)}
+    validation_from = now - WEIGHT_VALIDATION_HOLDOUTS * timedelta(
+        days=settings.RECOMMENDER_HOLDOUT_DAYS
+    )
+    inner = log.weight_validation(now=now, validation_from=validation_from, chosen=CHOSEN_WEIGHTS)
+    if inner is None:
+        record["note"] = "too little history before the holdout to validate on: the defaults"
+        return record
+    present = inner.parts.present()
+    if not present:
+        record["note"] = "no social feedback before the validation cut: the defaults"
+        return record
+    model_params = _model_params(params)
+
+    def score(weights: dict[str, float]) -> float:
+        matrix = inner.parts.matrix(weights)
+        model = _build(model_params, matrix, inner.items)
+        return validation_score(
+            model, matrix, inner.users, inner.truth, inner.touched, k=K, per_user=True
+        )
+
+    def report(trial) -> None:
+        kept = " (kept)" if trial.kept else ""
+        say(
+            f"  event weights {trial.step}: nDCG@{K} {trial.score:.4f}, gain {trial.gain:+.4f} "
+            f"± {trial.standard_error:.4f}{kept}"
+        )
+
+    choice = choose_weights(
+        score,
+        defaults,
+        kinds=[kind for kind in CHOSEN_WEIGHTS if kind in present],
+        time_budget_s=settings.RECOMMENDER_WEIGHT_BUDGET_SECONDS,
+        progress=report,
+        min_z=WEIGHT_EVIDENCE_Z,
+    )
+    record["chosen"] = choice.weights
+    record["validation"] = {
+        f"ndcg@{K}": round(choice.score, 6),
+        "defaults": round(choice.default_score, 6),
+    }
+    record["validation_users"] = len(inner.users)
+    record["target"] = sorted(STRONG_EVENTS)
+    record["evidence_z"] = WEIGHT_EVIDENCE_Z
+    record["trials"] = [
+        {
+            "step": trial.step,
+            "weights": trial.weights,
+            f"ndcg@{K}": round(trial.score, 6),
+            "gain": round(trial.gain, 6),
+            "standard_error": round(trial.standard_error, 6),
+            "kept": trial.kept,
+        }
+        for trial in choice.trials
+    ]
+    record["candidates_left"] = choice.candidates_left
+    record["seconds"] = round(choice.search_seconds, 3)
+    return record
 
 
 def _fit(matrix, items: ItemIndex, *, tune: bool) -> tuple[Any, dict]:
@@ -142,6 +251,7 @@ def _choose_per_type(matrix, items: ItemIndex) -> dict[str, dict]:
 def _build(params: dict, matrix, items: ItemIndex) -> Any:
     """Fit what ``params`` say: ALS parameters, or a choice per item type (types with the same
     choice share one fitted model)."""
+    params = _model_params(params)
     if "per_type" not in params:
         return ALS(**params, random_state=0).fit(matrix)
     fitted: dict[str, Any] = {}
@@ -270,17 +380,27 @@ def _train_locked(
     started = time.perf_counter()
     try:
         say("building the interaction matrix")
-        full = training_data_build(now=now, since=since, until_event_id=newest)
+        log = events_read(now=now, since=since, until_event_id=newest)
+        holdout_from = now - timedelta(days=settings.RECOMMENDER_HOLDOUT_DAYS)
+        params = {} if tune else _current_params()
+        weights = event_weights() if tune else _current_weights(params)
+        full = log.training_data(now=now, weights=weights)
         if full.matrix.nnz == 0:
             raise ValueError("There are no interactions in the training window.")
-        holdout_from = now - timedelta(days=settings.RECOMMENDER_HOLDOUT_DAYS)
-        split = training_data_build(
-            now=now, since=since, holdout_from=holdout_from, until_event_id=newest
-        )
+        split = log.training_data(now=now, holdout_from=holdout_from, weights=weights)
         evaluable = split.matrix.nnz > 0 and split.holdout is not None and split.holdout.nnz > 0
         if evaluable:
             say("tuning and fitting on the history before the holdout" if tune else "fitting")
             candidate, params = _fit(split.matrix, split.items, tune=tune)
+            if tune:
+                say("choosing the social feedback's weights on validation")
+                choice = _choose_event_weights(log, params, now=holdout_from, say=say)
+                weights = event_weights(choice["chosen"])
+                params = {**params, "event_weight_choice": choice}
+                if weights != event_weights():
+                    split = log.training_data(now=now, holdout_from=holdout_from, weights=weights)
+                    full = log.training_data(now=now, weights=weights)
+                    candidate = _build(params, split.matrix, split.items)
             say("evaluating on the holdout")
             version.metrics = _summary(evaluate(candidate, split.matrix, split.holdout, k=K))
             popularity = Popularity().fit(split.matrix)
@@ -292,6 +412,13 @@ def _train_locked(
         else:  # too little history to hold any out (a new site): train on all of it
             say("fitting (too little history for a holdout)")
             model, params = _fit(full.matrix, full.items, tune=tune)
+            if tune:
+                params["event_weight_choice"] = {
+                    "chosen": {kind: weights[kind] for kind in CHOSEN_WEIGHTS},
+                    "defaults": {kind: weights[kind] for kind in CHOSEN_WEIGHTS},
+                    "note": "too little history for a holdout: the defaults",
+                }
+        params = {**params, "event_weights": weights}
         version.params = params
         version.metrics["catalog_coverage"] = round(_coverage(model, full.matrix), 6)
         version.n_users, version.n_items = full.matrix.shape
@@ -303,6 +430,7 @@ def _train_locked(
             user_ids=full.user_ids,
             items=full.items,
             user_items=full.matrix,
+            event_weights=weights,
         )
         version.training_seconds = round(time.perf_counter() - started, 3)
         version.status = Status.CANDIDATE

@@ -5,8 +5,10 @@ A version's files live under ``recommender/v<id>/`` of the ``artefacts`` storage
 files (an ALS: ``user_factors.npy``, ``item_factors.npy`` and ``params.json``; a model per
 item type, ``GroupedModel``: ``params.json``, ``groups.npy`` and a subfolder per distinct model,
 see ``engine.grouped``), plus ``index.npz`` (which learner
-each row is and which item each column is) and ``user_items.npz`` (the training matrix, for
-excluding what a learner has seen and explaining a recommendation by their own items). They say
+each row is and which item each column is), ``user_items.npz`` (the training matrix, for
+excluding what a learner has seen and explaining a recommendation by their own items) and
+``event_weights.json`` (the event types' weights it was built with, to fold in a new learner
+alike). They say
 who did what, so no URL serves them: the storage is not the media's, and the settings refuse a
 folder inside the media or the static files. With the filesystem storage the factors are
 memory-mapped in place, shared by every process on the machine; with a remote storage
@@ -15,6 +17,7 @@ memory-mapped in place, shared by every process on the machine; with a remote st
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import threading
@@ -35,6 +38,7 @@ STORAGE = "artefacts"
 PREFIX = "recommender"
 INDEX_FILE = "index.npz"
 MATRIX_FILE = "user_items.npz"
+WEIGHTS_FILE = "event_weights.json"
 
 
 @dataclass
@@ -45,6 +49,8 @@ class LoadedModel:
     items: ItemIndex
     user_rows: dict[int, int]
     user_items: sp.csr_matrix
+    # The event types' weights the matrix was built with (None: older artefacts, the settings').
+    event_weights: dict[str, float] | None = None
 
     def row_of(self, user_id: int) -> int | None:
         return self.user_rows.get(int(user_id))
@@ -65,7 +71,13 @@ def artefact_dir(version_id: int) -> str:
 
 
 def artefacts_save(
-    *, version_id: int, model: Any, user_ids: np.ndarray, items: ItemIndex, user_items
+    *,
+    version_id: int,
+    model: Any,
+    user_ids: np.ndarray,
+    items: ItemIndex,
+    user_items,
+    event_weights: dict[str, float] | None = None,
 ) -> str:
     """Write the model's files to storage; returns their location (a storage path)."""
     location, storage = artefact_dir(version_id), artefact_storage()
@@ -79,6 +91,8 @@ def artefacts_save(
             item_ids=items.ids,
         )
         sp.save_npz(folder / MATRIX_FILE, sp.csr_matrix(user_items, dtype=np.float32))
+        if event_weights is not None:
+            (folder / WEIGHTS_FILE).write_text(json.dumps(event_weights, sort_keys=True))
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             target = f"{location}/{path.relative_to(folder).as_posix()}"
             if storage.exists(target):
@@ -118,7 +132,10 @@ def artefacts_load(*, version_id: int, location: str) -> LoadedModel:
         types, ids = index["item_types"], index["item_ids"]
     items = ItemIndex.from_arrays(types, ids)
     user_items = sp.load_npz(folder / MATRIX_FILE).tocsr()
+    weights_file = folder / WEIGHTS_FILE
+    event_weights = json.loads(weights_file.read_text()) if weights_file.exists() else None
     return LoadedModel(
+        event_weights=event_weights,
         user_items=user_items,
         version_id=version_id,
         model=model,

@@ -2,7 +2,8 @@
 
 Items of every type share one matrix (a learner who watches Python videos is telling us about
 Python courses too); a lesson counts for its course. The weight of a (learner, item) pair is the
-sum over their events of the event type's weight (settings ``RECOMMENDER_EVENT_WEIGHTS``; a watch
+sum over their events of the event type's weight (settings ``RECOMMENDER_EVENT_WEIGHTS``, or
+for the social types of ``CHOSEN_WEIGHTS`` those a tuning run chose on validation; a watch
 scaled by the share watched, a rating by ``rating - 3``; a follow of an instructor spread evenly
 over the instructor's courses) halved every
 ``RECOMMENDER_HALF_LIFE_DAYS`` before the reference time, clipped at zero. A pair the learner
@@ -11,8 +12,10 @@ personalisation off are left out entirely, and so is anything before a learner c
 history. Purchases, enrollments and reservations count only as the server recorded them
 (``Event.objects.credible``).
 
-Events are read in chunks and turned into arrays, so ten million events need no Python loop per
-event.
+Events are read in chunks and turned into arrays (``events_read``: an ``EventLog``), so ten
+million events need no Python loop per event, and are read once per training run: every matrix
+of the run (the holdout split, the weight choice's inner split, the whole window) is assembled
+from the same arrays.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from django.conf import settings
 from django.db.models import Max
 
 from courses.models import Course, Lesson, LiveSession, Product, ShortVideo
+from recommendations.engine.weighting import WeightedParts
 from recommendations.models import Event, LearnerProfile
 
 # Column blocks of the item axis, in this order.
@@ -37,6 +41,11 @@ ITEM_MODELS = {"course": Course, "live": LiveSession, "video": ShortVideo, "prod
 RELEVANT_EVENTS = frozenset(
     {"click", "watch", "cart", "purchase", "enroll", "favourite", "reserve", "like", "comment"}
 )
+# The types whose weights a tuning run chooses on validation (the settings' are the defaults):
+# social feedback, whose worth no first principle fixes (services/training.py).
+CHOSEN_WEIGHTS = ("follow", "comment", "question", "like", "share")
+# What the chosen weights are judged by predicting: strong signals whose weight is not chosen.
+STRONG_EVENTS = frozenset({"purchase", "enroll", "reserve", "watch"})
 CHUNK = 50_000
 
 
@@ -137,31 +146,216 @@ def spread_follows(columns: list[np.ndarray], otype: np.ndarray, oid: np.ndarray
     return [column[take] for column in columns], otype, oid, share
 
 
-def interaction_weights(types: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Each event's weight (see the module docstring), from arrays of types and values."""
-    table = settings.RECOMMENDER_EVENT_WEIGHTS
-    weights = np.zeros(len(types), dtype=np.float64)
-    for name, weight in table.items():
-        weights[types == name] = weight
+def ordered_weights(weights: dict[str, float]) -> list[tuple[str, float]]:
+    """``weights`` of the chosen types in ``CHOSEN_WEIGHTS``' order (a JSON field keeps none)."""
+    return [(kind, weights[kind]) for kind in CHOSEN_WEIGHTS if kind in weights]
+
+
+def event_weights(overrides: dict[str, float] | None = None) -> dict[str, float]:
+    """The weight of every event type: the settings' (``RECOMMENDER_EVENT_WEIGHTS``), with
+    ``overrides`` (e.g. the weights a tuning run chose) on top."""
+    return {**settings.RECOMMENDER_EVENT_WEIGHTS, **(overrides or {})}
+
+
+def value_factors(types: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """What an event's value multiplies its type's weight by: a watch's share watched, a
+    rating's ``rating - 3``; 1 for the others."""
+    factors = np.ones(len(types), dtype=np.float64)
     watch = types == "watch"
-    weights[watch] *= np.nan_to_num(values[watch], nan=0.0)
+    factors[watch] = np.nan_to_num(values[watch], nan=0.0)
     rating = types == "rating"
-    weights[rating] *= np.nan_to_num(values[rating], nan=3.0) - 3.0
+    factors[rating] = np.nan_to_num(values[rating], nan=3.0) - 3.0
+    return factors
+
+
+def type_weights(types: np.ndarray, table: dict[str, float] | None = None) -> np.ndarray:
+    """Each event's type weight (``table``, default the settings'); 0 for types without one."""
+    weights = np.zeros(len(types), dtype=np.float64)
+    for name, weight in (table or settings.RECOMMENDER_EVENT_WEIGHTS).items():
+        weights[types == name] = weight
     return weights
 
 
-def training_data_build(
-    *,
-    now: datetime,
-    since: datetime | None = None,
-    holdout_from: datetime | None = None,
-    until_event_id: int | None = None,
-) -> TrainingData:
-    """The interaction matrix of the events in ``[since, now]``.
+def interaction_weights(
+    types: np.ndarray, values: np.ndarray, table: dict[str, float] | None = None
+) -> np.ndarray:
+    """Each event's weight (see the module docstring), from arrays of types and values, with
+    the type weights of ``table`` (default the settings')."""
+    return type_weights(types, table) * value_factors(types, values)
 
-    With ``holdout_from``, events at or after it are kept out of the matrix and their
-    positive-intent pairs form ``holdout`` instead (a global temporal cut).
-    """
+
+@dataclass
+class EventLog:
+    """The window's events as arrays, read once: one entry per (event, column) (a follow has
+    one per course of the instructor), with the learners and pairs to leave out already left
+    out. ``unit`` is an entry's weight at type weight 1 before decay (value factor times the
+    follow's share); ``banned`` are the "not interested" pairs. Every matrix of a training run
+    is assembled from it (``training_data``, ``weight_validation``)."""
+
+    items: ItemIndex
+    user: np.ndarray  # int64
+    kind: np.ndarray  # object (event type)
+    col: np.ndarray  # int64
+    unit: np.ndarray  # float64
+    seconds: np.ndarray  # float64, server time
+    banned_user: np.ndarray  # int64
+    banned_col: np.ndarray  # int64
+    last_event_id: int
+    n_events: int
+
+    def training_data(
+        self,
+        *,
+        now: datetime,
+        holdout_from: datetime | None = None,
+        weights: dict[str, float] | None = None,
+    ) -> TrainingData:
+        """The matrix of the type weights ``weights`` (default the settings'), decayed to
+        ``now``; with ``holdout_from``, events at or after it are kept out of the matrix and
+        their positive-intent pairs form ``holdout`` instead (a global temporal cut)."""
+        table = event_weights(weights)
+        cut = holdout_from.timestamp() if holdout_from else None
+        in_holdout = self.seconds >= cut if cut is not None else np.zeros(len(self.user), bool)
+        relevant = in_holdout & np.isin(self.kind, list(RELEVANT_EVENTS))
+        train = ~in_holdout
+        decay = _decay(self.seconds[train], now)
+        values = type_weights(self.kind[train], table) * self.unit[train] * decay
+        user_ids = np.unique(np.concatenate([self.user[train], self.user[relevant]]))
+        shape = (len(user_ids), len(self.items))
+
+        def matrix(users, cols, data=None) -> sp.csr_matrix:
+            data = np.ones(len(users)) if data is None else data
+            rows = np.searchsorted(user_ids, users)
+            out = sp.csr_matrix((data, (rows, cols)), shape=shape, dtype=np.float64)
+            out.sum_duplicates()
+            return out
+
+        train_matrix = matrix(self.user[train], self.col[train], values)
+        known = np.isin(self.banned_user, user_ids)
+        banned = matrix(self.banned_user[known], self.banned_col[known])
+        train_matrix.data = np.maximum(train_matrix.data, 0.0)
+        if banned.nnz:
+            train_matrix = train_matrix - train_matrix.multiply(banned > 0)
+        train_matrix.eliminate_zeros()
+        holdout = None
+        if cut is not None:
+            holdout = matrix(self.user[relevant], self.col[relevant])
+            holdout.data[:] = 1.0
+            if banned.nnz:
+                holdout = holdout - holdout.multiply(banned > 0)
+            holdout = holdout - holdout.multiply(train_matrix > 0)  # only new discoveries count
+            holdout.eliminate_zeros()
+            holdout = holdout.astype(np.float32).tocsr()
+        return TrainingData(
+            matrix=train_matrix.astype(np.float32).tocsr(),
+            user_ids=user_ids,
+            items=self.items,
+            last_event_id=self.last_event_id,
+            n_events=self.n_events,
+            holdout=holdout,
+        )
+
+    def weight_validation(
+        self,
+        *,
+        now: datetime,
+        validation_from: datetime,
+        chosen: tuple[str, ...],
+        weights: dict[str, float] | None = None,
+        max_users: int = 20_000,
+        random_state: int = 0,
+    ) -> WeightValidation | None:
+        """The inner split on which the weights of ``chosen`` are chosen: the events before
+        ``validation_from`` as ``WeightedParts`` (the other types at ``weights``, default the
+        settings', decayed to ``now``), and as truth the pairs of a STRONG event
+        (``STRONG_EVENTS``) between ``validation_from`` and ``now`` that the learner had not
+        touched before (no event of any type: so the truth, and the items that may be
+        recommended, are the same whatever the weights). None without any such pair."""
+        end, cut = now.timestamp(), validation_from.timestamp()
+        before = self.seconds < cut
+        after = (self.seconds >= cut) & (self.seconds <= end)
+        user_ids = np.unique(self.user[before])
+        if not len(user_ids):
+            return None
+        shape = (len(user_ids), len(self.items))
+        rows = np.searchsorted(user_ids, self.user[before])
+        cols = self.col[before]
+        kinds = self.kind[before]
+        unit = self.unit[before] * _decay(self.seconds[before], now)
+        fixed = type_weights(kinds, event_weights(weights)) * unit
+        banned = np.isin(self.banned_user, user_ids)
+        parts = WeightedParts.from_events(
+            shape,
+            rows,
+            cols,
+            kinds,
+            fixed,
+            unit,
+            chosen,
+            np.searchsorted(user_ids, self.banned_user[banned]),
+            self.banned_col[banned],
+        )
+        touched = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+        if parts.banned is not None:
+            touched = touched + sp.csr_matrix(
+                (
+                    np.ones(int(parts.banned.sum())),
+                    (parts.rows[parts.banned], parts.cols[parts.banned]),
+                ),
+                shape=shape,
+            )
+        touched.sum_duplicates()
+        strong = after & np.isin(self.kind, list(STRONG_EVENTS)) & np.isin(self.user, user_ids)
+        truth = sp.csr_matrix(
+            (
+                np.ones(int(strong.sum())),
+                (np.searchsorted(user_ids, self.user[strong]), self.col[strong]),
+            ),
+            shape=shape,
+        )
+        truth.sum_duplicates()
+        truth = truth - truth.multiply(touched > 0)
+        truth.eliminate_zeros()
+        users = np.flatnonzero(np.diff(truth.indptr))
+        if not len(users):
+            return None
+        if len(users) > max_users:
+            rng = np.random.default_rng(random_state)
+            users = np.sort(rng.choice(users, size=max_users, replace=False))
+        truth.data[:] = 1.0
+        return WeightValidation(
+            parts=parts,
+            users=users,
+            truth=truth[users].astype(np.float32).tocsr(),
+            touched=touched.tocsr(),
+            user_ids=user_ids,
+            items=self.items,
+        )
+
+
+@dataclass
+class WeightValidation:
+    """What ``EventLog.weight_validation`` returns: a matrix as a function of the chosen
+    weights, the learners (rows) to score, their truth (one row each) and the pairs never to
+    recommend (everything they did before the cut)."""
+
+    parts: WeightedParts
+    users: np.ndarray
+    truth: sp.csr_matrix
+    touched: sp.csr_matrix
+    user_ids: np.ndarray
+    items: ItemIndex
+
+
+def _decay(seconds: np.ndarray, now: datetime) -> np.ndarray:
+    half_life = settings.RECOMMENDER_HALF_LIFE_DAYS * 86400.0
+    return 0.5 ** (np.maximum(now.timestamp() - seconds, 0.0) / half_life)
+
+
+def events_read(
+    *, now: datetime, since: datetime | None = None, until_event_id: int | None = None
+) -> EventLog:
+    """The credible events in ``[since, now]`` (up to ``until_event_id``) as an ``EventLog``."""
     items = ItemIndex.current()
     excluded = set(
         LearnerProfile.objects.filter(personalization_enabled=False).values_list(
@@ -185,11 +379,10 @@ def training_data_build(
         events = events.filter(server_ts__gte=since)
     lesson_course = dict(Lesson.objects.values_list("pk", "course_id"))
     courses_of = instructor_courses()
-    half_life = settings.RECOMMENDER_HALF_LIFE_DAYS * 86400.0
-    reference = now.timestamp()
-    cut = holdout_from.timestamp() if holdout_from else None
 
-    users, cols, weights, test_users, test_cols, banned_users, banned_cols = ([] for _ in range(7))
+    parts: dict[str, list[np.ndarray]] = {
+        name: [] for name in ("user", "kind", "col", "unit", "seconds", "banned_user", "banned_col")
+    }
     n_events = 0
     columns = ("user_id", "event_type", "object_type", "object_id", "value", "server_ts")
     rows = events.order_by().values_list(*columns).iterator(chunk_size=CHUNK)
@@ -223,54 +416,39 @@ def training_data_build(
         keep &= col >= 0
 
         not_interested = keep & (kind == "not_interested")
-        banned_users.append(user[not_interested])
-        banned_cols.append(col[not_interested])
+        parts["banned_user"].append(user[not_interested])
+        parts["banned_col"].append(col[not_interested])
         keep &= ~not_interested
-        in_holdout = keep & (seconds >= cut) if cut is not None else np.zeros_like(keep)
-        relevant = in_holdout & np.isin(kind, list(RELEVANT_EVENTS))
-        test_users.append(user[relevant])
-        test_cols.append(col[relevant])
-        train = keep & ~in_holdout
-        decay = 0.5 ** (np.maximum(reference - seconds[train], 0.0) / half_life)
-        users.append(user[train])
-        cols.append(col[train])
-        weights.append(interaction_weights(kind[train], value[train]) * share[train] * decay)
+        parts["user"].append(user[keep])
+        parts["kind"].append(kind[keep])
+        parts["col"].append(col[keep])
+        parts["unit"].append(value_factors(kind[keep], value[keep]) * share[keep])
+        parts["seconds"].append(seconds[keep])
 
-    all_users = np.concatenate([*users, *test_users]) if users else np.zeros(0, np.int64)
-    user_ids = np.unique(all_users)
-    shape = (len(user_ids), len(items))
+    empty = {"kind": np.zeros(0, dtype=object), "unit": np.zeros(0), "seconds": np.zeros(0)}
+    arrays = {
+        name: np.concatenate(chunks) if chunks else empty.get(name, np.zeros(0, np.int64))
+        for name, chunks in parts.items()
+    }
+    return EventLog(items=items, last_event_id=last_event_id, n_events=n_events, **arrays)
 
-    def matrix(u_list, c_list, w_list=None) -> sp.csr_matrix:
-        u = np.concatenate(u_list) if u_list else np.zeros(0, np.int64)
-        c = np.concatenate(c_list) if c_list else np.zeros(0, np.int64)
-        w = np.concatenate(w_list) if w_list is not None and w_list else np.ones(len(u))
-        out = sp.csr_matrix((w, (np.searchsorted(user_ids, u), c)), shape=shape, dtype=np.float64)
-        out.sum_duplicates()
-        return out
 
-    train_matrix = matrix(users, cols, weights)
-    banned = matrix(banned_users, banned_cols)
-    train_matrix.data = np.maximum(train_matrix.data, 0.0)
-    if banned.nnz:
-        train_matrix = train_matrix - train_matrix.multiply(banned > 0)
-    train_matrix.eliminate_zeros()
-    holdout = None
-    if cut is not None:
-        holdout = matrix(test_users, test_cols)
-        holdout.data[:] = 1.0
-        if banned.nnz:
-            holdout = holdout - holdout.multiply(banned > 0)
-        holdout = holdout - holdout.multiply(train_matrix > 0)  # only new discoveries count
-        holdout.eliminate_zeros()
-        holdout = holdout.astype(np.float32).tocsr()
-    return TrainingData(
-        matrix=train_matrix.astype(np.float32).tocsr(),
-        user_ids=user_ids,
-        items=items,
-        last_event_id=last_event_id,
-        n_events=n_events,
-        holdout=holdout,
-    )
+def training_data_build(
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    holdout_from: datetime | None = None,
+    until_event_id: int | None = None,
+    weights: dict[str, float] | None = None,
+) -> TrainingData:
+    """The interaction matrix of the events in ``[since, now]``, with the type weights
+    ``weights`` (default the settings').
+
+    With ``holdout_from``, events at or after it are kept out of the matrix and their
+    positive-intent pairs form ``holdout`` instead (a global temporal cut).
+    """
+    log = events_read(now=now, since=since, until_event_id=until_event_id)
+    return log.training_data(now=now, holdout_from=holdout_from, weights=weights)
 
 
 def interactions_export(*, path, now: datetime) -> int:

@@ -22,6 +22,7 @@ from recommendations.training.artefacts import artefact_storage, artefacts_load,
 pytestmark = pytest.mark.django_db
 
 ARTEFACT_FILES = [
+    "event_weights.json",
     "index.npz",
     "item_factors.npy",
     "params.json",
