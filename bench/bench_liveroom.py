@@ -1,22 +1,26 @@
-"""Fan-out of one live room: N WebSocket viewers, 20 messages a second posted, on daphne with
-the channels-redis layer (pub/sub), as in production.
+"""Fan-out of one live room: N WebSocket viewers, 20 messages a second posted, on the web
+process as production runs it (uvicorn, two workers) with the channels-redis layer (pub/sub).
 
     .venv/bin/python bench/bench_liveroom.py                       # 100, 250, 500, 1000 viewers
-    .venv/bin/python bench/bench_liveroom.py --viewers 1000 --seconds 20
+    .venv/bin/python bench/bench_liveroom.py --viewers 100 1000 --seconds 10
+    .venv/bin/python bench/bench_liveroom.py --server daphne --processes 1   # as runserver
 
 Creates a scratch PostgreSQL database (``zhibo_bench_liveroom``, dropped first if it exists),
-migrates it, creates a live session and its instructor, and starts daphne (one process, DEBUG
-off, ``REDIS_URL`` set: the RedisPubSubChannelLayer and the Redis cache) on loopback. For each
-room size, this process opens that many WebSocket connections to ``/ws/lives/<id>/`` (the
-``websockets`` package, one asyncio loop), waits until every one has its ``hello``, then twenty
-signed-in learners, taking turns, post ``--rate`` messages a second for ``--seconds``. Each message
-carries its send time; every viewer notes when it arrives. Prints, per room size: the fan-out
-latency (post -> received by every viewer) p50 and p99, the latency of single deliveries p50
-and p99, the messages delivered per second, and daphne's CPU time per posted message, whose
-growth from the smallest to the largest room is the broadcast's cost per viewer.
+migrates it, creates a live session and its instructor, and starts the server (DEBUG off,
+``REDIS_URL`` set: the RedisPubSubChannelLayer and the Redis cache) on loopback: uvicorn with
+``--processes`` workers on one port, or that many daphne processes on a port each (viewers
+spread over them as a load balancer would). For each room size, this process opens that many
+WebSocket connections to ``/ws/lives/<id>/`` (the ``websockets`` package, one asyncio loop),
+waits until every one has its ``hello``, then twenty signed-in learners, taking turns, post
+``--rate`` messages a second for ``--seconds``. Each message carries its send time; every
+viewer notes when it arrives. Prints, per room size: the fan-out latency (post -> received by
+every viewer) p50 and p99, the latency of single deliveries p50 and p99, the messages
+delivered per second, the server's CPU time per posted message (whose growth from the smallest
+to the largest room is the broadcast's cost per viewer), and how busy the server's processes
+and the viewers' process were.
 
-The viewers' process shares the machine with daphne and Redis: on 2 cores the figures include
-the clients' own parsing (about as much work as the server's sending).
+The viewers' process shares the machine with the server, Redis and PostgreSQL: on 2 cores the
+figures include the clients' own parsing of every delivery.
 """
 
 import argparse
@@ -236,9 +240,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="messages posted per second")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
     parser.add_argument(
-        "--processes", type=int, default=1, help="server processes (daphne: one port each)"
+        "--server",
+        choices=["uvicorn", "daphne"],
+        default="uvicorn",
+        help="uvicorn as production runs it (platform/Procfile), or daphne as runserver does",
+    )
+    parser.add_argument(
+        "--processes", type=int, default=2, help="server processes (daphne: one port each)"
     )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")

@@ -1,7 +1,8 @@
-"""The live room in real browsers, against daphne serving the ASGI application (HTTP and
-WebSocket) on the test database: two learners in one room see each other's messages, and the
-instructor pins a product from their room page, which both learners' pages show without a
-reload. Screenshots of the room (desktop and phone) and of the instructor's page."""
+"""The live room in real browsers, against the production web process (the Procfile's `web`
+command: uvicorn serving the ASGI application, HTTP and WebSocket) on the test database: two
+learners in one room see each other's messages, and the instructor pins a product from their
+room page, which both learners' pages show without a reload. Screenshots of the room (desktop
+and phone) and of the instructor's page."""
 
 import os
 import socket
@@ -33,13 +34,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _web_command() -> str:
+    """The production web process's command, as the Procfile gives it."""
+    for line in (ROOT / "platform" / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise AssertionError("the Procfile names no web process")  # pragma: no cover
+
+
 @pytest.fixture
 def asgi_server(transactional_db):
-    """daphne on a free port, on this test's database and Redis, serving config.asgi."""
+    """The Procfile's web process (one worker) on a free loopback port, on this test's database
+    and Redis, serving config.asgi."""
     port = _free_port()
     database = connection.settings_dict
     env = {
         **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
         "DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
         ),
@@ -49,17 +62,10 @@ def asgi_server(transactional_db):
     }
     if connection.vendor != "postgresql":  # pragma: no cover - the browser tests run on PostgreSQL
         _missing("PostgreSQL (the ASGI server shares the test database only there)")
+    # Loopback only: the Procfile binds every interface, as a container's process must.
+    command = _web_command().replace("--host 0.0.0.0", "--host 127.0.0.1")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        ],
+        ["bash", "-c", f"exec {command}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -74,7 +80,7 @@ def asgi_server(transactional_db):
             time.sleep(0.2)
     else:  # pragma: no cover
         process.kill()
-        pytest.fail(f"daphne did not start: {process.stderr.read().decode()[-2000:]}")
+        pytest.fail(f"the web process did not start: {process.stderr.read().decode()[-2000:]}")
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
