@@ -146,3 +146,20 @@ def test_the_written_out_list_equals_what_its_declared_fields_give(rf, settings,
         assert serializer.data == declared
     assert serializer.data["items"][0]["cover_url"].endswith(".png")
     assert [i["price"] for i in serializer.data["items"]] == ["12.50", "0.00", "59.90", None, None]
+
+
+def test_a_new_cover_shows_in_the_next_list(django_capture_on_commit_callbacks):
+    from courses.generations import catalog_changed
+
+    python = TagFactory(name="Python")
+    course = CourseFactory(tags=[python], cover="covers/old.png")
+    learner = UserFactory()
+    interests_declare(user=learner, tags=[python])
+    api = client_for(learner)
+    first = api.get(RECOMMENDATIONS, {"type": "course"}).json()["items"][0]
+    assert first["cover_url"] == "http://testserver/media/covers/old.png"
+    with django_capture_on_commit_callbacks(execute=True):
+        Course.objects.filter(pk=course.pk).update(cover="covers/new.png")
+        catalog_changed("course")
+    items = api.get(RECOMMENDATIONS, {"type": "course"}).json()["items"]  # the cached list
+    assert "http://testserver/media/covers/new.png" in [item["cover_url"] for item in items]

@@ -88,7 +88,11 @@ class RecommendationListSerializer(Serializer):
             cover = getattr(obj, "cover", None)
             if not cover:
                 return None
-            url = cover.url
+            # The items are the process's copies of the catalog (``available_now``), made
+            # afresh when it changes: the storage's address is worked out once for each.
+            url = obj.__dict__.get("_cover_url")
+            if url is None:
+                url = obj.__dict__["_cover_url"] = cover.url
             return origin + url if url.startswith("/") and not url.startswith("//") else url
 
         def price(obj):
