@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from recommendations.engine._ranking import check_item_mask, top_k
+from recommendations.engine._ranking import as_id_array, check_item_mask, top_k
 
 __all__ = [
     "FactorizationModel",
@@ -60,20 +60,6 @@ def check_interactions(user_items: Any) -> sp.csr_matrix:
     if matrix.nnz and (not np.all(np.isfinite(matrix.data)) or matrix.data.min() < 0):
         raise ValueError("user_items weights must be finite and >= 0")
     return matrix
-
-
-def as_id_array(ids: int | Sequence[int] | np.ndarray, upper: int, what: str) -> np.ndarray:
-    """``ids`` (an int or a 1-D sequence) as int64, each checked to be in ``[0, upper)``."""
-    array = np.atleast_1d(np.asarray(ids))
-    if array.ndim != 1:
-        raise ValueError(f"{what} must be an int or a 1-D sequence of ints")
-    if array.size and not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"{what} must be integers, got dtype {array.dtype}")
-    array = array.astype(np.int64, copy=False)
-    if array.size and (array.min() < 0 or array.max() >= upper):
-        bad = array[(array < 0) | (array >= upper)][0]
-        raise ValueError(f"{what} out of range: {bad} is not in [0, {upper})")
-    return array
 
 
 class ValidationTracker:

@@ -7,6 +7,8 @@ the one implementation of that convention used by the non-factorisation models.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -90,11 +92,23 @@ def top_k(scores: np.ndarray, k: int, excluded: np.ndarray | None = None):
     return out_ids, out_values
 
 
+def as_id_array(ids: int | Sequence[int] | np.ndarray, upper: int, what: str) -> np.ndarray:
+    """``ids`` (an int or a 1-D sequence) as int64, each checked to be in ``[0, upper)``."""
+    array = np.atleast_1d(np.asarray(ids))
+    if array.ndim != 1:
+        raise ValueError(f"{what} must be an int or a 1-D sequence of ints")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{what} must be integers, got dtype {array.dtype}")
+    array = array.astype(np.int64, copy=False)
+    if array.size and (array.min() < 0 or array.max() >= upper):
+        bad = array[(array < 0) | (array >= upper)][0]
+        raise ValueError(f"{what} out of range: {bad} is not in [0, {upper})")
+    return array
+
+
 def top_k_vectors(scores: np.ndarray, k: int, exclude_items=None, item_mask=None):
     """:func:`top_k` of a ``recommend_vector`` block: ``exclude_items`` (ids excluded for every
     row) and ``item_mask`` (as :func:`check_item_mask`) left out."""
-    from recommendations.engine._factorization import as_id_array
-
     n_items = scores.shape[1]
     mask = check_item_mask(item_mask, scores.shape[0], n_items)
     excluded = np.zeros(scores.shape, dtype=bool)
