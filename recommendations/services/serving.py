@@ -474,18 +474,25 @@ def _from_offers(user, discounted: list[int], state: LearnerState) -> list[tuple
     if state.offers_asked == tuple(discounted):
         looked = state.offers_looked_at
     else:
-        looked = (
-            Event.objects.filter(
-                user=user,
-                object_type="course",
-                event_type__in=OFFER_VIEWS,
-                object_id__in=discounted,
-            )
-            .order_by("-id")
-            .values_list("object_id", flat=True)[: MAX_OFFERS * 10]
-        )
+        sql, params = _looks_sql(user, discounted)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            looked = [pk for _, pk in cursor.fetchall()]
     reason = Reason("offer", _("Limited-time offer on a course you looked at"))
     return [(pk, reason) for pk in dict.fromkeys(looked)][:MAX_OFFERS]
+
+
+def _looks_sql(user, courses) -> tuple[str, list]:
+    """The learner's newest looks (``OFFER_VIEWS``) at ``courses``: (event id, course id) rows,
+    newest first, as SQL and parameters."""
+    kinds = ", ".join(["%s"] * len(OFFER_VIEWS))
+    listed = ", ".join(["%s"] * len(courses))
+    sql = (
+        f"SELECT id, object_id FROM {Event._meta.db_table} WHERE user_id = %s "
+        f"AND object_type = 'course' AND event_type IN ({kinds}) "
+        f"AND object_id IN ({listed}) ORDER BY id DESC LIMIT {MAX_OFFERS * 10}"
+    )
+    return sql, [user.pk, *OFFER_VIEWS, *courses]
 
 
 def _offers_token(discounted: list[int]) -> str:
@@ -692,14 +699,8 @@ def learner_state(user, *, item_type: str, offer_courses=()) -> LearnerState:
     looks_sql, looks_params = "NULL", []
     if offer_courses:  # the newest looks at each, as "event id:course id"
         look = joined("CAST(y.id AS TEXT) || ':' || CAST(y.object_id AS TEXT)")
-        kinds = ", ".join(["%s"] * len(OFFER_VIEWS))
-        courses = ", ".join(["%s"] * len(offer_courses))
-        looks_sql = (
-            f"(SELECT {look} FROM (SELECT id, object_id FROM {events} WHERE user_id = %s "
-            f"AND object_type = 'course' AND event_type IN ({kinds}) "
-            f"AND object_id IN ({courses}) ORDER BY id DESC LIMIT {MAX_OFFERS * 10}) AS y)"
-        )
-        looks_params = [user.pk, *OFFER_VIEWS, *offer_courses]
+        inner, looks_params = _looks_sql(user, offer_courses)
+        looks_sql = f"(SELECT {look} FROM ({inner}) AS y)"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT p.personalization_enabled, p.history_cleared_at, p.updated_at, "
