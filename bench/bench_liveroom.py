@@ -263,6 +263,7 @@ def main() -> None:
         "LIVEROOM_RATE_MESSAGES": "1000",  # 20 learners post a message a second each
     }
     live_id, cookies = prepare(env, args.postgres)
+    (ROOT / "var").mkdir(exist_ok=True)  # a fresh checkout has none
     log = (ROOT / "var" / "bench-liveroom-server.log").open("w")
     if args.server == "uvicorn":  # one port; its workers share the listening socket
         commands = [
