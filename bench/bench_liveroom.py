@@ -7,7 +7,8 @@ process as production runs it (uvicorn, two workers) with the channels-redis lay
 
 Creates a scratch PostgreSQL database (``zhibo_bench_liveroom``, dropped first if it exists),
 migrates it, creates a live session and its instructor, and starts the server (DEBUG off,
-``REDIS_URL`` set: the RedisPubSubChannelLayer and the Redis cache) on loopback: uvicorn with
+``REDIS_URL`` set: the RedisPubSubChannelLayer and the Redis cache) on loopback: the Procfile's
+web command (uvicorn) with
 ``--processes`` workers on one port, or that many daphne processes on a port each (viewers
 spread over them as a load balancer would). For each room size, this process opens that many
 WebSocket connections to ``/ws/lives/<id>/`` (the ``websockets`` package, one asyncio loop),
@@ -61,6 +62,14 @@ for n in range(20):
     keys.append(client.cookies["sessionid"].value)
 print(live.pk, ",".join(keys))
 """
+
+
+def procfile_web() -> str:
+    """The production web process's command, as platform/Procfile gives it."""
+    for line in (ROOT / "platform" / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise SystemExit("platform/Procfile names no web process")
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -266,13 +275,12 @@ def main() -> None:
     (ROOT / "var").mkdir(exist_ok=True)  # a fresh checkout has none
     log = (ROOT / "var" / "bench-liveroom-server.log").open("w")
     if args.server == "uvicorn":  # one port; its workers share the listening socket
-        commands = [
-            [
-                *[PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"],
-                *["--port", str(args.port), "--workers", str(args.processes)],
-                *["--log-level", "warning", "--ws-ping-interval", "0", "--no-access-log"],
-            ]
-        ]
+        # The Procfile's own web command (loopback only), so the bench runs what production runs.
+        web = procfile_web().replace("--host 0.0.0.0", "--host 127.0.0.1")
+        quiet = "--log-level warning --ws-ping-interval 0 --no-access-log"
+        env.update(PORT=str(args.port), WEB_CONCURRENCY=str(args.processes))
+        env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
+        commands = [["bash", "-c", f"exec {web} {quiet}"]]
         args.ports = [args.port]
     else:  # daphne serves from one process: one per port, as behind a load balancer
         args.ports = [args.port + n for n in range(args.processes)]

@@ -4,6 +4,7 @@ learners in one room see each other's messages, and the instructor pins a produc
 room page, which both learners' pages show without a reload. Screenshots of the room (desktop
 and phone) and of the instructor's page."""
 
+import json
 import os
 import socket
 import subprocess
@@ -199,3 +200,16 @@ def test_an_anonymous_viewer_watches_and_is_asked_to_sign_in(browser, asgi_serve
         shot(page, "live-room-phone-anonymous")
     finally:
         context.close()
+
+
+def test_the_web_process_sends_room_events_uncompressed(asgi_server):
+    """Browsers offer per-message compression; the production web process declines it: a chat
+    event is a couple of hundred bytes, and compressing each again for every viewer took a third
+    of the server's time in a full room (docs/live-room.md)."""
+    from websockets.sync.client import connect
+
+    live = LiveSessionFactory(status=LiveSession.Status.LIVE)
+    uri = asgi_server.replace("http://", "ws://") + f"/ws/lives/{live.pk}/"
+    with connect(uri, origin=asgi_server, compression="deflate") as socket_:
+        assert json.loads(socket_.recv(timeout=10))["type"] == "hello"
+        assert "Sec-WebSocket-Extensions" not in socket_.response.headers

@@ -419,9 +419,9 @@ async def test_a_viewer_too_far_behind_is_let_go_and_the_room_carries_on(
     stuck, _ = await joined(live.pk)
     watcher, _ = await joined(live.pk)
     _slow(live.pk, None)
-    for n in range(6):
+    for n in range(6):  # one at a time: the watcher keeps up, however busy the machine
         await db(services.message_post)(user=learner, live_session=live, text=f"第{n}条")
-    assert [t for f in await said(watcher, 6) for t in f] == [f"第{n}条" for n in range(6)]
+        assert await said(watcher, 1) == [[f"第{n}条"]]
     closed = await stuck.receive_output(timeout=5)
     while closed["type"] != "websocket.close":
         closed = await stuck.receive_output(timeout=5)
