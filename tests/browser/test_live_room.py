@@ -158,6 +158,9 @@ def test_two_learners_chat_and_see_the_pinned_product_change(browser, asgi_serve
         s.get_by_test_id(f"flash-price-{book.product_id}").fill("9.90")
         s.get_by_test_id(f"flash-start-{book.product_id}").click()
         expect(b.locator("[data-pinned-product]")).to_contain_text("¥9.90")
+        # The shelf's own markup (price, buy button) follows, read again a moment later.
+        for page in (a, b):
+            expect(page.locator(".shelf-item.pinned")).to_contain_text("¥9.90")
         expect(s.locator("[data-room-log]")).to_contain_text("老师好！")
         shot(s, "live-room-studio")
         shot(a, "live-room-desktop")
