@@ -5,9 +5,12 @@
     .venv/bin/python bench/bench_api.py --reuse          # ... and measure on it again
 
 Builds a scratch PostgreSQL database (``zhibo_bench_api``, dropped afterwards unless ``--keep``)
-with ``seed_demo --scale 5.5`` (about 11,000 learners) and a model trained and precomputed by
-``recommender train --sync --force``, starts gunicorn (2 workers) on loopback with Redis as the
-cache, and loads it from this process with threads, each holding one keep-alive connection.
+with ``seed_demo --scale 6`` (about 12,000 learners) and a model trained and precomputed by
+``recommender train --sync --force``, starts the web process as production runs it (the
+Procfile's command: uvicorn, 2 workers; ``--server gunicorn`` for WSGI under gunicorn, gthread)
+on loopback with Redis as the cache, and loads it from this process with threads, each holding
+one keep-alive connection and doing as little per request as it can (the clients share the
+machine's cores with the server: their CPU and the server's are printed).
 
 Every request is made as a different learner, one who has a precomputed list (at least
 ``--learners`` of them, 10,000 by default): so ``GET /api/v1/recommendations/`` never meets its
@@ -38,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from processes import cpu_seconds, procfile_web
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SCRATCH_DB = "zhibo_bench_api"
@@ -56,11 +61,15 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
     errors: int = 0
+    client_cpu: float = 0.0  # this process's CPU seconds while loading
+    server_cpu: float = 0.0  # the server's (all its workers')
 
     def add(self, other: Run) -> None:
         self.latencies += other.latencies
         self.seconds += other.seconds
         self.errors += other.errors
+        self.client_cpu += other.client_cpu
+        self.server_cpu += other.server_cpu
 
     @property
     def rps(self) -> float:
@@ -178,7 +187,7 @@ def wait_until_up(port: int, token: str, timeout: float = 60.0) -> None:
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
+    raise RuntimeError("the web process did not answer in time")
 
 
 class Learners:
@@ -194,6 +203,64 @@ class Learners:
     def restart(self) -> None:
         with self._lock:
             self._next = itertools.count()
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection with as little client work per request as Python
+    allows (the request's bytes made in one format, the response's status line and
+    ``Content-Length`` read, nothing else parsed): the clients share the server's 2 cores, and
+    ``http.client``'s header parsing took CPU the server should have."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+        return sock
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def exchange(self, method: str, path: str, token: str, body: bytes | None) -> int:
+        """Send one request, read its whole response; its status."""
+        if self.sock is None:
+            self.sock = self._connect()
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\n"
+            + (
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                if body is not None
+                else ""
+            )
+            + "\r\n"
+        )
+        self.sock.sendall(head.encode() + (body or b""))
+        buffer = self.buffer
+        while (end := buffer.find(b"\r\n\r\n")) < 0:
+            buffer += self._recv()
+        headers = buffer[:end].lower()
+        marker = headers.find(b"\r\ncontent-length:")
+        if marker < 0:
+            raise http.client.HTTPException("a response without Content-Length")
+        length = int(headers[marker + 17 : headers.find(b"\r\n", marker + 2)])
+        total = end + 4 + length
+        while len(buffer) < total:
+            buffer += self._recv()
+        self.buffer = buffer[total:]
+        return int(buffer[9:12])
+
+    def _recv(self) -> bytes:
+        data = self.sock.recv(262144)
+        if not data:
+            raise http.client.RemoteDisconnected("the server closed the connection")
+        return data
 
 
 def load(
@@ -215,25 +282,15 @@ def load(
     wanted = 201 if method == "POST" else 200
 
     def client(run: Run) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = Connection(port)
         while time.perf_counter() < stop and budget.acquire(blocking=False):
-            headers = {
-                "Authorization": f"Bearer {learners.take()}",
-                "Connection": "keep-alive",
-            }
-            payload = None
-            if body is not None:
-                payload = body()
-                headers["Content-Type"] = "application/json"
+            token = learners.take()
+            payload = body() if body is not None else None
             started = time.perf_counter()
             try:
-                conn.request(method, path, body=payload, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status in (200, wanted)
-            except (OSError, http.client.HTTPException):
+                ok = conn.exchange(method, path, token, payload) in (200, wanted)
+            except (OSError, ValueError, http.client.HTTPException):
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 ok = False
             if ok:
                 run.latencies.append(time.perf_counter() - started)
@@ -241,13 +298,14 @@ def load(
                 run.errors += 1
         conn.close()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     workers = [threading.Thread(target=client, args=(run,)) for run in runs]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
     total = Run(seconds=time.perf_counter() - started)
+    total.client_cpu = time.process_time() - cpu
     for run in runs:
         total.latencies += run.latencies
         total.errors += run.errors
@@ -268,6 +326,13 @@ def main() -> int:
     parser.add_argument(
         "--learners", type=int, default=10_000, help="distinct learners, each asked once"
     )
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "gunicorn"],
+        default="uvicorn",
+        help="uvicorn as production runs it (platform/Procfile), or gunicorn (WSGI, gthread)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="the server's worker processes")
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients")
     parser.add_argument("--seconds", type=float, default=6.0, help="per round and endpoint")
     parser.add_argument("--rounds", type=int, default=3)
@@ -330,26 +395,18 @@ def main() -> int:
         per_round = len(recs_learners.tokens) // args.rounds
 
         port = free_port()
-        server = subprocess.Popen(
-            [
-                str(Path(PYTHON).with_name("gunicorn")),
-                "config.wsgi:application",
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--keep-alive",
-                "30",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        if args.server == "uvicorn":  # the Procfile's own web command, as production runs it
+            web = procfile_web().replace("--host 0.0.0.0", "--host 127.0.0.1")
+            command = ["bash", "-c", f"exec {web} --log-level warning --no-access-log"]
+            env.update(PORT=str(port), WEB_CONCURRENCY=str(args.workers))
+            env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
+        else:
+            command = [
+                *[str(Path(PYTHON).with_name("gunicorn")), "config.wsgi:application"],
+                *["--workers", str(args.workers), "--worker-class", "gthread", "--threads", "4"],
+                *["--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+            ]
+        server = subprocess.Popen(command, cwd=ROOT, env=env)
         wait_until_up(port, tokens[0])
         warm = Learners(tokens[:50])  # warm both workers' connections and imports
         for path in (TRIVIAL, RECOMMENDATIONS):
@@ -369,18 +426,19 @@ def main() -> int:
         totals = {name: Run() for name in kinds}
         for _ in range(args.rounds):
             for name, (method, path, learners, body) in kinds.items():
-                totals[name].add(
-                    load(
-                        port,
-                        method,
-                        path,
-                        learners,
-                        threads=args.threads,
-                        seconds=args.seconds,
-                        max_requests=per_round,
-                        body=body,
-                    )
+                cpu = cpu_seconds([server.pid])
+                run = load(
+                    port,
+                    method,
+                    path,
+                    learners,
+                    threads=args.threads,
+                    seconds=args.seconds,
+                    max_requests=per_round,
+                    body=body,
                 )
+                run.server_cpu = cpu_seconds([server.pid]) - cpu
+                totals[name].add(run)
         report(totals, args, distinct=len(tokens))
     finally:
         if server is not None:
@@ -395,13 +453,21 @@ def main() -> int:
 
 def report(totals: dict[str, Run], args, *, distinct: int) -> None:
     trivial, recs, events = totals["me"], totals["recommendations"], totals["events"]
+    server = (
+        f"uvicorn {args.workers} workers (the Procfile's web command)"
+        if args.server == "uvicorn"
+        else f"gunicorn {args.workers} workers (gthread x4)"
+    )
     print(
-        f"\ngunicorn 2 workers (gthread x4), {args.threads} keep-alive clients, "
+        f"\n{server}, {args.threads} keep-alive clients, "
         f"{args.rounds} alternating rounds of up to {args.seconds:g} s, PostgreSQL + Redis, "
         f"seed_demo --scale {args.scale}, {distinct} distinct learners (none asked twice for "
         f"a list), {os.cpu_count()} CPUs"
     )
-    print(f"{'request':<64}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(
+        f"{'request':<64}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'server CPU':>11}{'client CPU':>11}"
+    )
     rows = [
         (f"GET {RECOMMENDATIONS}", recs),
         (f"GET {TRIVIAL}", trivial),
@@ -411,6 +477,7 @@ def report(totals: dict[str, Run], args, *, distinct: int) -> None:
         print(
             f"{label:<64}{run.rps:>9.0f}{run.percentile(0.5):>9.1f}"
             f"{run.percentile(0.99):>9.1f}{run.errors:>8}"
+            f"{run.server_cpu / run.seconds:>11.0%}{run.client_cpu / run.seconds:>11.0%}"
         )
     print(
         f"\nrecommendations / me: p50 x{recs.percentile(0.5) / trivial.percentile(0.5):.2f} "

@@ -37,6 +37,7 @@ import urllib.parse
 from pathlib import Path
 
 import websockets
+from processes import cpu_seconds, procfile_web
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -62,33 +63,6 @@ for n in range(20):
     keys.append(client.cookies["sessionid"].value)
 print(live.pk, ",".join(keys))
 """
-
-
-def procfile_web() -> str:
-    """The production web process's command, as platform/Procfile gives it."""
-    for line in (ROOT / "platform" / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return line.removeprefix("web:").strip()
-    raise SystemExit("platform/Procfile names no web process")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time of the server's processes and their children (uvicorn's workers)."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    tree, grew = set(pids), True
-    while grew:
-        more = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= more
-        grew = bool(more)
-    total = 0
-    for pid in tree:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_port(port: int, seconds: float = 60) -> None:

@@ -117,6 +117,21 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_POOL", default=True
+):
+    # A pool of connections per process (psycopg_pool), which every thread borrows from for a
+    # request and gives back at its end. Under ASGI each request's synchronous code runs in a
+    # thread of its own, so connections kept per thread (CONN_MAX_AGE) were left open by threads
+    # that were gone, until PostgreSQL refused more clients. The pool keeps a process within
+    # DATABASE_POOL_MAX_SIZE connections; a request that finds them all busy waits up to
+    # DATABASE_POOL_TIMEOUT seconds. Off (DATABASE_POOL=false) behind an external pooler.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):
     # Parameters bound by the server, and a statement run five times on a connection prepared

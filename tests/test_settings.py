@@ -111,13 +111,25 @@ def test_postgresql_is_reached_through_psycopg_3():
 
 def test_postgresql_plans_repeated_statements_once_unless_turned_off():
     url = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}
-    options = settings_value('settings.DATABASES["default"].get("OPTIONS")', env=url)
-    assert options.stdout.strip() == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    options = settings_value('sorted(settings.DATABASES["default"]["OPTIONS"].items())', env=url)
+    assert "('prepare_threshold', 5), ('server_side_binding', True)" in options.stdout
     off = settings_value(
-        'settings.DATABASES["default"].get("OPTIONS")',
+        'settings.DATABASES["default"]["OPTIONS"].get("prepare_threshold")',
         env={**url, "DATABASE_PREPARED_STATEMENTS": "false"},
     )
-    assert off.stdout.strip() in {"None", "{}"}
+    assert off.stdout.strip() == "None"
+
+
+def test_postgresql_connections_come_from_a_pool_per_process_unless_turned_off():
+    url = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}
+    db = 'settings.DATABASES["default"]'
+    code = f'{db}.get("OPTIONS", {{}}).get("pool"), {db}["CONN_MAX_AGE"]'
+    pooled = settings_value(code, env=url)
+    assert pooled.stdout.strip() == "{'min_size': 2, 'max_size': 10, 'timeout': 10.0} 0"
+    off = settings_value(code, env={**url, "DATABASE_POOL": "false"})
+    assert off.stdout.strip() == "None 60"
+    sqlite = settings_value(code, env={"DATABASE_URL": "sqlite:///:memory:"})
+    assert sqlite.stdout.strip() == "None 60"
 
 
 def test_model_artefacts_have_a_storage_of_their_own_outside_the_served_folders():

@@ -1,0 +1,35 @@
+"""What the benchmarks share about the processes they start: the production web command, as
+platform/Procfile gives it, and the CPU time a process tree has used."""
+
+import contextlib
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def procfile_web() -> str:
+    """The production web process's command, as platform/Procfile gives it."""
+    for line in (ROOT / "platform" / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise SystemExit("platform/Procfile names no web process")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time of the processes ``pids`` and all their descendants (a server's workers)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    tree, grew = set(pids), True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
