@@ -387,7 +387,10 @@ def search_index_rebuild() -> dict[str, int]:
 def search_index_build_if_missing(**kwargs) -> int:
     """After ``migrate``: a database holding a catalog but no index at all (one made before
     search existed or before it covered every type, or loaded by other means) is indexed, so
-    search never starts empty; returns how many items were indexed."""
+    search never starts empty; returns how many items were indexed. A database migrated back
+    to before the index has no table for it: nothing to do."""
+    if SearchDocument._meta.db_table not in connection.introspection.table_names():
+        return 0
     if SearchDocument.objects.exists():
         return 0
     if not any(kind.model.objects.exists() for kind in KINDS.values()):

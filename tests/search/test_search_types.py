@@ -378,3 +378,10 @@ def test_suggestions_include_the_best_few_of_the_other_types():
     assert kinds.count("course") == 1 and kinds.count("live") == 1
     assert kinds.count("video") == search.SUGGESTED_PER_OTHER_TYPE
     assert [s.text for s in found if s.item_type == "product"] == ["吉他弦"]
+
+
+def test_a_database_migrated_back_before_the_index_is_left_alone(monkeypatch):
+    """``migrate courses 0016`` runs the post_migrate handler without the index's table."""
+    ProductFactory(title="吉他弦")
+    monkeypatch.setattr(search.connection.introspection, "table_names", lambda *a, **k: [])
+    assert search.search_index_build_if_missing() == 0
