@@ -7,6 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -187,3 +189,24 @@ def test_a_search_of_every_type_is_recorded_as_feedback(client, every_type, item
     client_for(learner).get("/api/v1/search/", {"q": "吉他", "type": item_type})
     events = Event.objects.filter(event_type="search", user=learner).order_by("id")
     assert [(e.query, e.page) for e in events] == [("吉他", "search"), ("吉他", "api")]
+
+
+@pytest.mark.parametrize("item_type", TYPES)
+def test_the_api_reads_a_page_of_any_type_in_a_fixed_number_of_queries(item_type):
+    factory = {
+        "course": CourseFactory,
+        "live": LiveSessionFactory,
+        "video": ShortVideoFactory,
+        "product": ProductFactory,
+    }[item_type]
+    counts = []
+    for n, word in ((2, "吉他"), (6, "钢琴")):
+        items = indexed(*[factory(title=f"{word} {i}") for i in range(n)])
+        for item in items if item_type == "video" else ():
+            item.products.add(ProductFactory())
+        api = client_for()
+        api.get("/api/v1/search/", {"q": word, "type": item_type})  # the dictionary, caches
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/search/", {"q": word, "type": item_type}).json()["count"] == n
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]

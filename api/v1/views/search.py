@@ -51,7 +51,7 @@ class SearchView(APIView):
             door="api",
         )
         # What each type's representation shows beside the item itself.
-        related = {"video": ("tags", "products"), "live": ("tags", "course")}
+        related = {"video": ("tags", "products", "media"), "live": ("tags", "course")}
         items = [hit.item for hit in result.hits]
         prefetch_related_objects(items, *related.get(result.item_type, ("tags",)))
         return Response(SearchPageSerializer(result, context={"request": request}).data)
