@@ -31,6 +31,12 @@ pytestmark = pytest.mark.django_db
 
 TYPES = ("course", "live", "video", "product")
 LINKS = {"course": "/courses/", "live": "/live/", "video": "/videos/?v=", "product": "/products/"}
+FACTORIES = {
+    "course": CourseFactory,
+    "live": LiveSessionFactory,
+    "video": ShortVideoFactory,
+    "product": ProductFactory,
+}
 
 
 @pytest.fixture
@@ -81,12 +87,7 @@ def test_every_tab_of_the_page_searches_its_type(client, every_type, item_type):
 
 @pytest.mark.parametrize("item_type", TYPES)
 def test_every_tab_corrects_typos_and_mixes_languages(client, item_type):
-    factory = {
-        "course": CourseFactory,
-        "live": LiveSessionFactory,
-        "video": ShortVideoFactory,
-        "product": ProductFactory,
-    }[item_type]
+    factory = FACTORIES[item_type]
     indexed(factory(title="Python 爬虫"), factory(title="Python 入门"))
     page = client.get(reverse("web:browse"), {"q": "pyhton 爬虫", "type": item_type})
     page = page.content.decode()
@@ -193,12 +194,7 @@ def test_a_search_of_every_type_is_recorded_as_feedback(client, every_type, item
 
 @pytest.mark.parametrize("item_type", TYPES)
 def test_the_api_reads_a_page_of_any_type_in_a_fixed_number_of_queries(item_type):
-    factory = {
-        "course": CourseFactory,
-        "live": LiveSessionFactory,
-        "video": ShortVideoFactory,
-        "product": ProductFactory,
-    }[item_type]
+    factory = FACTORIES[item_type]
     counts = []
     for n, word in ((2, "吉他"), (6, "钢琴")):
         items = indexed(*[factory(title=f"{word} {i}") for i in range(n)])
