@@ -1,5 +1,5 @@
-"""Course search against the substring match it replaced: nDCG@5 on the judged query set and the
-query time, in the same run, on the demo catalog.
+"""Catalog search against the substring match it replaced: nDCG@5 on the judged query set (courses,
+live sessions, short videos, products) and the query time, in the same run, on the demo catalog.
 
     nice -n 10 .venv/bin/python bench/bench_search.py               # seed_demo --scale 10
     nice -n 10 .venv/bin/python bench/bench_search.py --scale 1     # the catalog the tests judge
@@ -10,13 +10,14 @@ Builds a scratch PostgreSQL database (``zhibo_bench_search``, dropped afterwards
 ``--keep``) on the server of ``DATABASE_URL`` with ``seed_demo --scale N --no-media
 --events-per-learner 0`` (search reads no behaviour), which also indexes the catalog for search
 (``--reuse`` indexes it again, as the code now does), then ``VACUUM ANALYZE``.
-Then, in this process, for each judged query (``tests/search/judged.py``), alternately: the
-search as the pages and the API call it (``courses.search.course_search``, the first page of 12
-with highlights) and the old search (``courses.selectors.catalog_search``, a substring match in
-titles and descriptions, newest first, the first page of 12 and its count as the browse page
-read them). Prints nDCG@5 of both over the judged set (grades from each course's title and tags,
-so any scale can be judged) and the p50 and p99 of each query's time. Target: p50 under 20 ms
-at ``--scale 10``.
+Then, in this process, for each judged query (``tests/search/judged.py``, each of one type),
+alternately: the search as the pages and the API call it (``courses.search.item_search``, the
+first page of 12 with highlights) and the old search (``courses.selectors.catalog_search``, a
+substring match in titles and descriptions, newest first, the first page of 12 and its count as
+the browse page read them). Prints nDCG@5 of both and the p50 and p99 of each query's time, for
+the courses' queries and for the other types' (grades from each item's title and tags, so any
+scale can be judged), then nDCG@5 by kind of query and by type. Target: p50 under 20 ms at
+``--scale 10``.
 """
 
 from __future__ import annotations
@@ -61,50 +62,56 @@ def measure(rounds: int) -> None:
     import django
 
     django.setup()
-    from courses.models import Course
-    from courses.search import course_search, segmenter
+    from courses.search import KINDS, item_search, segmenter
     from courses.selectors import catalog_search
-    from tests.search.judged import JUDGED, catalog_grades, ndcg_at
+    from tests.search.judged import JUDGED, catalog_grades, findable_items, ndcg_at
 
-    courses = list(Course.objects.published().select_related("category").prefetch_related("tags"))
-    print(f"  {len(courses):,} published courses", flush=True)
+    items = {item_type: findable_items(item_type) for item_type in KINDS}
+    print("  findable: " + ", ".join(f"{len(v):,} {t}s" for t, v in items.items()), flush=True)
     segmenter.cut("预热", for_search=False)  # the dictionary loads once per process, not per query
 
-    def new(query):
-        return [hit.course.pk for hit in course_search(query=query, page_size=12).hits]
+    def new(judgment):
+        found = item_search(query=judgment.query, item_type=judgment.item_type, page_size=12)
+        return [hit.item.pk for hit in found.hits]
 
-    def old(query):
-        items = catalog_search(query=query)
-        page = list(items.values_list("pk", flat=True)[:12])
-        items.count()
+    def old(judgment):
+        found = catalog_search(item_type=judgment.item_type, query=judgment.query)
+        page = list(found.values_list("pk", flat=True)[:12])
+        found.count()
         return page
 
-    times = {"search": [], "substring": []}
-    ndcg = {"search": [], "substring": []}
+    names = ("search", "substring")
+    times = {(name, j.item_type == "course"): [] for name in names for j in JUDGED}
+    ndcg: dict[str, list[float]] = {name: [] for name in names}
     for round_number in range(rounds):
         for judgment in JUDGED:
             for name, run in (("search", new), ("substring", old)):
                 started = time.perf_counter()
-                found = run(judgment.query)
-                times[name].append(time.perf_counter() - started)
+                found = run(judgment)
+                times[name, judgment.item_type == "course"].append(time.perf_counter() - started)
                 if round_number == 0:
-                    grades = catalog_grades(judgment, courses)
+                    grades = catalog_grades(judgment, items[judgment.item_type])
                     ranked = [grades.get(pk, 0) for pk in found]
                     ndcg[name].append(ndcg_at(5, ranked, list(grades.values())))
     print(f"\n{len(JUDGED)} judged queries, {rounds} rounds, alternating")
-    print(f"{'':<12}{'nDCG@5':>8}{'p50 ms':>9}{'p99 ms':>9}")
-    for name in ("search", "substring"):
-        print(
-            f"{name:<12}{statistics.mean(ndcg[name]):>8.3f}"
-            f"{percentile(times[name], 0.5):>9.2f}{percentile(times[name], 0.99):>9.2f}"
-        )
-    by_kind: dict[str, list[tuple[float, float]]] = {}
+    print(f"{'':<26}{'nDCG@5':>8}{'p50 ms':>9}{'p99 ms':>9}")
+    for courses, label in ((True, "courses"), (False, "lives, videos, products")):
+        chosen = [n for n, j in enumerate(JUDGED) if (j.item_type == "course") == courses]
+        print(f"{label} ({len(chosen)} queries)")
+        for name in names:
+            spent = times[name, courses]
+            print(
+                f"  {name:<24}{statistics.mean(ndcg[name][n] for n in chosen):>8.3f}"
+                f"{percentile(spent, 0.5):>9.2f}{percentile(spent, 0.99):>9.2f}"
+            )
+    groups: dict[str, list[tuple[float, float]]] = {}
     for judgment, ours, theirs in zip(JUDGED, ndcg["search"], ndcg["substring"], strict=True):
-        by_kind.setdefault(judgment.kind, []).append((ours, theirs))
-    for kind, pairs in sorted(by_kind.items()):
+        groups.setdefault(f"kind {judgment.kind}", []).append((ours, theirs))
+        groups.setdefault(f"type {judgment.item_type}", []).append((ours, theirs))
+    for group, pairs in sorted(groups.items()):
         ours = statistics.mean(p[0] for p in pairs)
         theirs = statistics.mean(p[1] for p in pairs)
-        print(f"  {kind:<6} ({len(pairs):>2} queries): nDCG@5 {ours:.3f} against {theirs:.3f}")
+        print(f"  {group:<13} ({len(pairs):>2} queries): nDCG@5 {ours:.3f} against {theirs:.3f}")
 
 
 def main() -> None:

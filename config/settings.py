@@ -387,6 +387,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "commerce.models.Order.Status",
         "EventTypeEnum": "recommendations.models.Event.Type",
         "OrderItemTypeEnum": ["course", "product"],
+        "SearchItemTypeEnum": ["course", "live", "video", "product"],
     },
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}

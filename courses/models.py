@@ -78,6 +78,12 @@ class LiveSessionQuerySet(OwnedQuerySet):
         """Ended sessions with a replay: a link to one, or their own recording."""
         return self.filter(LiveSession.HAS_REPLAY)
 
+    def findable(self, at=None):
+        """What browsing and search list: visible sessions not over yet, or with a replay."""
+        return self.visible().filter(
+            Q(scheduled_end__gt=at or timezone.now()) | self.model.HAS_REPLAY
+        )
+
 
 def new_stream_key() -> str:
     """A secret stream key for a publisher (OBS, a phone app): 32 URL-safe characters."""
@@ -886,39 +892,46 @@ class ArticleImage(models.Model):
         super().save(*args, **kwargs)
 
 
-class CourseSearchDocument(models.Model):
-    """A course as search reads it: each field's text segmented into terms (jieba for Chinese,
-    lower-cased, separated by spaces) by ``courses.search``, which keeps it up to date.
+class SearchDocument(models.Model):
+    """An item of the catalog (a course, live session, short video or product) as search reads
+    it: each field's text segmented into terms (jieba for Chinese, lower-cased, separated by
+    spaces) by ``courses.search``, which keeps it up to date.
 
     On PostgreSQL ``vector`` holds the weighted ``tsvector`` (title A, tags B, description C,
-    lesson titles D) under a GIN index; on SQLite an FTS5 table with the same columns does that
-    work and ``vector`` stays empty (both made by this app's migrations).
+    context D) under a GIN index; on SQLite an FTS5 table with the same columns (its rowid this
+    row's id) does that work and ``vector`` stays empty (both made by this app's migrations).
+    Whether an item may be found (published, on sale, not cancelled) is asked of its own table
+    at each search, never kept here.
     """
 
-    course = models.OneToOneField(
-        Course,
-        verbose_name=_("course"),
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="search_document",
-    )
+    class ItemType(models.TextChoices):
+        COURSE = "course", _("course")
+        LIVE = "live", _("live session")
+        VIDEO = "video", _("short video")
+        PRODUCT = "product", _("product")
+
+    item_type = models.CharField(_("item type"), max_length=10, choices=ItemType.choices)
+    object_id = models.PositiveBigIntegerField(_("item id"))
     title = models.TextField(_("title terms"), blank=True)
     tags = models.TextField(_("tag, category and instructor terms"), blank=True)
     description = models.TextField(_("description terms"), blank=True)
-    lessons = models.TextField(_("lesson title terms"), blank=True)
+    context = models.TextField(_("lesson or linked course title terms"), blank=True)
     vector = SearchVectorField(null=True, blank=True)
     indexed_at = models.DateTimeField(_("indexed"), auto_now=True)
 
     class Meta:
-        verbose_name = _("course search document")
-        verbose_name_plural = _("course search documents")
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        constraints = [
+            models.UniqueConstraint(fields=["item_type", "object_id"], name="search_document_item")
+        ]
 
     def __str__(self):
-        return self.title
+        return f"{self.item_type} {self.object_id}: {self.title}"
 
 
 class SearchTerm(models.Model):
-    """A term of the indexed catalog with the number of courses it was indexed for: what typos
+    """A term of the indexed catalog with the number of items it was indexed for: what typos
     are corrected against and suggestions complete from."""
 
     term = models.CharField(_("term"), max_length=64, unique=True)

@@ -1,4 +1,5 @@
-"""Search over the catalog's courses: segmentation, the index, and ranked, highlighted results.
+"""Search over the catalog — courses, live sessions, short videos and products: segmentation,
+one index for every type, and ranked, highlighted results.
 
 **Segmentation.** Text is normalised (NFKC, lower case) and cut into terms by jieba — Chinese
 into words, English and numbers into words as they are — with the catalog's own vocabulary (tag,
@@ -6,25 +7,29 @@ category and sub-category names) in jieba's user dictionary, so 数据透视 or 
 Documents are cut in jieba's search mode (a long word also gives its shorter words: 数据分析 gives
 数据 and 分析 too); queries in its precise mode. The dictionary loads lazily, once per process.
 
-**The index.** ``CourseSearchDocument`` holds a course's terms per field: title (weight A), tags,
-category and instructor (B), subtitle and description (C), lesson titles (D). On PostgreSQL its
-``vector`` is their weighted ``tsvector`` (the ``simple`` configuration over the segmented text,
-a GIN index); on SQLite an FTS5 table holds the same columns. ``SearchTerm`` counts the courses
-each term was indexed for: typos are corrected against it (pg_trgm's trigram index finds the
-candidates on PostgreSQL, then an edit distance with transpositions picks one; on SQLite the edit
-distance runs over the terms of a similar length) and suggestions complete from it.
+**The index.** ``SearchDocument`` holds an item's terms per field, the same four for every type:
+title (weight A); tags, category and instructor (B); subtitle and description (C); the context
+(D: a course's lesson titles, the title of the course a live session or short video belongs to).
+On PostgreSQL its ``vector`` is their weighted ``tsvector`` (the ``simple`` configuration over the
+segmented text, a GIN index); on SQLite an FTS5 table holds the same columns. ``SearchTerm``
+counts the documents each term was indexed for: typos are corrected against it (pg_trgm's
+trigram index finds the candidates on PostgreSQL, then an edit distance with transpositions
+picks one; on SQLite the edit distance runs over the terms of a similar length) and suggestions
+complete from it.
 
 The catalog's writes keep it current: ``courses.services`` (and so the admin) call
 ``search_index_after_commit`` with what they changed, and ``search_index_rebuild`` (``manage.py
 search_index``, the demo's seeding) indexes everything.
 
-**A query** is cut into terms; a term the index does not know is corrected to the nearest known
-one, and a Chinese word the index never cut whole is looked for as its parts. Courses matching
-every term come first by relevance (ts_rank over the weights on PostgreSQL, bm25 with the same
-weights on SQLite); when no course has every term, those with any are listed. Only published
-courses are found (``Course.objects.published``), within whatever filtered queryset the caller
+**A query** searches one type. It is cut into terms; a term the index does not know is corrected
+to the nearest known one, and a Chinese word the index never cut whole is looked for as its
+parts. Items matching every term come first by relevance (ts_rank over the weights on
+PostgreSQL, bm25 with the same weights on SQLite); when none has every term, those with any are
+listed. Only what learners may see is found — published courses, live sessions not cancelled
+(upcoming, live or with a replay), published short videos, products on sale — asked of the
+items' own tables at each search (``findable``), within whatever filtered queryset the caller
 passes. Ties in relevance go to a caller's ``tie_break`` (the recommender's scores, passed in by
-the doors through ``recommendations.services.search``), then to the newest course.
+the doors through ``recommendations.services.search``), then to the newest item.
 """
 
 from __future__ import annotations
@@ -39,18 +44,21 @@ from datetime import datetime
 from functools import partial
 
 from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
-from django.db.models import Count
+from django.db import connection, models, transaction
+from django.db.models import Count, Q
 from django.utils.safestring import SafeString, mark_safe
 
 from courses.models import (
     Category,
     Chapter,
     Course,
-    CourseSearchDocument,
     Instructor,
     Lesson,
+    LiveSession,
+    Product,
+    SearchDocument,
     SearchTerm,
+    ShortVideo,
     Tag,
 )
 
@@ -58,7 +66,7 @@ SORTS = ("relevance", "newest", "popular", "price", "-price")
 MAX_QUERY_LENGTH = 100
 MAX_TERMS = 8
 FTS_TABLE = "courses_search_fts"
-# ts_rank's weights for D, C, B, A (lesson titles, description, tags, title); the same for bm25.
+# ts_rank's weights for D, C, B, A (context, description, tags, title); the same for bm25.
 WEIGHTS = (0.1, 0.2, 0.4, 1.0)
 STOPWORDS = frozenset(
     [
@@ -163,17 +171,106 @@ def query_terms(text: str) -> list[str]:
 # --- the index ---------------------------------------------------------------------------------
 
 
-def _fields_of(course: Course, lesson_titles: list[str]) -> dict[str, str]:
-    tags = [tag.name for tag in course.tags.all()]
-    words = [*tags, course.category.name, course.instructor.display_name]
-    if course.category.parent_id:
-        words.append(course.category.parent.name)
+@dataclass(frozen=True)
+class ItemKind:
+    """What search needs of one type of item: what learners may find (``findable``), the
+    columns its sorts read, its popularity, and how a page of results is loaded."""
+
+    model: type[models.Model]
+    findable: Callable[[], models.QuerySet]
+    newest: str  # the column "newest" sorts by
+    price: str | None  # the column the price sorts read; None: the type has no price
+    popularity: Callable[[list[int]], dict[int, int]]
+    related: tuple[str, ...]  # what indexing reads with each item (select_related)
+    shown: tuple[str, ...]  # what a page of results reads with each item (select_related)
+
+    @property
+    def sorts(self) -> tuple[str, ...]:
+        return SORTS if self.price else tuple(s for s in SORTS if "price" not in s)
+
+
+def _counts(model, relation: str, **filters):
+    def popularity(ids: list[int]) -> dict[int, int]:
+        counted = Count(relation, filter=Q(**filters)) if filters else Count(relation)
+        return dict(model.objects.filter(pk__in=ids).annotate(n=counted).values_list("pk", "n"))
+
+    return popularity
+
+
+KINDS: dict[str, ItemKind] = {
+    "course": ItemKind(
+        model=Course,
+        findable=lambda: Course.objects.published(),
+        newest="published_at",
+        price="price",
+        popularity=_counts(Course, "enrollments"),
+        related=("instructor", "category", "category__parent"),
+        shown=("instructor", "category"),
+    ),
+    "live": ItemKind(
+        model=LiveSession,
+        findable=lambda: LiveSession.objects.findable(),
+        newest="scheduled_start",
+        price=None,
+        popularity=_counts(LiveSession, "reservations", reservations__cancelled_at__isnull=True),
+        related=("instructor", "course__category__parent"),
+        shown=("instructor",),
+    ),
+    "video": ItemKind(
+        model=ShortVideo,
+        findable=lambda: ShortVideo.objects.published(),
+        newest="published_at",
+        price=None,
+        popularity=lambda ids: dict(
+            ShortVideo.objects.filter(pk__in=ids).values_list("pk", "like_count")
+        ),
+        related=("instructor", "course__category__parent"),
+        shown=("instructor", "course"),
+    ),
+    "product": ItemKind(
+        model=Product,
+        findable=lambda: Product.objects.on_sale(),
+        newest="created_at",
+        price="price",
+        popularity=_counts(Product, "order_lines", order_lines__order__paid_at__isnull=False),
+        related=("instructor",),
+        shown=("instructor",),
+    ),
+}
+
+
+def item_type_of(item) -> str:
+    """The search's name for the type of ``item`` (a course, live session, short video or
+    product)."""
+    return next(t for t, kind in KINDS.items() if isinstance(item, kind.model))
+
+
+def _kind(item_type: str) -> ItemKind:
+    try:
+        return KINDS[item_type]
+    except KeyError:
+        raise ValueError(f"Unknown item type {item_type!r}: use one of {list(KINDS)}.") from None
+
+
+def _fields_of(item, context: list[str]) -> dict[str, str]:
+    """The four fields of an item's document: its title; its tags, instructor and category (a
+    course's own, or that of the course a live session or short video belongs to); its subtitle
+    and description; ``context``, the titles around it (lessons, or its course)."""
+    tags = [tag.name for tag in item.tags.all()]
+    words = [*tags, item.instructor.display_name]
+    course = item if isinstance(item, Course) else getattr(item, "course", None)
+    category = course.category if course else None
+    if category:
+        words.append(category.name)
+        if category.parent_id:
+            words.append(category.parent.name)
     segmenter.add_words(tags)
+    text = f"{getattr(item, 'subtitle', '')}\n{getattr(item, 'description', '')}"
     return {
-        "title": " ".join(document_terms(course.title)),
+        "title": " ".join(document_terms(item.title)),
         "tags": " ".join(term for word in words for term in document_terms(word)),
-        "description": _distinct(document_terms(f"{course.subtitle}\n{course.description}")),
-        "lessons": _distinct(term for title in lesson_titles for term in document_terms(title)),
+        "description": _distinct(document_terms(text)),
+        "context": _distinct(term for title in context for term in document_terms(title)),
     }
 
 
@@ -184,30 +281,46 @@ def _distinct(terms: Iterable[str]) -> str:
     return " ".join(dict.fromkeys(terms))
 
 
-def search_index_courses(course_ids: Iterable[int]) -> int:
-    """Index (again) the courses with these ids, and drop the documents of ids no longer in the
-    catalog; returns how many were indexed."""
-    ids = sorted(set(course_ids))
+def _contexts(item_type: str, items: list) -> dict[int, list[str]]:
+    if item_type == "course":
+        titles: dict[int, list[str]] = {}
+        lessons = Lesson.objects.filter(course_id__in=[i.pk for i in items])
+        for course_id, title in lessons.values_list("course_id", "title"):
+            titles.setdefault(course_id, []).append(title)
+        return titles
+    if item_type in ("live", "video"):
+        return {item.pk: [item.course.title] for item in items if item.course_id}
+    return {}
+
+
+def search_index_items(item_type: str, ids: Iterable[int]) -> int:
+    """Index (again) the items of ``item_type`` with these ids, and drop the documents of ids no
+    longer in the catalog; returns how many were indexed."""
+    kind = _kind(item_type)
+    ids = sorted(set(ids))
     if not ids:
         return 0
-    courses = list(
-        Course.objects.filter(pk__in=ids)
-        .select_related("instructor", "category", "category__parent")
-        .prefetch_related("tags")
+    items = list(
+        kind.model.objects.filter(pk__in=ids).select_related(*kind.related).prefetch_related("tags")
     )
-    lessons: dict[int, list[str]] = {}
-    for course_id, title in Lesson.objects.filter(course_id__in=ids).values_list(
-        "course_id", "title"
-    ):
-        lessons.setdefault(course_id, []).append(title)
+    context = _contexts(item_type, items)
     documents = [
-        CourseSearchDocument(course=course, **_fields_of(course, lessons.get(course.pk, [])))
-        for course in courses
+        SearchDocument(
+            item_type=item_type, object_id=item.pk, **_fields_of(item, context.get(item.pk, []))
+        )
+        for item in items
     ]
     with transaction.atomic():
-        CourseSearchDocument.objects.filter(pk__in=ids).delete()
-        CourseSearchDocument.objects.bulk_create(documents, batch_size=500)
-        _vectors_write([d.pk for d in documents], deleted=ids)
+        mine = SearchDocument.objects.filter(item_type=item_type, object_id__in=ids)
+        replaced = list(mine.values_list("pk", flat=True))
+        mine.delete()
+        SearchDocument.objects.bulk_create(documents, batch_size=500)
+        written = list(
+            SearchDocument.objects.filter(item_type=item_type, object_id__in=ids).values_list(
+                "pk", flat=True
+            )
+        )
+        _vectors_write(written, deleted=replaced)
         _terms_count(documents)
     return len(documents)
 
@@ -215,33 +328,34 @@ def search_index_courses(course_ids: Iterable[int]) -> int:
 def _vectors_write(indexed: list[int], *, deleted: list[int]) -> None:
     """The database's own index of the documents just written (``deleted``: ids replaced)."""
     if connection.vendor == "postgresql":
-        CourseSearchDocument.objects.filter(pk__in=indexed).update(
+        SearchDocument.objects.filter(pk__in=indexed).update(
             vector=SearchVector("title", weight="A", config="simple")
             + SearchVector("tags", weight="B", config="simple")
             + SearchVector("description", weight="C", config="simple")
-            + SearchVector("lessons", weight="D", config="simple")
+            + SearchVector("context", weight="D", config="simple")
         )
     elif connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            marks = ", ".join(["%s"] * len(deleted))
-            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", deleted)
+            if deleted:
+                marks = ", ".join(["%s"] * len(deleted))
+                cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", deleted)
             if indexed:
                 marks = ", ".join(["%s"] * len(indexed))
                 cursor.execute(
-                    f"INSERT INTO {FTS_TABLE} (rowid, title, tags, description, lessons) "
-                    "SELECT course_id, title, tags, description, lessons "
-                    f"FROM {CourseSearchDocument._meta.db_table} WHERE course_id IN ({marks})",
+                    f"INSERT INTO {FTS_TABLE} (rowid, title, tags, description, context) "
+                    "SELECT id, title, tags, description, context "
+                    f"FROM {SearchDocument._meta.db_table} WHERE id IN ({marks})",
                     indexed,
                 )
 
 
-def _terms_count(documents: list[CourseSearchDocument]) -> None:
+def _terms_count(documents: list[SearchDocument]) -> None:
     """Add the documents' new terms to the vocabulary with the number of documents having them.
-    A term already known keeps its count (an edit indexes a course again, which would count it
+    A term already known keeps its count (an edit indexes an item again, which would count it
     twice); ``search_index_rebuild`` counts afresh."""
     counts: dict[str, int] = {}
     for document in documents:
-        text = " ".join((document.title, document.tags, document.description, document.lessons))
+        text = " ".join((document.title, document.tags, document.description, document.context))
         for term in set(text.split()):
             counts[term] = counts.get(term, 0) + 1
     SearchTerm.objects.bulk_create(
@@ -251,55 +365,93 @@ def _terms_count(documents: list[CourseSearchDocument]) -> None:
     )
 
 
-def search_index_rebuild() -> int:
-    """Index every course afresh and recount the vocabulary; returns how many were indexed."""
+def search_index_rebuild() -> dict[str, int]:
+    """Index every item of every type afresh and recount the vocabulary; returns how many
+    items of each type were indexed."""
     segmenter.refresh()  # the catalog's words as they are now
-    ids = list(Course.objects.values_list("pk", flat=True))
+    counts = {}
     with transaction.atomic():
-        CourseSearchDocument.objects.all().delete()
+        SearchDocument.objects.all().delete()
         SearchTerm.objects.all().delete()
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {FTS_TABLE}")
-        for start in range(0, len(ids), 500):
-            search_index_courses(ids[start : start + 500])
-    return len(ids)
+        for item_type, kind in KINDS.items():
+            ids = list(kind.model.objects.order_by("pk").values_list("pk", flat=True))
+            for start in range(0, len(ids), 500):
+                search_index_items(item_type, ids[start : start + 500])
+            counts[item_type] = len(ids)
+    return counts
 
 
 def search_index_build_if_missing(**kwargs) -> int:
-    """After ``migrate``: a database holding courses but no index at all (one made before
-    search existed, or loaded by other means) is indexed, so search never starts empty."""
-    if CourseSearchDocument.objects.exists() or not Course.objects.exists():
+    """After ``migrate``: a database holding a catalog but no index at all (one made before
+    search existed or before it covered every type, or loaded by other means) is indexed, so
+    search never starts empty; returns how many items were indexed. A database migrated back
+    to before the index has no table for it: nothing to do."""
+    if SearchDocument._meta.db_table not in connection.introspection.table_names():
         return 0
-    return search_index_rebuild()
+    if SearchDocument.objects.exists():
+        return 0
+    if not any(kind.model.objects.exists() for kind in KINDS.values()):
+        return 0
+    return sum(search_index_rebuild().values())
 
 
-def courses_affected_by(item) -> list[int]:
-    """The ids of the courses whose documents a change to ``item`` touches."""
+def items_affected_by(item) -> list[tuple[str, int]]:
+    """The (type, id) of the items whose documents a change to ``item`` touches."""
     if isinstance(item, Course):
-        return [item.pk]
+        return [
+            ("course", item.pk),
+            *(("live", pk) for pk in item.live_sessions.values_list("pk", flat=True)),
+            *(("video", pk) for pk in item.short_videos.values_list("pk", flat=True)),
+        ]
     if isinstance(item, Lesson | Chapter):
-        return [item.course_id]
-    if isinstance(item, Instructor):
-        return list(item.courses.values_list("pk", flat=True))
-    if isinstance(item, Tag):
-        return list(item.courses.values_list("pk", flat=True))
+        return [("course", item.course_id)]
+    for item_type, kind in KINDS.items():
+        if isinstance(item, kind.model):
+            return [(item_type, item.pk)]
+    if isinstance(item, Instructor | Tag):
+        owner = "instructor" if isinstance(item, Instructor) else "tags"
+        return [
+            (item_type, pk)
+            for item_type, kind in KINDS.items()
+            for pk in kind.model.objects.filter(**{owner: item}).values_list("pk", flat=True)
+        ]
     if isinstance(item, Category):
-        return list(
+        courses = list(
             Course.objects.filter(
-                category__in=[item.pk, *item.children.values_list("pk")]
+                category__in=[item.pk, *item.children.values_list("pk", flat=True)]
             ).values_list("pk", flat=True)
         )
+        return [
+            *(("course", pk) for pk in courses),
+            *(
+                ("live", pk)
+                for pk in LiveSession.objects.filter(course__in=courses).values_list(
+                    "pk", flat=True
+                )
+            ),
+            *(
+                ("video", pk)
+                for pk in ShortVideo.objects.filter(course__in=courses).values_list("pk", flat=True)
+            ),
+        ]
     return []
 
 
+def _index_now(keys: set[tuple[str, int]]) -> None:
+    for item_type in KINDS:
+        search_index_items(item_type, [pk for t, pk in keys if t == item_type])
+
+
 def search_index_after_commit(items: Iterable) -> None:
-    """Index the courses that ``items`` (rows just saved or about to be deleted) touch, once the
-    current transaction commits (so a course's tags, saved after the course by the admin, are
-    in), at once outside one."""
-    ids = {pk for item in items for pk in courses_affected_by(item)}
-    if ids:
-        transaction.on_commit(partial(search_index_courses, ids))
+    """Index the items that ``items`` (rows just saved or about to be deleted) touch, once the
+    current transaction commits (so an item's tags, saved after it by the admin, are in), at
+    once outside one."""
+    keys = {key for item in items for key in items_affected_by(item)}
+    if keys:
+        transaction.on_commit(partial(_index_now, keys))
 
 
 # --- queries -----------------------------------------------------------------------------------
@@ -425,54 +577,71 @@ def _fts_query(groups: list[list[list[str]]], *, any_term: bool, prefix_last: bo
 
 @dataclass(frozen=True)
 class Match:
-    course_id: int
+    item_type: str
+    object_id: int
     relevance: float
-    published: float  # the publication time as a timestamp
+    published: float  # the time "newest" sorts by, as a timestamp (0 when not read)
     price: float
 
 
 def _matches(
-    groups, within, *, any_term: bool, prefix_last: bool = False, limit: int | None = None
+    groups,
+    scopes: dict[str, models.QuerySet | None],
+    *,
+    any_term: bool,
+    prefix_last: bool = False,
+    limit: int | None = None,
 ) -> list[Match]:
-    """The published courses in ``within`` (all, for None) that match, best first, with what
-    sorts them. One query, written out: it runs on every search and keystroke, and its ORM
-    form costs more to build than to run."""
+    """The findable items of the types in ``scopes`` (each within its queryset; all, for None)
+    that match, best first, with what sorts them (read for one type only). One query, written
+    out: it runs on every search and keystroke, and its ORM form costs more to build than to
+    run."""
     if not groups:
         return []
-    published = Course.objects.published()
-    if within is not None:
-        published = published.filter(pk__in=within.order_by().values("pk"))
-    scope, params = published.order_by().values("pk").query.sql_with_params()
-    course = Course._meta.db_table
+    conditions, params = [], []
+    for item_type, within in scopes.items():
+        findable = _kind(item_type).findable()
+        if within is not None:
+            findable = findable.filter(pk__in=within.order_by().values("pk"))
+        scope, scope_params = findable.order_by().values("pk").query.sql_with_params()
+        conditions.append(f"(d.item_type = %s AND d.object_id IN ({scope}))")
+        params += [item_type, *scope_params]
+    documents = SearchDocument._meta.db_table
+    sorted_by, joined = "NULL, NULL", ""
+    if len(scopes) == 1:  # one type: its columns for the sorts
+        kind = _kind(next(iter(scopes)))
+        sorted_by = f"o.{kind.newest}, {'o.' + kind.price if kind.price else 'NULL'}"
+        joined = f" JOIN {kind.model._meta.db_table} o ON o.id = d.object_id"
+    where = " OR ".join(conditions)
     tail = f" LIMIT {int(limit)}" if limit else ""
     if connection.vendor == "postgresql":
-        documents = CourseSearchDocument._meta.db_table
         sql = (
-            "SELECT d.course_id, ts_rank(%s::float4[], d.vector, q.q) AS rank, c.published_at, "
-            f"c.price FROM {documents} d JOIN {course} c ON c.id = d.course_id, "
-            "to_tsquery('simple', %s) AS q(q) "
-            f"WHERE d.vector @@ q.q AND d.course_id IN ({scope}) ORDER BY rank DESC, 1{tail}"
+            "SELECT d.item_type, d.object_id, ts_rank(%s::float4[], d.vector, q.q) AS rank, "
+            f"{sorted_by} FROM {documents} d{joined}, to_tsquery('simple', %s) AS q(q) "
+            f"WHERE d.vector @@ q.q AND ({where}) ORDER BY rank DESC, d.id{tail}"
         )
         query = _tsquery(groups, any_term=any_term, prefix_last=prefix_last)
         params = [list(WEIGHTS), query, *params]
     else:
-        weights = ", ".join(str(w) for w in reversed(WEIGHTS))  # title, tags, desc, lessons
+        weights = ", ".join(str(w) for w in reversed(WEIGHTS))  # title, tags, desc, context
         sql = (
-            f"SELECT f.rowid, -bm25({FTS_TABLE}, {weights}) AS rank, c.published_at, c.price "
-            f"FROM {FTS_TABLE} f JOIN {course} c ON c.id = f.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s AND f.rowid IN ({scope}) ORDER BY rank DESC, 1{tail}"
+            f"SELECT d.item_type, d.object_id, -bm25({FTS_TABLE}, {weights}) AS rank, "
+            f"{sorted_by} FROM {FTS_TABLE} f JOIN {documents} d ON d.id = f.rowid{joined} "
+            f"WHERE {FTS_TABLE} MATCH %s AND ({where}) ORDER BY rank DESC, d.id{tail}"
         )
         params = [_fts_query(groups, any_term=any_term, prefix_last=prefix_last), *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [
-        Match(pk, float(rank), _timestamp(published), float(price))
-        for pk, rank, published, price in rows
+        Match(item_type, pk, float(rank), _timestamp(at), float(price or 0))
+        for item_type, pk, rank, at, price in rows
     ]
 
 
 def _timestamp(value) -> float:
+    if value is None:
+        return 0.0
     if isinstance(value, str):  # SQLite read without the ORM
         value = datetime.fromisoformat(value)
     return value.timestamp()
@@ -480,7 +649,8 @@ def _timestamp(value) -> float:
 
 @dataclass
 class SearchHit:
-    course: Course
+    item: Course | LiveSession | ShortVideo | Product
+    item_type: str
     relevance: float
     title_html: SafeString
     snippet_html: SafeString
@@ -493,9 +663,10 @@ class SearchPage:
     count: int
     number: int
     page_size: int
+    item_type: str = "course"
     hits: list[SearchHit] = field(default_factory=list)
     corrected: str = ""  # "did you mean": the query with its typos corrected, if any
-    all_terms: bool = True  # False when no course had every term and any term was enough
+    all_terms: bool = True  # False when no item had every term and any term was enough
 
     @property
     def pages(self) -> int:
@@ -508,6 +679,11 @@ class SearchPage:
     @property
     def has_previous(self) -> bool:
         return self.number > 1
+
+    @property
+    def sorts(self) -> tuple[str, ...]:
+        """The sorts this type offers (no price for live sessions and short videos)."""
+        return _kind(self.item_type).sorts
 
 
 def highlight(text: str, words: list[str]) -> SafeString:
@@ -539,84 +715,84 @@ def _snippet(text: str, words: list[str], width: int = 60) -> str:
 def _order(
     matches: list[Match],
     sort: str,
+    popularity: Callable[[list[int]], dict[int, int]],
     tie_break: Callable[[list[int]], dict[int, float]] | None,
 ) -> list[int]:
     """The matched ids in the order ``sort`` asks; relevance (to six significant digits, so
-    equal ranks tie)
-    breaks the other sorts' ties, and ``tie_break``'s scores relevance's."""
-    relevance = {m.course_id: float(f"{m.relevance:.6g}") for m in matches}
+    equal ranks tie) breaks the other sorts' ties, and ``tie_break``'s scores relevance's."""
+    relevance = {m.object_id: float(f"{m.relevance:.6g}") for m in matches}
     if sort == "newest":
-        key = lambda m: (-m.published, -relevance[m.course_id], -m.course_id)  # noqa: E731
+        key = lambda m: (-m.published, -relevance[m.object_id], -m.object_id)  # noqa: E731
     elif sort in ("price", "-price"):
         sign = 1 if sort == "price" else -1
-        key = lambda m: (sign * m.price, -relevance[m.course_id], -m.course_id)  # noqa: E731
+        key = lambda m: (sign * m.price, -relevance[m.object_id], -m.object_id)  # noqa: E731
     elif sort == "popular":
-        popularity = dict(
-            Course.objects.filter(pk__in=list(relevance))
-            .annotate(n=Count("enrollments"))
-            .values_list("pk", "n")
-        )
+        counts = popularity(list(relevance))
         key = lambda m: (  # noqa: E731
-            -popularity.get(m.course_id, 0),
-            -relevance[m.course_id],
+            -counts.get(m.object_id, 0),
+            -relevance[m.object_id],
             -m.published,
-            -m.course_id,
+            -m.object_id,
         )
     else:
         scores: dict[int, float] = {}
         if tie_break is not None and len(set(relevance.values())) < len(relevance):
             scores = tie_break(list(relevance))
         key = lambda m: (  # noqa: E731
-            -relevance[m.course_id],
-            -scores.get(m.course_id, float("-inf")),
+            -relevance[m.object_id],
+            -scores.get(m.object_id, float("-inf")),
             -m.published,
-            -m.course_id,
+            -m.object_id,
         )
-    return [m.course_id for m in sorted(matches, key=key)]
+    return [m.object_id for m in sorted(matches, key=key)]
 
 
-def course_search(
+def item_search(
     *,
     query: str,
+    item_type: str = "course",
     sort: str = "relevance",
     page: int = 1,
     page_size: int = 12,
     within=None,
     tie_break: Callable[[list[int]], dict[int, float]] | None = None,
 ) -> SearchPage:
-    """One page of the published courses matching ``query`` (within ``within``, a queryset of
-    courses, if given), ordered by ``sort``; a page past the last gives the last."""
-    if sort not in SORTS:
-        raise ValueError(f"Unknown sort {sort!r}: use one of {list(SORTS)}.")
+    """One page of the findable items of ``item_type`` (course, live, video or product)
+    matching ``query`` (within ``within``, a queryset of that type, if given), ordered by
+    ``sort`` (one of the type's ``sorts``); a page past the last gives the last."""
+    kind = _kind(item_type)
+    if sort not in kind.sorts:
+        raise ValueError(f"Unknown sort {sort!r} for {item_type}: use one of {list(kind.sorts)}.")
     analysis = analyse(query)
-    ranked = _matches(analysis.alternatives, within, any_term=False)
+    scope = {item_type: within}
+    ranked = _matches(analysis.alternatives, scope, any_term=False)
     all_terms = True
     if not ranked and len(analysis.alternatives) > 1:
-        ranked, all_terms = _matches(analysis.alternatives, within, any_term=True), False
+        ranked, all_terms = _matches(analysis.alternatives, scope, any_term=True), False
     result = SearchPage(
         query=query,
         sort=sort,
         count=len(ranked),
         number=1,
         page_size=page_size,
+        item_type=item_type,
         corrected=analysis.corrected,
         all_terms=all_terms,
     )
     result.number = min(max(1, page), result.pages)
-    order = _order(ranked, sort, tie_break)
+    order = _order(ranked, sort, kind.popularity, tie_break)
     shown = order[(result.number - 1) * page_size : result.number * page_size]
-    relevance = {m.course_id: m.relevance for m in ranked}
-    courses = Course.objects.filter(pk__in=shown).select_related("instructor", "category")
-    by_id = {course.pk: course for course in courses}
+    relevance = {m.object_id: m.relevance for m in ranked}
+    items = kind.model.objects.filter(pk__in=shown).select_related(*kind.shown)
+    by_id = {item.pk: item for item in items}
     words = analysis.matched_words
     result.hits = [
         SearchHit(
-            course=by_id[pk],
+            item=by_id[pk],
+            item_type=item_type,
             relevance=relevance[pk],
             title_html=highlight(by_id[pk].title, words),
-            snippet_html=highlight(
-                _snippet(by_id[pk].subtitle or by_id[pk].description, words), words
-            ),
+            snippet_html=highlight(_snippet(_snippet_text(by_id[pk]), words), words),
         )
         for pk in shown
         if pk in by_id
@@ -624,24 +800,54 @@ def course_search(
     return result
 
 
+def _snippet_text(item) -> str:
+    """What a result's snippet is cut from: a subtitle, else a description (a short video has
+    neither: the title of its course)."""
+    text = getattr(item, "subtitle", "") or getattr(item, "description", "")
+    if not text and isinstance(item, ShortVideo) and item.course_id:
+        return item.course.title
+    return text
+
+
 @dataclass
 class Suggestion:
     text: str
-    course: Course | None = None  # a course whose title completes the query
+    item: Course | LiveSession | ShortVideo | Product | None = None  # its title completes
+    item_type: str = ""
+
+
+SUGGESTED_PER_OTHER_TYPE = 2  # the titles of live sessions, videos and products among courses'
 
 
 def search_suggestions(*, prefix: str, limit: int = 8) -> list[Suggestion]:
     """What the search box offers while the learner types ``prefix``: titles of the best
-    published courses matching it (its last term as a prefix), then known terms completing it."""
+    findable items matching it (its last term as a prefix; of any type, at most
+    ``SUGGESTED_PER_OTHER_TYPE`` of each type but courses, each title once), then known terms
+    completing it."""
     terms = query_terms(prefix)
     if not terms:
         return []
     groups = [[[term]] for term in terms]
-    ranked = _matches(groups, None, any_term=False, prefix_last=True, limit=limit)
-    ids = [m.course_id for m in ranked]
-    courses = Course.objects.filter(pk__in=ids).only("pk", "title", "slug")
-    by_id = {course.pk: course for course in courses}
-    found = [Suggestion(text=by_id[m.course_id].title, course=by_id[m.course_id]) for m in ranked]
+    scopes = dict.fromkeys(KINDS)
+    ranked = _matches(groups, scopes, any_term=False, prefix_last=True, limit=limit * 3)
+    taken: list[Match] = []
+    for match in ranked:
+        same = sum(1 for m in taken if m.item_type == match.item_type)
+        if match.item_type == "course" or same < SUGGESTED_PER_OTHER_TYPE:
+            taken.append(match)
+    by_key = {}
+    for item_type, kind in KINDS.items():
+        ids = [m.object_id for m in taken if m.item_type == item_type]
+        if ids:
+            for item in kind.model.objects.filter(pk__in=ids).only("pk", "title", "slug"):
+                by_key[item_type, item.pk] = item
+    found, titles = [], set()
+    for match in taken:
+        item = by_key.get((match.item_type, match.object_id))
+        if item is not None and item.title not in titles:
+            titles.add(item.title)
+            found.append(Suggestion(text=item.title, item=item, item_type=match.item_type))
+    found = found[:limit]
     head = " ".join(terms[:-1])
     completions = (
         SearchTerm.objects.filter(term__startswith=terms[-1])

@@ -80,9 +80,7 @@ def catalog_search(
     """
     now = timezone.now()
     if item_type == "live":
-        items = LiveSession.objects.visible().filter(
-            Q(scheduled_end__gt=now) | LiveSession.HAS_REPLAY
-        )
+        items = LiveSession.objects.findable(now)
     elif item_type == "video":
         items = ShortVideo.objects.published(now)
     elif item_type == "product":

@@ -16,6 +16,7 @@ from accounts.services import account_sign_up, account_sign_up_problems
 from commerce.cart import MAX_QUANTITY
 from commerce.models import SHIPPING_FIELDS, DeliveryAddress
 from courses.models import Course, Lesson, MediaAsset, ShortVideo, Tag
+from courses.search import KINDS
 from courses.selectors import CATALOG_TYPES
 
 TYPE_CHOICES = [
@@ -58,9 +59,12 @@ class BrowseForm(forms.Form):
         sort = self.cleaned_data.get("sort")
         return sort if sort in dict(SORT_CHOICES) else "relevance"
 
-    def sort_choice(self) -> str:
+    def sort_choice(self, item_type: str = "course") -> str:
+        """The sort asked for, if ``item_type`` offers it (no price for live sessions and
+        short videos), else relevance."""
         data = self.cleaned_data if self.is_valid() else {}
-        return data.get("sort") or "relevance"
+        sort = data.get("sort") or "relevance"
+        return sort if sort in KINDS[item_type].sorts else "relevance"
 
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}

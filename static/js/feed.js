@@ -3,8 +3,8 @@
  * without this script) is fetched, its videos are appended before the link and the link takes
  * the next page's address (or goes, at the end). The appended videos are announced with the
  * "zhibo:feed-append" event ({detail: {items}}): site.js plays them and counts their views,
- * player.js attaches their HLS streams and social.js readies their comment forms, so they work
- * as the first ones. Loaded after those scripts (all deferred). */
+ * impressions and clicks, player.js attaches their HLS streams and social.js readies their
+ * comment forms, so they work as the first ones. Loaded after those scripts (all deferred). */
 (function () {
   "use strict";
 

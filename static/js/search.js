@@ -1,5 +1,6 @@
 /* Search suggestions: as the learner types in a search box marked data-suggest (the header's,
- * the browse page's), ask the suggestions endpoint and list courses and words under the box.
+ * the browse page's), ask the suggestions endpoint and list items (courses, live sessions, short
+ * videos, products, each labelled with its kind) and words under the box.
  * Arrow keys move through the list, Enter opens the chosen one, Escape closes it. */
 (function () {
   "use strict";
@@ -33,7 +34,8 @@
     function searchUrl(text) {
       var form = input.form;
       var action = form ? form.getAttribute("action") || window.location.pathname : "/";
-      return action + "?type=course&q=" + encodeURIComponent(text);
+      var type = form && form.elements.type ? form.elements.type.value : "course";
+      return action + "?type=" + encodeURIComponent(type) + "&q=" + encodeURIComponent(text);
     }
 
     function show(items) {
@@ -47,7 +49,7 @@
         a.textContent = item.text;
         var kind = document.createElement("span");
         kind.className = "kind";
-        kind.textContent = item.url ? input.getAttribute("data-course-label") || "" : "";
+        kind.textContent = item.url ? input.getAttribute("data-" + item.kind + "-label") || "" : "";
         if (kind.textContent) a.appendChild(kind);
         li.appendChild(a);
         list.appendChild(li);

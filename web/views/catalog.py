@@ -68,13 +68,15 @@ def browse(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "filters": filters, "query_string": query.urlencode()}
-    if filters["query"] and filters["item_type"] == "course":
-        # Courses are searched by relevance over the search index, within the other filters.
+    if filters["query"]:
+        # Every type is searched by relevance over the search index, within the other filters.
+        item_type = filters["item_type"]
         context["search"] = catalog_search_for(
             user=request.user,
             visitor_id=getattr(request, "visitor_id", ""),
             query=filters["query"],
-            sort=form.sort_choice(),
+            item_type=item_type,
+            sort=form.sort_choice(item_type),
             page=_page_number(request.GET.get("page")),
             page_size=PAGE_SIZE,
             within=selectors.catalog_search(**{**filters, "query": ""}),

@@ -142,9 +142,15 @@ class FeedVideoSerializer(ShortVideoSerializer):
         allow_null=True,
         help_text="Why the video was picked for the learner; null for the newest-first part.",
     )
+    liked = serializers.SerializerMethodField(
+        help_text="Whether the signed-in learner likes the video; false for anonymous visitors."
+    )
 
     class Meta(ShortVideoSerializer.Meta):
-        fields = [*ShortVideoSerializer.Meta.fields, "reason"]
+        fields = [*ShortVideoSerializer.Meta.fields, "reason", "liked"]
+
+    def get_liked(self, video) -> bool:
+        return video.pk in self.context.get("liked_video_ids", ())
 
 
 class VideoFeedPageSerializer(Serializer):

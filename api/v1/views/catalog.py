@@ -43,6 +43,7 @@ from courses.selectors import (
 )
 from recommendations.services.feed import InvalidFeedCursor, video_feed_page
 from recommendations.services.related import bought_together_for, similar_items_for
+from social.selectors import videos_liked_by
 
 
 class CatalogListView(generics.ListAPIView):
@@ -126,8 +127,9 @@ class VideoFeedView(APIView):
             "The feed the site's video page shows, page after page until every published video "
             "was served once. For a signed-in learner with personalisation on it starts with "
             "the videos picked for them (each with its `reason`), then the others newest first; "
-            "for everyone else newest first. Follow `next` (forward only): a video published "
-            "meanwhile never shifts the pages. An invalid cursor is a 404."
+            "for everyone else newest first. Each video says whether the signed-in learner "
+            "`liked` it (false for anonymous visitors). Follow `next` (forward only): a video "
+            "published meanwhile never shifts the pages. An invalid cursor is a 404."
         ),
         parameters=[VideoFeedQuerySerializer],
         responses=VideoFeedPageSerializer,
@@ -154,7 +156,9 @@ class VideoFeedView(APIView):
             "request_id": page.request_id,
             "results": page.videos,
         }
-        return Response(VideoFeedPageSerializer(answer, context={"request": request}).data)
+        liked = videos_liked_by(user=request.user, video_ids=[v.pk for v in page.videos])
+        context = {"request": request, "liked_video_ids": liked}
+        return Response(VideoFeedPageSerializer(answer, context=context).data)
 
 
 @extend_schema(tags=["catalog"], summary="A published short video")

@@ -1,4 +1,4 @@
-"""Course search and the suggestions a search box offers while typing."""
+"""Catalog search and the suggestions a search box offers while typing."""
 
 from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
@@ -22,13 +22,16 @@ class SearchView(APIView):
 
     @extend_schema(
         tags=["catalog"],
-        summary="Search published courses",
+        summary="Search the catalog: courses, live sessions, short videos or products",
         description=(
-            "Titles, tags, descriptions, instructors and lesson titles, in Chinese and English, "
-            "with typos corrected; by relevance (title before tags before description before "
-            "lessons) or another `sort`, a page at a time, with the matched words marked. Ties "
-            "in relevance follow a signed-in learner's recommendations when personalisation is "
-            "on. The first page of a search is recorded as a `search` feedback event."
+            "One `type` at a time (courses by default), only what learners may see (published "
+            "courses and videos, live sessions not cancelled, products on sale). Titles, tags, "
+            "instructors, categories, descriptions and lesson (or linked course) titles, in "
+            "Chinese and English, with typos corrected; by relevance (title before tags before "
+            "description before the rest) or another `sort`, a page at a time, with the matched "
+            "words marked. Ties in relevance follow a signed-in learner's recommendations of "
+            "that type when personalisation is on. The first page of a search is recorded as a "
+            "`search` feedback event."
         ),
         parameters=[SearchQuerySerializer],
         responses=SearchPageSerializer,
@@ -41,12 +44,16 @@ class SearchView(APIView):
             user=request.user,
             visitor_id=getattr(request, "visitor_id", ""),
             query=data["q"],
+            item_type=data["type"],
             sort=data["sort"],
             page=data["page"],
             page_size=data["page_size"],
             door="api",
         )
-        prefetch_related_objects([hit.course for hit in result.hits], "tags")  # on the cards
+        # What each type's representation shows beside the item itself.
+        related = {"video": ("tags", "products", "media"), "live": ("tags", "course")}
+        items = [hit.item for hit in result.hits]
+        prefetch_related_objects(items, *related.get(result.item_type, ("tags",)))
         return Response(SearchPageSerializer(result, context={"request": request}).data)
 
 
@@ -57,8 +64,9 @@ class SearchSuggestionsView(APIView):
         tags=["catalog"],
         summary="Search suggestions while typing",
         description=(
-            "Titles of the best courses matching what was typed (its last word as a prefix), "
-            "then words of the catalog completing it."
+            "Titles of the best items matching what was typed (its last word as a prefix): "
+            "courses, and the best two live sessions, short videos and products; then words "
+            "of the catalog completing it."
         ),
         parameters=[SuggestionQuerySerializer],
         responses=SuggestionListSerializer,

@@ -1,5 +1,6 @@
-"""``manage.py search_index``: index every course for search afresh (after loading data by other
-means than the catalog's services, or after changing how text is segmented)."""
+"""``manage.py search_index``: index every course, live session, short video and product for
+search afresh (after loading data by other means than the catalog's services, or after changing
+how text is segmented)."""
 
 import time
 
@@ -9,10 +10,11 @@ from courses.search import search_index_rebuild
 
 
 class Command(BaseCommand):
-    help = "Index every course for search afresh and recount the search vocabulary."
+    help = "Index the whole catalog for search afresh and recount the search vocabulary."
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        count = search_index_rebuild()
+        counts = search_index_rebuild()
         seconds = time.perf_counter() - started
-        self.stdout.write(f"Indexed {count} courses for search in {seconds:.1f} s.")
+        indexed = ", ".join(f"{n} {item_type}s" for item_type, n in counts.items())
+        self.stdout.write(f"Indexed {indexed} for search in {seconds:.1f} s.")

@@ -129,7 +129,8 @@ class Command(BaseCommand):
             f"campaigns: {campaigns.discounts} discounts, {campaigns.coupons} coupons "
             f"({', '.join(DEMO_COUPONS)}), {campaigns.bundles} bundle"
         )
-        progress(f"search index: {search_index_rebuild()} courses")
+        indexed = search_index_rebuild()
+        progress("search index: " + ", ".join(f"{n} {t}s" for t, n in indexed.items()))
         behaviour = None
         if events_per_learner > 0:
             behaviour = build_behaviour(
