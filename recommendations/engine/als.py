@@ -223,13 +223,6 @@ class ALS(FactorizationModel):
         rng = np.random.default_rng(self.random_state)
         X = rng.random((n_users, self.factors), dtype=np.float32) * np.float32(self.init_scale)
         Y = rng.random((n_items, self.factors), dtype=np.float32) * np.float32(self.init_scale)
-        # A row with no stored entry has the exact solution 0; a few CG steps from the random
-        # start leave ~1e-14 instead, which a per-user standardisation (the popularity blend,
-        # the score mix) would blow up into a random order for a learner with no history.
-        empty_users = np.diff(matrix.indptr) == 0
-        empty_items = np.bincount(matrix.indices, minlength=n_items) == 0
-        X[empty_users] = 0.0
-        Y[empty_items] = 0.0
         self.user_factors, self.item_factors = X, Y
         self.loss_history = []
         self.validation_history = tracker.history
@@ -243,9 +236,7 @@ class ALS(FactorizationModel):
                 executor = stack.enter_context(ThreadPoolExecutor(threads))
             for iteration in range(self.iterations):
                 self._half_step(users, X, Y, executor)
-                X[empty_users] = 0.0
                 self._half_step(items, Y, X, executor)
-                Y[empty_items] = 0.0
                 if with_loss:
                     self.loss_history.append(hkv_loss(users, X, Y, self.regularization))
                 self._factors_changed()

@@ -125,20 +125,3 @@ def test_constant_scores_standardise_to_zero():
     blend = PopularityBlend(base, np.zeros(3), 0.5)
     _, scores = blend.recommend([0], matrix, k=3, exclude_seen=False)
     np.testing.assert_allclose(scores, 0.0)
-
-
-def test_a_learner_with_no_history_is_ranked_by_popularity_alone(data):
-    """ALS gives an empty row its exact solution, zero factors, so standardising its scores
-    adds nothing and any blend weight ranks that learner exactly as popularity does."""
-    matrix = sp.lil_matrix(data)
-    matrix[7, :] = 0
-    matrix = sp.csr_matrix(matrix)
-    matrix.eliminate_zeros()
-    model = ALS(factors=8, iterations=5, random_state=0).fit(matrix)
-    assert not np.asarray(model.user_factors)[7].any()
-    popularity = popularity_prior(matrix) + np.arange(matrix.shape[1]) * 1e-3  # no ties
-    expected = Popularity()
-    expected.scores = popularity
-    for weight in (0.1, 0.7):
-        blended = PopularityBlend(model, popularity, weight).recommend([7], matrix, k=10)[0]
-        assert blended.tolist() == expected.recommend([7], matrix, k=10)[0].tolist()
