@@ -71,7 +71,23 @@ def _base_user_scores(base: Any, users: np.ndarray, user_items) -> np.ndarray:
     if isinstance(base, ItemBasedModel):
         return base.user_scores(users, user_items)
     user_factors, item_factors = base._fitted_factors()
-    return np.asarray(user_factors[users], dtype=np.float32) @ item_factors.T
+    scores = np.asarray(user_factors[users], dtype=np.float32) @ item_factors.T
+    if user_items is not None:
+        _zero_empty_rows(scores, users, user_items)
+    return scores
+
+
+def _zero_empty_rows(scores: np.ndarray, users: np.ndarray, user_items) -> None:
+    """Zero the scores of users with no stored interaction in ``user_items``, in place.
+
+    Such a learner has no personal signal: the factors ALS leaves them are a residue of its
+    iterations (about 1e-14), which standardising per user would blow up into an arbitrary
+    order. A zero row standardises to zero, so a blend or a mix ranks them by its prior alone,
+    as an item-based model's zero row already does.
+    """
+    empty = np.diff(sp.csr_matrix(user_items).indptr)[users] == 0
+    if empty.any():
+        scores[empty] = 0.0
 
 
 def _base_vector_scores(base: Any, vectors) -> np.ndarray:

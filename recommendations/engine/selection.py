@@ -42,6 +42,7 @@ from recommendations.engine.blend import (
     PopularityBlend,
     _base_user_scores,
     _standardise,
+    _zero_empty_rows,
     popularity_prior,
 )
 from recommendations.engine.ensemble import ScoreMix
@@ -165,6 +166,7 @@ def _scores_by_weight(
         block_users = users[start : start + _BLOCK]
         if isinstance(model, ALS):
             raw = np.asarray(model.user_factors[block_users]) @ np.asarray(model.item_factors).T
+            _zero_empty_rows(raw, block_users, train)
         else:
             raw = model.user_scores(block_users, train)
         base = _standardise(raw)

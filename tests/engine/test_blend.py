@@ -125,3 +125,32 @@ def test_constant_scores_standardise_to_zero():
     blend = PopularityBlend(base, np.zeros(3), 0.5)
     _, scores = blend.recommend([0], matrix, k=3, exclude_seen=False)
     np.testing.assert_allclose(scores, 0.0)
+
+
+def test_a_learner_with_no_history_is_ranked_by_the_prior_alone(data):
+    """ALS leaves an empty row a residue of its iterations (about 1e-14); standardised per
+    learner it would be an arbitrary order. The blend and the mix rank that learner exactly
+    as popularity does, at any weight of the prior."""
+    from recommendations.engine import ScoreMix
+
+    matrix = sp.lil_matrix(data)
+    matrix[7, :] = 0
+    matrix = sp.csr_matrix(matrix)
+    matrix.eliminate_zeros()
+    model = ALS(factors=8, iterations=5, random_state=0).fit(matrix)
+    assert np.asarray(model.user_factors)[7].any()  # the residue is there
+    popularity = popularity_prior(matrix) + np.arange(matrix.shape[1]) * 1e-3  # no ties
+    expected = Popularity()
+    expected.scores = popularity
+    by_popularity = expected.recommend([7], matrix, k=10)[0].tolist()
+    ease = EASE(regularization=5.0).fit(matrix)
+    for weight in (0.1, 0.7):
+        blend = PopularityBlend(model, popularity, weight)
+        assert blend.recommend([7], matrix, k=10)[0].tolist() == by_popularity
+        mix = ScoreMix([model, ease], [0.5, 0.5], popularity, weight)
+        assert mix.recommend([7], matrix, k=10)[0].tolist() == by_popularity
+    # Learners with a history keep their personal order.
+    assert (
+        PopularityBlend(model, popularity, 0.1).recommend([3], matrix, k=10)[0].tolist()
+        != by_popularity
+    )
