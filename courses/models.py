@@ -919,11 +919,18 @@ class SearchDocument(models.Model):
     vector = SearchVectorField(null=True, blank=True)
     indexed_at = models.DateTimeField(_("indexed"), auto_now=True)
 
+    constraint_error_fields = {"duplicate_document": "object_id"}
+
     class Meta:
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
         constraints = [
-            models.UniqueConstraint(fields=["item_type", "object_id"], name="search_document_item")
+            models.UniqueConstraint(
+                fields=["item_type", "object_id"],
+                name="search_document_item",
+                violation_error_code="duplicate_document",
+                violation_error_message=_("This item already has a search document."),
+            )
         ]
 
     def __str__(self):

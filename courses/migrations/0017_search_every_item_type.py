@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'search document',
                 'verbose_name_plural': 'search documents',
-                'constraints': [models.UniqueConstraint(fields=('item_type', 'object_id'), name='search_document_item')],
+                'constraints': [models.UniqueConstraint(fields=('item_type', 'object_id'), name='search_document_item', violation_error_code='duplicate_document', violation_error_message='This item already has a search document.')],
             },
         ),
         migrations.RunPython(_run(NEW), _run(NEW_DROP)),
