@@ -60,7 +60,7 @@ RECOMMENDED_PAGES = (
 )
 SEARCH_PAGES = ("search",)
 LIVE_SHELF_PAGES = ("live_shelf",)
-VIDEO_PAGES = ("videos", "video_feed", "short_video")
+VIDEO_PAGES = ("feed", "videos", "video_feed", "short_video")  # "feed": the site's video feed
 
 EVENT_SOURCE = Case(
     When(Q(request_id__isnull=False) | Q(page__in=RECOMMENDED_PAGES), then=Value("recommended")),

@@ -151,7 +151,7 @@ def world(db):
     event("impression", course, user=l2, page="search")
     event("impression", course, visitor="visitor-1")
     event("impression", other_course, user=l1)  # B's
-    event("impression", video, user=l3, page="videos")
+    event("impression", video, user=l3, page="feed")
     # Watching: l1 got to 95% of the lesson (35% first), l2 to 10%; l3 half the video.
     event("watch", lesson, user=l1, value=0.35)
     event("watch", lesson, user=l1, value=0.95)
