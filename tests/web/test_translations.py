@@ -29,6 +29,11 @@ ALLOWED = re.compile(
 DJANGO_UNTRANSLATABLE = {"True", "False", "None", "Search"}
 
 
+# Not text to translate: code, and the values Django's admin isolates in <bdi> (the password
+# hash summary's algorithm, salt and hash prefixes: random letters, sometimes a word's shape).
+HIDDEN = ("script", "style", "svg", "textarea", "select", "bdi")
+
+
 class VisibleText(HTMLParser):
     """Text a reader sees or hears: text nodes and labelling attributes."""
 
@@ -38,7 +43,7 @@ class VisibleText(HTMLParser):
         self._hidden = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "svg", "textarea", "select"):
+        if tag in HIDDEN:
             self._hidden += 1
         for name, value in attrs:
             labels = name in ("title", "placeholder", "aria-label", "alt")
@@ -46,7 +51,7 @@ class VisibleText(HTMLParser):
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "svg", "textarea", "select"):
+        if tag in HIDDEN:
             self._hidden -= 1
 
     def handle_data(self, data):
