@@ -1,5 +1,6 @@
 """Browse and search, the course, lesson, live, short-video, product and instructor pages."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -287,3 +288,21 @@ def test_missing_pages_use_the_sites_404_template(client):
     response = client.get("/courses/no-such-course/")
     assert response.status_code == 404
     assert "404.html" in [t.name for t in response.templates]
+
+
+@pytest.mark.parametrize(
+    ("url", "current"),
+    [
+        ("/browse/", "课程"),
+        ("/browse/?type=course&q=python", "课程"),
+        ("/browse/?type=live", "直播"),
+        ("/browse/?type=video&q=python", "短视频"),
+        ("/videos/", "短视频"),
+        ("/browse/?type=product&q=python", None),
+    ],
+)
+def test_the_main_menu_marks_the_section_the_page_is_in(client, db, url, current):
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    menu = re.search(r'<nav class="main-nav".*?</nav>', html, re.S)[0]
+    marked = re.findall(r'<a [^>]*aria-current="page"[^>]*>([^<]*)</a>', menu)
+    assert marked == ([current] if current else [])
