@@ -60,7 +60,7 @@ RECOMMENDED_PAGES = (
 )
 SEARCH_PAGES = ("search",)
 LIVE_SHELF_PAGES = ("live_shelf",)
-VIDEO_PAGES = ("feed", "videos", "video_feed", "short_video")  # "feed": the site's video feed
+VIDEO_PAGES = ("feed",)  # the short-video feed (the site's /videos/ page)
 
 EVENT_SOURCE = Case(
     When(Q(request_id__isnull=False) | Q(page__in=RECOMMENDED_PAGES), then=Value("recommended")),

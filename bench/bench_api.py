@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from processes import cpu_seconds, procfile_web
+from processes import cpu_seconds, web_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -396,10 +396,9 @@ def main() -> int:
 
         port = free_port()
         if args.server == "uvicorn":  # the Procfile's own web command, as production runs it
-            web = procfile_web().replace("--host 0.0.0.0", "--host 127.0.0.1")
-            command = ["bash", "-c", f"exec {web} --log-level warning --no-access-log"]
-            env.update(PORT=str(port), WEB_CONCURRENCY=str(args.workers))
-            env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
+            command = web_process(
+                env, port=port, workers=args.workers, options="--log-level warning --no-access-log"
+            )
         else:
             command = [
                 *[str(Path(PYTHON).with_name("gunicorn")), "config.wsgi:application"],

@@ -37,7 +37,7 @@ import urllib.parse
 from pathlib import Path
 
 import websockets
-from processes import cpu_seconds, procfile_web
+from processes import cpu_seconds, web_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -250,11 +250,8 @@ def main() -> None:
     log = (ROOT / "var" / "bench-liveroom-server.log").open("w")
     if args.server == "uvicorn":  # one port; its workers share the listening socket
         # The Procfile's own web command (loopback only), so the bench runs what production runs.
-        web = procfile_web().replace("--host 0.0.0.0", "--host 127.0.0.1")
         quiet = "--log-level warning --ws-ping-interval 0 --no-access-log"
-        env.update(PORT=str(args.port), WEB_CONCURRENCY=str(args.processes))
-        env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
-        commands = [["bash", "-c", f"exec {web} {quiet}"]]
+        commands = [web_process(env, port=args.port, workers=args.processes, options=quiet)]
         args.ports = [args.port]
     else:  # daphne serves from one process: one per port, as behind a load balancer
         args.ports = [args.port + n for n in range(args.processes)]

@@ -3,6 +3,7 @@ platform/Procfile gives it, and the CPU time a process tree has used."""
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +15,17 @@ def procfile_web() -> str:
         if line.startswith("web:"):
             return line.removeprefix("web:").strip()
     raise SystemExit("platform/Procfile names no web process")
+
+
+def web_process(env: dict, *, port: int, workers: int, options: str) -> list[str]:
+    """The command starting the Procfile's web process on loopback at ``port`` with ``workers``
+    workers and ``options`` added (``env`` gets what the command reads: the port, the workers
+    and the venv's executables first on the path)."""
+    python = Path(sys.executable)
+    env.update(PORT=str(port), WEB_CONCURRENCY=str(workers))
+    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
+    web = procfile_web().replace("--host 0.0.0.0", "--host 127.0.0.1")
+    return ["bash", "-c", f"exec {web} {options}"]
 
 
 def cpu_seconds(pids: list[int]) -> float:

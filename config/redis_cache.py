@@ -21,17 +21,14 @@ import threading
 
 from django.core.cache.backends import redis as django_redis
 
-# The process's connection pools and their clients, by server and options.
+# The process's connection pools, by server and options; their clients and the clients' scripts.
 _pools: dict[tuple, object] = {}
 _clients: dict[int, object] = {}
+_scripts: dict[int, object] = {}
 _lock = threading.Lock()
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._scripts = {}
-
     def _get_connection_pool(self, write):
         server = self._servers[self._get_connection_pool_index(write)]
         key = (server, self._pool_class, repr(sorted(self._pool_options.items())))
@@ -52,9 +49,9 @@ class RedisCacheClient(django_redis.RedisCacheClient):
 
     def incr(self, key, delta):
         client = self.get_client(key, write=True)
-        script = self._scripts.get(id(client))
+        script = _scripts.get(id(client))
         if script is None:
-            script = self._scripts[id(client)] = client.register_script(_INCR_IF_EXISTS)
+            script = _scripts.setdefault(id(client), client.register_script(_INCR_IF_EXISTS))
         value = script(keys=[key], args=[delta])
         if value is None:
             raise ValueError(f"Key '{key}' not found.")

@@ -314,13 +314,8 @@ def search_index_items(item_type: str, ids: Iterable[int]) -> int:
         mine = SearchDocument.objects.filter(item_type=item_type, object_id__in=ids)
         replaced = list(mine.values_list("pk", flat=True))
         mine.delete()
-        SearchDocument.objects.bulk_create(documents, batch_size=500)
-        written = list(
-            SearchDocument.objects.filter(item_type=item_type, object_id__in=ids).values_list(
-                "pk", flat=True
-            )
-        )
-        _vectors_write(written, deleted=replaced)
+        SearchDocument.objects.bulk_create(documents, batch_size=500)  # sets their pks
+        _vectors_write([d.pk for d in documents], deleted=replaced)
         _terms_count(documents)
     return len(documents)
 

@@ -31,12 +31,8 @@ class _PeakBackends:
         import psycopg
 
         params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        self._conn = psycopg.connect(
-            **{k: v for k, v in params.items() if k in {"dbname", "host", "port", "user"}},
-            autocommit=True,
-        )
+        where = {k: v for k, v in params.items() if k in {"dbname", "host", "port", "user"}}
+        self._conn = psycopg.connect(**where, autocommit=True)
         self._stop = threading.Event()
         self.peak = 0
 

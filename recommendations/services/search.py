@@ -67,10 +67,6 @@ def catalog_search_for(
     )
     if page == 1 and query.strip():
         event_record(
-            user=user,
-            visitor_id=visitor_id,
-            event_type="search",
-            query=query.strip(),
-            page=door,
+            user=user, visitor_id=visitor_id, event_type="search", query=query.strip(), page=door
         )
     return result
