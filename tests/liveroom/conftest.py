@@ -2,12 +2,15 @@
 connect through the whole ASGI stack (origin check, session cookie, routing)."""
 
 import asyncio
+import gc
+import threading
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from django.utils import timezone
 
@@ -41,6 +44,23 @@ def no_lasting_connections(monkeypatch):
     """The consumers' ORM calls run in a worker thread, whose connection would outlive the test
     (CONN_MAX_AGE) and keep the test database from being dropped: close it after each call."""
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+
+@pytest.fixture(autouse=True)
+def connections_of_ended_threads_returned():
+    """Each test's event loop has worker threads of its own; a count tick still running when a
+    test ends finishes in a thread that then ends with its connection open, out of the pool's
+    reach (the pool's connections are few: ten such and the next test waits for one). Before
+    each test, the connections of threads that have ended are closed (back to the pool)."""
+    alive = {thread.ident for thread in threading.enumerate()}
+    for wrapper in gc.get_objects():
+        if (
+            BaseDatabaseWrapper in type(wrapper).__mro__  # not isinstance: lazy objects
+            and wrapper.connection is not None
+            and wrapper._thread_ident not in alive
+        ):
+            wrapper.inc_thread_sharing()
+            wrapper.close()
 
 
 @pytest.fixture
