@@ -7,10 +7,11 @@
 Builds a scratch PostgreSQL database (``zhibo_bench_api``, dropped afterwards unless ``--keep``)
 with ``seed_demo --scale 6`` (about 12,000 learners) and a model trained and precomputed by
 ``recommender train --sync --force``, starts the web process as production runs it (the
-Procfile's command: uvicorn, 2 workers; ``--server gunicorn`` for WSGI under gunicorn, gthread)
-on loopback with Redis as the cache, and loads it from this process with threads, each holding
-one keep-alive connection and doing as little per request as it can (the clients share the
-machine's cores with the server: their CPU and the server's are printed).
+Procfile's command: uvicorn, 2 workers, each running Django's views on ``WEB_THREADS`` threads,
+read from this process's environment like every setting; ``--server gunicorn`` for WSGI under
+gunicorn, gthread) on loopback with Redis as the cache, and loads it from this process with
+threads, each holding one keep-alive connection and doing as little per request as it can (the
+clients share the machine's cores with the server: their CPU and the server's are printed).
 
 Every request is made as a different learner, one who has a precomputed list (at least
 ``--learners`` of them, 10,000 by default): so ``GET /api/v1/recommendations/`` never meets its

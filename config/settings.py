@@ -111,6 +111,14 @@ TEMPLATES = [
     },
 ]
 
+# The web process (uvicorn, config.asgi) runs Django's views on this many threads per worker
+# process (config/http_threads.py); each thread holds at most one database connection while it
+# serves a request, so keep it within DATABASE_POOL_MAX_SIZE. The views are CPU-bound: more
+# threads than cores per process only wait on the interpreter's lock, and a request waiting for
+# it after each query is slower for all (bench/bench_api.py --help: WEB_THREADS); add processes
+# (WEB_CONCURRENCY) for more at once, and threads where the process streams files itself.
+WEB_THREADS = env.int("WEB_THREADS", default=2)
+
 # Database: PostgreSQL through psycopg 3 when DATABASE_URL is set, else a SQLite file.
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

@@ -18,6 +18,8 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from config import http_threads
+
 logger = logging.getLogger(__name__)
 
 EVENT_HANDLER = "room.event"  # the layer wants a type; the process's room reads "text"
@@ -29,12 +31,14 @@ def room_group(live_session_id: int) -> str:
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
     """The ASGI server's event loop when this thread is one of its workers (a consumer's
-    ``database_sync_to_async`` call); None elsewhere (a WSGI request, a task, a command)."""
+    ``database_sync_to_async`` call, or a view on the web process's threads); None elsewhere
+    (a WSGI server's request, a task, a command)."""
     local = SyncToAsync.threadlocal
-    if getattr(local, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop = getattr(local, "main_event_loop", None)
-    return loop if loop is not None and loop.is_running() else None
+    if getattr(local, "main_event_loop_pid", None) == os.getpid():
+        loop = getattr(local, "main_event_loop", None)
+        if loop is not None and loop.is_running():
+            return loop
+    return http_threads.server_loop()
 
 
 def _logged(live_session_id: int, future) -> None:

@@ -1,7 +1,9 @@
-"""Requests served through ASGI (the production web process) reach the database and Redis
-through the process's pools. Under ASGI each request's synchronous code runs in a thread of its
-own: connections kept per thread were opened for every request and left behind, until PostgreSQL
-refused more clients and every request paid a new connection to Redis."""
+"""Requests served through the ASGI application (the production web process) reach the database
+and Redis through the process's pools, and a view on the process's threads hands its live-room
+broadcasts to the server's loop. Under Django's ASGI handler each request's synchronous code ran
+in a thread of its own: connections kept per thread were opened for every request and left
+behind, until PostgreSQL refused more clients and every request paid a new connection to
+Redis."""
 
 import asyncio
 import contextvars
@@ -11,7 +13,6 @@ import time
 import pytest
 import redis.connection
 from channels.testing import HttpCommunicator
-from django.core.handlers.asgi import ASGIHandler
 from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -65,10 +66,12 @@ def learner_token():
 
 
 async def _me(token: str) -> dict:
-    """``GET /api/v1/me/`` through Django's ASGI handler, as the web process serves it (not the
+    """``GET /api/v1/me/`` through the ASGI application, as the web process serves it (not the
     test client's handler, which runs every request's code on one thread)."""
+    from config.asgi import application
+
     communicator = HttpCommunicator(
-        ASGIHandler(),
+        application,
         "GET",
         "/api/v1/me/",
         headers=[(b"host", b"testserver"), (b"authorization", token.encode())],

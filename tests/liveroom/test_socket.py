@@ -102,6 +102,42 @@ async def test_a_message_posted_over_rest_reaches_the_websocket(live, learner):
     await close(watcher)
 
 
+async def test_a_view_on_the_web_process_threads_broadcasts_on_the_servers_loop(
+    live, learner, monkeypatch
+):
+    """The web process runs views on threads of its own (config.http_threads): a post there is
+    handed to the server's loop, as a consumer's is, not sent through a loop made for it (a new
+    connection to the layer per message)."""
+    from channels.testing import HttpCommunicator
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from config.asgi import application
+    from liveroom import broadcast
+
+    def no_new_loop(*args, **kwargs):
+        raise AssertionError("a broadcast from the web process went through a loop of its own")
+
+    monkeypatch.setattr(broadcast, "async_to_sync", no_new_loop)
+    token = await db(lambda: str(AccessToken.for_user(learner)))()
+    watcher, _ = await joined(live.pk)
+    request = HttpCommunicator(
+        application,
+        "POST",
+        f"/api/v1/lives/{live.pk}/messages/",
+        body=b'{"text": "from the web process"}',
+        headers=[
+            (b"host", b"testserver"),
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"application/json"),
+            (b"transfer-encoding", b"chunked"),  # no Content-Length: the body's end ends it
+        ],
+    )
+    response = await request.get_response(timeout=10)
+    assert response["status"] == 201, response["body"]
+    assert (await next_of(watcher, "message"))["message"]["text"] == "from the web process"
+    await close(watcher)
+
+
 async def test_a_refused_message_names_its_reason_to_the_poster_only(live, learner, settings):
     settings.LIVEROOM_MESSAGE_MAX_LENGTH = 5
     poster, _ = await joined(live.pk, learner)
