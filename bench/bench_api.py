@@ -336,7 +336,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="the server's worker processes")
     parser.add_argument("--threads", type=int, default=8, help="concurrent clients")
     parser.add_argument("--seconds", type=float, default=6.0, help="per round and endpoint")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument(
         "--reuse", action="store_true", help="measure on the database a --keep run left"
