@@ -27,11 +27,7 @@ websocket_urlpatterns = import_string("liveroom.routing.websocket_urlpatterns")
 
 application = ProtocolTypeRouter(
     {
-        "http": ThreadedHTTP(
-            django_application,
-            threads=settings.WEB_THREADS,
-            max_unsized_body=settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**31,
-        ),
+        "http": ThreadedHTTP(django_application, threads=settings.WEB_THREADS),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

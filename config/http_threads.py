@@ -5,9 +5,11 @@ code in a thread and a context of its own, and crosses between the event loop an
 each hook of each middleware that is not async-native (most of them): in process, ``GET
 /api/v1/me/`` cost 8 ms of CPU that way against 2 ms through the WSGI handler
 (``bench/bench_api.py`` measures the server as a whole). Here each request crosses once: the
-loop hands it to one of ``WEB_THREADS`` long-lived threads, which runs Django's whole WSGI
-handler, as a threaded WSGI server would, and streams the response back. The WebSockets (the
-live rooms) stay on the loop, in Channels (``config.asgi``).
+loop reads the request's body, as Django's ASGI handler does (into memory, or a temporary file
+past ``FILE_UPLOAD_MAX_MEMORY_SIZE``), so a client sending slowly holds no thread; then it hands
+the request to one of ``WEB_THREADS`` long-lived threads, which runs Django's whole WSGI handler,
+as a threaded WSGI server would, and streams the response back. The WebSockets (the live rooms)
+stay on the loop, in Channels (``config.asgi``).
 
 :func:`server_loop` is that loop, for code running in those threads that hands work to it
 without waiting (``liveroom.broadcast`` sends to a room's viewers there).
@@ -16,11 +18,13 @@ without waiting (``liveroom.broadcast`` sends to a room's viewers there).
 from __future__ import annotations
 
 import asyncio
-import io
+import tempfile
 
 from a2wsgi import WSGIMiddleware
+from django.conf import settings
 
 _loop: asyncio.AbstractEventLoop | None = None
+_BODY = "zhibo.body"  # the scope's key for the body read on the loop: (file, size)
 
 
 def server_loop() -> asyncio.AbstractEventLoop | None:
@@ -30,27 +34,36 @@ def server_loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and loop.is_running() else None
 
 
+async def _nothing_more() -> dict:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
 class ThreadedHTTP:
     """The ASGI application for ``http`` scopes: ``wsgi_application`` on ``threads`` threads."""
 
-    def __init__(self, wsgi_application, threads: int, max_unsized_body: int) -> None:
-        def sized(environ, start_response):
-            # Django's WSGI request reads Content-Length bytes, so a body sent without one (in
-            # chunks) would read as empty. Such a body is read here, up to one byte more than
-            # the site reads (DATA_UPLOAD_MAX_MEMORY_SIZE, so that a longer one is still refused
-            # as too large, 413), and given its length.
-            if "CONTENT_LENGTH" not in environ and "chunked" in environ.get(
-                "HTTP_TRANSFER_ENCODING", ""
-            ).lower().replace(" ", "").split(","):
-                body = environ["wsgi.input"].read(max_unsized_body + 1)
-                environ["wsgi.input"] = io.BytesIO(body)
-                environ["CONTENT_LENGTH"] = str(len(body))
+    def __init__(self, wsgi_application, threads: int) -> None:
+        def with_body(environ, start_response):
+            # The body as the loop read it, with its length: Django's WSGI request reads
+            # Content-Length bytes, so a body sent in chunks (without one) is read too.
+            body, size = environ["asgi.scope"][_BODY]
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = body, str(size)
             return wsgi_application(environ, start_response)
 
-        self._wsgi = WSGIMiddleware(sized, workers=threads)
+        self._wsgi = WSGIMiddleware(with_body, workers=threads)
 
     async def __call__(self, scope, receive, send) -> None:
         global _loop
         if _loop is None or not _loop.is_running():
             _loop = asyncio.get_running_loop()
-        await self._wsgi(scope, receive, send)
+        max_size = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+        with tempfile.SpooledTemporaryFile(max_size=max_size, mode="w+b") as body:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return  # the client left before it had sent its request
+                body.write(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            size = body.tell()
+            body.seek(0)
+            await self._wsgi({**scope, _BODY: (body, size)}, _nothing_more, send)
