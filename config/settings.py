@@ -115,7 +115,7 @@ TEMPLATES = [
 # process (config/http_threads.py); each thread holds at most one database connection while it
 # serves a request, so keep it within DATABASE_POOL_MAX_SIZE. The views are CPU-bound: more
 # threads than cores per process only wait on the interpreter's lock, and a request waiting for
-# it after each query is slower for all (bench/bench_api.py --help: WEB_THREADS); add processes
+# it after each query is slower for all (bench/bench_api.py reads WEB_THREADS); add processes
 # (WEB_CONCURRENCY) for more at once, and threads where the process streams files itself.
 WEB_THREADS = env.int("WEB_THREADS", default=2)
 

@@ -485,9 +485,9 @@ def _from_offers(user, discounted: list[int], state: LearnerState) -> list[tuple
 def _looks_sql(user, courses) -> tuple[str, list]:
     """The learner's newest looks (``OFFER_VIEWS``) at ``courses``: (event id, course id) rows,
     newest first, as SQL and parameters. ``object_id + 0``: a learner has hundreds of events
-    and a course on a discount thousands, so the learner's events are read newest first
-    (``event_user_newest``) and the courses checked on them; left to itself, PostgreSQL
-    intersected both indexes, which cost most of the time of every course list."""
+    and a course on a discount thousands, so only the index on the learner is used and the
+    courses are checked on their few rows; left to itself, PostgreSQL intersected it with the
+    index on the courses, which cost most of the time of every course list."""
     kinds = ", ".join(["%s"] * len(OFFER_VIEWS))
     listed = ", ".join(["%s"] * len(courses))
     sql = (
