@@ -86,8 +86,11 @@ class LiveSessionQuerySet(OwnedQuerySet):
 
 
 def new_stream_key() -> str:
-    """A secret stream key for a publisher (OBS, a phone app): 32 URL-safe characters."""
-    return secrets.token_urlsafe(24)
+    """A secret stream key for a publisher (OBS, a phone app): 32 URL-safe characters, never
+    a leading "-", which a command line (nginx-rtmp's ``exec_record_done``) takes for an option."""
+    while (key := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return key
 
 
 class ShortVideoQuerySet(OwnedQuerySet):

@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from courses import live as live_streams
-from courses.models import LiveSession
+from courses.models import LiveSession, new_stream_key
 from tests.factories import LiveSessionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,7 +86,10 @@ def test_a_session_that_is_over_is_not_broadcast(session):
 
 
 def test_an_nginx_recording_becomes_the_replay(session, live_root):
-    """nginx-rtmp records FLV and runs ``live_replay <key> <path>`` when the recording is done."""
+    """nginx-rtmp records FLV and runs ``live_replay -- <key> <path>`` when the recording is
+    done; a key from before keys were kept from a leading "-" gets there too."""
+    session.stream_key = "-" + session.stream_key[1:]
+    session.save()
     recording = live_root / "recordings" / f"{session.stream_key}-1.flv"
     recording.parent.mkdir(parents=True)
     subprocess.run(
@@ -99,7 +103,7 @@ def test_an_nginx_recording_becomes_the_replay(session, live_root):
         check=True,
     )
     live_streams.live_publish_authorise(stream_key=session.stream_key)
-    call_command("live_replay", session.stream_key, str(recording))
+    call_command("live_replay", "--", session.stream_key, str(recording))  # as nginx runs it
     session.refresh_from_db()
     assert session.status == LiveSession.Status.ENDED and session.recording
     assert "#EXT-X-ENDLIST" in (live_streams.replay_dir(session) / "index.m3u8").read_text()
@@ -110,6 +114,16 @@ def test_an_nginx_recording_becomes_the_replay(session, live_root):
         call_command("live_replay", session.stream_key, str(elsewhere))
     with pytest.raises(CommandError):
         call_command("live_replay", "not-the-key-0000000000", str(recording))
+
+
+def test_a_stream_key_never_starts_like_a_command_line_option(monkeypatch):
+    """New keys never start with "-"; nginx ends the options with ``--`` for older ones."""
+    drawn = iter(["-" + "a" * 31, "b" * 32])
+    monkeypatch.setattr("courses.models.secrets.token_urlsafe", lambda n: next(drawn))
+    assert new_stream_key() == "b" * 32
+    conf = (Path(__file__).resolve().parents[1] / "platform" / "nginx-rtmp.conf").read_text()
+    assert "live_replay -- $name $path;" in conf
+
 
 
 # A publisher that vanished without a word -------------------------------------------------------
