@@ -125,7 +125,6 @@ def test_a_stream_key_never_starts_like_a_command_line_option(monkeypatch):
     assert "live_replay -- $name $path;" in conf
 
 
-
 # A publisher that vanished without a word -------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ answers: a page never fails because of the recommender.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -109,6 +110,10 @@ class RecommendationList:
     source: str  # where the first candidates came from: model, fold_in, content, trending
     items: list[Recommendation] = field(default_factory=list)
     experiment: ExperimentTag | None = None
+    # Made from nothing but what the request's one cache round trip brought (the learner's
+    # precomputed list) and the process's own copies of the catalog: made again as cheaply as
+    # it would be read back from the result cache, so it is not stored there.
+    remade_cheaply: bool = field(default=False, repr=False, compare=False)
 
 
 # --- the active model ---------------------------------------------------------------------
@@ -176,12 +181,26 @@ def _reason_items(items, columns) -> list[tuple[str, int] | None]:
     ]
 
 
-def _credible_sql(alias: str = "") -> tuple[str, list]:
-    """``Event.objects.credible()`` as an SQL condition and its parameters, for the queries
-    written out below: commerce's facts only as the server recorded them."""
-    kinds = sorted(Event.SERVER_ONLY_TYPES)
-    sql = f"({alias}client = %s OR {alias}event_type NOT IN ({', '.join(['%s'] * len(kinds))}))"
-    return sql, [Event.Client.SERVER.value, *kinds]
+_CODE_WORD = re.compile(r"^[a-z_]+$")
+
+
+def _words(*values: str) -> str:
+    """Values of the code's own (event kinds, item types) as SQL literals. Written into the
+    queries below rather than bound, so the plan PostgreSQL keeps for a prepared statement
+    knows them: bound, they left it unable to use the partial index on a learner's exclusions,
+    and every execution was planned afresh."""
+    for value in values:
+        if not _CODE_WORD.match(value):
+            raise ValueError(f"not a code word: {value!r}")
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _credible_sql(alias: str = "") -> str:
+    """``Event.objects.credible()`` as an SQL condition, for the queries written out below:
+    commerce's facts only as the server recorded them."""
+    kinds = _words(*sorted(Event.SERVER_ONLY_TYPES))
+    server = _words(Event.Client.SERVER.value)
+    return f"({alias}client = {server} OR {alias}event_type NOT IN ({kinds}))"
 
 
 def _events_row(loaded: LoadedModel, user, since):
@@ -190,17 +209,17 @@ def _events_row(loaded: LoadedModel, user, since):
     ``learner_state``'s: it runs on every folded-in list, and reads the (user, -id) index
     backwards."""
     events, lessons = Event._meta.db_table, Lesson._meta.db_table
-    credible, credible_params = _credible_sql("e.")
     sql = (
         "SELECT e.event_type, "
         "CASE WHEN e.object_type = 'lesson' THEN 'course' ELSE e.object_type END, "
         "CASE WHEN e.object_type = 'lesson' THEN l.course_id ELSE e.object_id END, e.value "
         f"FROM {events} e LEFT JOIN {lessons} l "
         "ON e.object_type = 'lesson' AND l.id = e.object_id "
-        "WHERE e.user_id = %s AND e.object_id IS NOT NULL AND e.event_type NOT IN (%s, %s, %s) "
-        f"AND {credible}"
+        "WHERE e.user_id = %s AND e.object_id IS NOT NULL "
+        f"AND e.event_type NOT IN ({_words('impression', 'search', 'not_interested')}) "
+        f"AND {_credible_sql('e.')}"
     )
-    params = [user.pk, "impression", "search", "not_interested", *credible_params]
+    params = [user.pk]
     if since is not None:
         sql += " AND e.server_ts > %s"
         params.append(connection.ops.adapt_datetimefield_value(since))
@@ -231,7 +250,9 @@ def _events_row(loaded: LoadedModel, user, since):
 
 def _from_model(user, item_type: str, n: int, state: LearnerState, active, prefetched: dict):
     """(source, ids, scores, reason items) from the active model, or None. ``prefetched`` holds
-    what the cache answered for keys already asked (a missing key there was not asked)."""
+    what the cache answered for keys already asked (a missing key there was not asked); the
+    source is "precomputed" for a precomputed list found there, which the list shows as
+    "model"."""
     if not active:
         return None
     cleared = state.history_cleared_at
@@ -242,7 +263,8 @@ def _from_model(user, item_type: str, n: int, state: LearnerState, active, prefe
         cached = prefetched[key] if key in prefetched else cache_get(key)
         if cached is not None:
             ids, scores, reasons = cached
-            return "model", ids[:n], scores[:n], [tuple(r) if r else None for r in reasons[:n]]
+            reasons = [tuple(r) if r else None for r in reasons[:n]]
+            return ("precomputed" if key in prefetched else "model"), ids[:n], scores[:n], reasons
     loaded = model_cache.get(active["pk"], active["artefact_path"])
     row = loaded.row_of(user.pk) if model_knows_history else None
     if fresh and row is not None:
@@ -451,7 +473,8 @@ def _diversify(
 # --- the service ----------------------------------------------------------------------------
 
 
-def _trending_candidates(item_type: str, ranked: list, pool: int) -> list:
+def _trending_candidates(item_type: str, ranked: list, pool: int, result) -> list:
+    result.remade_cheaply = False  # a round trip of its own
     floor = min((s for _, s, _, _ in ranked), default=0.0) - 1
     return [
         (pk, floor - rank / 1000, Reason("trending", _("Trending now")), None)
@@ -464,7 +487,9 @@ OFFER_VIEWS = ("view", "click", "cart")
 MAX_OFFERS = 3
 
 
-def _from_offers(user, discounted: list[int], state: LearnerState) -> list[tuple[int, Reason]]:
+def _from_offers(
+    user, discounted: list[int], state: LearnerState, result: RecommendationList
+) -> list[tuple[int, Reason]]:
     """Courses the learner looked at (opened, clicked, put in the cart) that have a
     time-limited discount running now, most recently looked at first: the same offer as for
     everyone, recommended because of their own interest. Read with the learner's state when
@@ -474,6 +499,7 @@ def _from_offers(user, discounted: list[int], state: LearnerState) -> list[tuple
     if state.offers_asked == tuple(discounted):
         looked = state.offers_looked_at
     else:
+        result.remade_cheaply = False
         sql, params = _looks_sql(user, discounted)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -488,14 +514,13 @@ def _looks_sql(user, courses) -> tuple[str, list]:
     and a course on a discount thousands, so only the index on the learner is used and the
     courses are checked on their few rows; left to itself, PostgreSQL intersected it with the
     index on the courses, which cost most of the time of every course list."""
-    kinds = ", ".join(["%s"] * len(OFFER_VIEWS))
     listed = ", ".join(["%s"] * len(courses))
     sql = (
         f"SELECT id, object_id FROM {Event._meta.db_table} WHERE user_id = %s "
-        f"AND object_type = 'course' AND event_type IN ({kinds}) "
+        f"AND object_type = 'course' AND event_type IN ({_words(*OFFER_VIEWS)}) "
         f"AND object_id + 0 IN ({listed}) ORDER BY id DESC LIMIT {MAX_OFFERS * 10}"
     )
-    return sql, [user.pk, *OFFER_VIEWS, *courses]
+    return sql, [user.pk, *courses]
 
 
 def _offers_token(discounted: list[int]) -> str:
@@ -619,7 +644,8 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
             arm=arm,
             discounted=discounted,
         )
-        _store(key, version, result, arm, offers)
+        if not result.remade_cheaply:
+            _store(key, version, result, arm, offers)
     if arm is not None:
         result.experiment = ExperimentTag(arm.experiment_key, arm.variant_name)
         _expose(arm, user, result, latency_ms=(time.perf_counter() - started) * 1000)
@@ -671,13 +697,12 @@ class LearnerState:
 def _excluded_sql(user, item_type: str) -> tuple[str, list]:
     """The ids of items of ``item_type`` the learner must not be shown, as SQL and parameters."""
     kinds = ["not_interested", "purchase"] + (["enroll"] if item_type == "course" else [])
-    credible, credible_params = _credible_sql()
     sql = (
         f"SELECT object_id FROM {Event._meta.db_table} WHERE user_id = %s "
-        f"AND object_type = %s AND event_type IN ({', '.join(['%s'] * len(kinds))}) "
-        f"AND {credible}"
+        f"AND object_type = {_words(item_type)} AND event_type IN ({_words(*kinds)}) "
+        f"AND {_credible_sql()}"
     )
-    params = [user.pk, item_type, *kinds, *credible_params]
+    params = [user.pk]
     if item_type == "course":
         sql += f" UNION SELECT course_id FROM {Enrollment._meta.db_table} WHERE user_id = %s"
         params.append(user.pk)
@@ -801,6 +826,7 @@ def _compute(
         request_id=uuid.uuid4(),
         personalised=personalised,
         source="trending",
+        remade_cheaply=True,  # until a source does more than read what the request brought
     )
     pool = k * POOL
     available = available_now(item_type, generations[item_type])
@@ -820,17 +846,18 @@ def _compute(
         if len(ranked) < pool and not content_first:  # the model does not fill the pool
             ranked += _content_candidates(user, item_type, pool, ranked, result)
         # Offers on courses the learner looked at come first: scored above every other source.
-        offers = _from_offers(user, list(discounted), state)
+        offers = _from_offers(user, list(discounted), state, result)
         ranked = [(pk, 1e9 - i, reason, None) for i, (pk, reason) in enumerate(offers)] + ranked
     if len(ranked) < pool:
-        ranked += _trending_candidates(item_type, ranked, pool)
+        ranked += _trending_candidates(item_type, ranked, pool, result)
     unique = _available_candidates(ranked, available, excluded, pool)
     if len(unique) < k and all(
         reason is None or reason.kind != "trending" for _, _, reason, _ in ranked
     ):
-        ranked += _trending_candidates(item_type, ranked, pool)  # filters left too few
+        ranked += _trending_candidates(item_type, ranked, pool, result)  # filters left too few
         unique = _available_candidates(ranked, available, excluded, pool)
     if not unique:
+        result.remade_cheaply = False
         fallback = list(
             available_items(item_type)
             .exclude(pk__in=excluded)
@@ -885,8 +912,10 @@ def _model_candidates(user, item_type, n, state, active, prefetched, ranked, res
     if not found:
         return []
     source, ids, scores, reason_items = found
+    if source != "precomputed":
+        result.remade_cheaply = False  # scored, or read with a round trip of its own
     if not ranked:
-        result.source = source
+        result.source = "model" if source == "precomputed" else source
         return [(pk, s, None, why) for pk, s, why in zip(ids, scores, reason_items, strict=True)]
     base = min(s for _, s, _, _ in ranked)  # after interests: in the model's order, below them
     return [
@@ -898,6 +927,7 @@ def _model_candidates(user, item_type, n, state, active, prefetched, ranked, res
 def _content_candidates(user, item_type, pool, ranked, result) -> list:
     """Items with the learner's interest tags, scored below any already ``ranked``."""
     ids, scores, tags = _from_content(user, item_type, pool)
+    result.remade_cheaply = False  # it asked the database
     if ids and not ranked:
         result.source = "content"
     base = min((s for _, s, _, _ in ranked), default=0.0)

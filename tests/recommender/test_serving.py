@@ -282,6 +282,40 @@ def test_a_repeated_request_reuses_the_list_and_its_items_with_a_new_request_id(
     assert again.request_id != first.request_id
 
 
+def test_a_list_made_from_the_precomputed_list_is_not_stored_again_but_a_folded_in_one_is(
+    trained, world
+):
+    """The precomputed list comes in the request's one cache round trip, so the list made from
+    it is made again as cheaply as it would be read back: no write to the result cache. A list
+    that cost more (folded in from the learner's events) is stored, and read back next time."""
+    from recommendations.services import serving
+
+    recommendations_for(user=world.python_fans[2], item_type="course", k=4)  # the version seen
+    fan, newcomer = world.python_fans[1], UserFactory()
+    for course in world.cooking_courses[:2]:
+        event_record(
+            user=newcomer, event_type="purchase", object_type="course", object_id=course.pk
+        )
+
+    def lists_written(spy):
+        return [c for c in spy.call_args_list if c.args[0].startswith("recommender:list:")]
+
+    with mock.patch.object(serving, "cache_set", wraps=serving.cache_set) as spy:
+        # Two: the model fills their pool of candidates from the small catalog here.
+        first = recommendations_for(user=fan, item_type="course", k=2)
+        again = recommendations_for(user=fan, item_type="course", k=2)
+    assert first.source == again.source == "model"
+    assert titles(again) == titles(first) and len(first.items) == 2
+    assert [i.reason for i in again.items] == [i.reason for i in first.items]
+    assert lists_written(spy) == []
+
+    with mock.patch.object(serving, "cache_set", wraps=serving.cache_set) as spy:
+        first = recommendations_for(user=newcomer, item_type="course", k=4)
+        again = recommendations_for(user=newcomer, item_type="course", k=4)
+    assert first.source == "fold_in" and titles(again) == titles(first)
+    assert len(lists_written(spy)) == 1
+
+
 def test_any_action_of_the_learner_gets_a_fresh_list_at_once(trained, world):
     fan = world.python_fans[0]
     first = recommendations_for(user=fan, item_type="course", k=4).items[0].object
@@ -469,3 +503,11 @@ def test_datetimes_read_without_the_orm_are_aware_and_in_utc(raw):
     assert _datetime(raw) == datetime(2026, 11, 29, 13, 57, 49, 100078, tzinfo=UTC)
     assert _datetime(raw).tzinfo is not None
     assert _datetime(None) is None
+
+
+def test_only_the_codes_own_words_are_written_into_the_learners_queries():
+    from recommendations.services.serving import _words
+
+    assert _words("not_interested", "purchase") == "'not_interested', 'purchase'"
+    with pytest.raises(ValueError):
+        _words("course' OR '1'='1")
