@@ -136,19 +136,28 @@ def mmr_rerank(
             raise ValueError(f"owner_ids must have shape ({n},)")
         owner_count = np.zeros(owners.max() + 1, dtype=np.int64)
     relevance = np.nan_to_num(_minmax(relevance), nan=-np.inf)
-    available = np.isfinite(relevance)
-    max_sim = np.zeros(n)
+    # What each candidate still open would gain before its penalty: -inf once picked or
+    # capped. The penalty is kept scaled by (1 - lambda_), so a step costs a few array
+    # operations: it runs on every list served, where the pool is a few dozen candidates.
+    finite = np.isfinite(relevance)
+    base = np.where(finite, lambda_ * np.where(finite, relevance, 0.0), -np.inf)
+    if owners is not None and max_per_owner <= 0:
+        base[:] = -np.inf
+    penalty = (1.0 - lambda_) * sim  # column j: what picking j does to every candidate
+    max_penalty = np.zeros(n)
+    gain = np.empty(n)
     picked: list[int] = []
     while len(picked) < k:
-        if owners is not None:
-            available &= owner_count[owners] < max_per_owner
-        if not available.any():
+        np.subtract(base, max_penalty, out=gain)
+        best = int(gain.argmax())
+        if gain[best] == -np.inf:
             break
-        gain = np.where(available, lambda_ * relevance - (1.0 - lambda_) * max_sim, -np.inf)
-        best = int(np.argmax(gain))
         picked.append(best)
-        available[best] = False
-        max_sim = np.maximum(max_sim, sim[:, best])
+        base[best] = -np.inf
+        np.maximum(max_penalty, penalty[:, best], out=max_penalty)
         if owners is not None:
-            owner_count[owners[best]] += 1
+            owner = owners[best]
+            owner_count[owner] += 1
+            if owner_count[owner] >= max_per_owner:
+                base[owners == owner] = -np.inf
     return candidate_ids[picked]
