@@ -45,3 +45,25 @@ def cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def service_pids() -> list[int]:
+    """The processes of this machine's PostgreSQL and Redis servers (for their CPU time)."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() in ("postgres", "redis-server"):
+                pids.append(int(comm.parent.name))
+    return pids
+
+
+def machine_times() -> list[int]:
+    """The machine's CPU time so far, by state (``/proc/stat``'s first line)."""
+    return [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
+def idle_share(since: list[int]) -> float:
+    """The share of the machine's CPU time that was idle since ``machine_times()`` gave
+    ``since``: a round with much of it idle was held up by something else than work."""
+    spent = [now - then for then, now in zip(since, machine_times(), strict=True)]
+    return spent[3] / max(sum(spent), 1)
