@@ -557,7 +557,9 @@ def recommendations_for(*, user, item_type: str, slot: str = "home", k: int = 10
     entry holds ids; the items come from those the process keeps for the catalog generation of
     the type (``available_now``), so a repeated request costs one indexed query and one cache
     round trip, a change to the catalog shows at once, and a list with an item no longer
-    available (withdrawn, sold out, a live session over) is computed afresh.
+    available (withdrawn, sold out, a live session over) is computed afresh. A list made from
+    nothing but the learner's precomputed list, which that same round trip brings, is not
+    stored: made again, it costs what reading it back would.
     """
     if item_type not in ITEM_MODELS:
         raise ValueError(f"Unknown item type {item_type!r}: use one of {list(ITEM_MODELS)}.")
