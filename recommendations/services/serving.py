@@ -485,6 +485,8 @@ def _trending_candidates(item_type: str, ranked: list, pool: int, result) -> lis
 OFFER_VIEWS = ("view", "click", "cart")
 """What counts as having looked at a course, for the limited-time offer reason."""
 MAX_OFFERS = 3
+LOOKS_WINDOW = 200
+"""How many of a learner's newest events are looked through for their looks at offers."""
 
 
 def _from_offers(
@@ -509,16 +511,17 @@ def _from_offers(
 
 
 def _looks_sql(user, courses) -> tuple[str, list]:
-    """The learner's newest looks (``OFFER_VIEWS``) at ``courses``: (event id, course id) rows,
-    newest first, as SQL and parameters. ``object_id + 0``: a learner has hundreds of events
-    and a course on a discount thousands, so only the index on the learner is used and the
-    courses are checked on their few rows; left to itself, PostgreSQL intersected it with the
-    index on the courses, which cost most of the time of every course list."""
+    """The learner's newest looks (``OFFER_VIEWS``) at ``courses`` among their newest
+    ``LOOKS_WINDOW`` events: (event id, course id) rows, newest first, as SQL and parameters.
+    A look that recent is an interest the offer can name; and the window is read from the
+    index on the learner's newest events, where looking through all of them read every event
+    of a learner with hundreds (0.25 against 0.07 ms on the bench database)."""
     listed = ", ".join(["%s"] * len(courses))
     sql = (
-        f"SELECT id, object_id FROM {Event._meta.db_table} WHERE user_id = %s "
-        f"AND object_type = 'course' AND event_type IN ({_words(*OFFER_VIEWS)}) "
-        f"AND object_id + 0 IN ({listed}) ORDER BY id DESC LIMIT {MAX_OFFERS * 10}"
+        "SELECT id, object_id FROM (SELECT id, object_id, object_type, event_type "
+        f"FROM {Event._meta.db_table} WHERE user_id = %s ORDER BY id DESC LIMIT {LOOKS_WINDOW}) "
+        f"AS recent WHERE object_type = 'course' AND event_type IN ({_words(*OFFER_VIEWS)}) "
+        f"AND object_id IN ({listed}) ORDER BY id DESC LIMIT {MAX_OFFERS * 10}"
     )
     return sql, [user.pk, *courses]
 

@@ -71,6 +71,26 @@ def test_the_looks_at_discounted_courses_are_read_with_the_learners_state(
     assert learner_state(ana, item_type="course").offers_looked_at == ()
 
 
+def test_a_look_is_an_offer_reason_while_among_the_learners_newest_events(
+    course, teacher, learners, monkeypatch
+):
+    """Looks are read among the learner's newest ``LOOKS_WINDOW`` events: a recent interest,
+    and a bounded read however long the learner's history."""
+    from recommendations.services import serving
+
+    monkeypatch.setattr(serving, "LOOKS_WINDOW", 3)
+    others = [CourseFactory(instructor=teacher) for _ in range(3)]
+    ana = learners[0]
+    event_record(user=ana, event_type="view", object_type="course", object_id=course.pk)
+    for other in others[:2]:
+        event_record(user=ana, event_type="view", object_type="course", object_id=other.pk)
+    state = serving.learner_state(ana, item_type="course", offer_courses=[course.pk])
+    assert state.offers_looked_at == (course.pk,)  # the third newest event
+    event_record(user=ana, event_type="view", object_type="course", object_id=others[2].pk)
+    state = serving.learner_state(ana, item_type="course", offer_courses=[course.pk])
+    assert state.offers_looked_at == ()  # now the fourth
+
+
 def test_a_discount_this_process_has_not_seen_yet_still_brings_the_offer(
     course, learners, make_discount
 ):
