@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db.models import Count, DateTimeField, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from commerce.models import DeliveryAddress, Enrollment, LessonProgress, LiveReservation, Order
 from courses.models import Chapter, Course, Lesson
@@ -209,6 +210,20 @@ def order_get_by_idempotency_key(*, user, idempotency_key: str) -> Order | None:
     if not user.is_authenticated or not idempotency_key:
         return None
     return orders_for(user=user).filter(idempotency_key=idempotency_key).first()
+
+
+def live_reserved_ids(*, user) -> list[int]:
+    """The live sessions not over yet that the learner holds a reservation for: what their
+    cards show as reserved rather than offering "remind me" again."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        LiveReservation.objects.filter(
+            user=user, cancelled_at__isnull=True, live_session__scheduled_end__gt=timezone.now()
+        )
+        .order_by("live_session_id")
+        .values_list("live_session_id", flat=True)
+    )
 
 
 def live_reservations_for(*, user) -> QuerySet[LiveReservation]:

@@ -863,6 +863,7 @@ def live_reservation_create(*, user, live_session: LiveSession) -> LiveReservati
         reservation.cancelled_at = None
         reservation.save(update_fields=["cancelled_at"])
     _record_after_commit(user=user, event_type="reserve", targets=[("live", live_session.pk)])
+    learner_changed(user)  # their cards show it reserved
     return reservation
 
 

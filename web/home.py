@@ -51,7 +51,7 @@ from accounts.backends import request_user_and
 from accounts.versions import learner_version_from, learner_version_key
 from commerce.campaigns import campaigns_running
 from commerce.cart import cart_count
-from commerce.selectors import continue_learning_for
+from commerce.selectors import continue_learning_for, live_reserved_ids
 from config.cache import cache_get_many, cache_set, cache_set_many
 from courses import selectors
 from courses.pricing import price_changes_after
@@ -161,6 +161,9 @@ def _render_personal(user) -> tuple[str, str]:
             "videos": videos if _personal(videos) else None,
             "lives": lives if _personal(lives) else None,
             "back": reverse("web:home"),  # where "remind me" comes back to
+            # The learner's reserved sessions, for the live cards of the whole page (those in
+            # the shared sections too); reserving changes their version, so this is re-rendered.
+            "reserved_lives": live_reserved_ids(user=user),
             "csrf_token": CSRF_PLACEHOLDER,
         },
     )

@@ -250,7 +250,24 @@
     });
   }
 
+  /* Live cards of sessions the learner has reserved say so instead of offering "remind me"
+   * again: the ids come with the page (a JSON block), as the cards may be shared by everyone. */
+  function setUpReservations() {
+    var data = document.getElementById("reserved-lives");
+    if (!data) return;
+    var reserved = JSON.parse(data.textContent);
+    document.querySelectorAll("form[data-live-reserve]").forEach(function (form) {
+      if (reserved.indexOf(Number(form.dataset.liveReserve)) < 0) return;
+      form.classList.add("is-reserved");
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.textContent = "✓ " + form.dataset.reservedLabel;
+        button.disabled = true;
+      });
+    });
+  }
+
   function ready() {
+    setUpReservations();
     setUpCards();
     setUpCountdowns();
     setUpPlayer();

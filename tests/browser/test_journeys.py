@@ -223,8 +223,18 @@ def test_remind_me_signed_out_signs_in_reserves_and_comes_back(page, shot):
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(lambda url: url.endswith("/") and "accounts" not in url)
     expect(page.locator(".message-success")).to_contain_text("已预约，开播前会提醒你。")
+    # The card now says so instead of offering the reminder again, in the shared rail too.
+    reserved = page.locator(".live-card", has_text="周五直播：高效阅读法").locator(
+        ".card-action button"
+    )
+    expect(reserved.first).to_have_text("✓ 已预约")
+    expect(reserved.first).to_be_disabled()
     shot(page, "remind-me-reserved")
     assert LiveReservation.objects.filter(user=user, live_session=live).exists()
+    page.goto("/browse/?type=live")
+    expect(
+        page.locator(".live-card", has_text="周五直播：高效阅读法").locator("button")
+    ).to_have_text("✓ 已预约")
 
 
 def test_buying_a_physical_book_from_the_live_shelf_asks_where_to_deliver_it(page, shot):

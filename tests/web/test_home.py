@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.backends import ACCOUNT_HINT_COOKIE, user_forget
 from commerce.services import lesson_progress_record
+from courses.models import LiveSession
 from recommendations.models import LearnerProfile
 from recommendations.services.profiles import interests_declare
 from tests.commerce.factories import EnrollmentFactory
@@ -40,6 +41,35 @@ def test_live_sessions_have_a_live_badge_and_upcoming_ones_a_countdown_and_reser
     assert 'class="badge-live"' in page
     assert "data-countdown=" in page
     assert "开播提醒" in page
+
+
+def test_the_live_sessions_a_learner_reserved_come_with_the_page_for_their_cards(
+    signed_in, learner
+):
+    """The live cards may be in a section cached for everyone: the learner's reservations
+    come in a JSON block of their own section, renewed when they reserve."""
+    import json
+
+    from commerce.services import live_reservation_cancel, live_reservation_create
+
+    make_catalog(3)
+    upcoming = LiveSession.objects.filter(
+        status="scheduled", scheduled_end__gt=timezone.now()
+    ).first()
+
+    def reserved(page):
+        block = page.split('id="reserved-lives" type="application/json">', 1)
+        return json.loads(block[1].split("</script>", 1)[0]) if len(block) == 2 else []
+
+    assert reserved(signed_in.get(HOME).content.decode()) == []
+    live_reservation_create(user=learner, live_session=upcoming)
+    page = signed_in.get(HOME).content.decode()  # through the cached page
+    assert reserved(page) == [upcoming.pk]
+    assert f'data-live-reserve="{upcoming.pk}"' in page
+    assert reserved(signed_in.get("/browse/?type=live").content.decode()) == [upcoming.pk]
+    assert reserved(Client().get(HOME).content.decode()) == []  # signed out: none
+    live_reservation_cancel(user=learner, live_session=upcoming)
+    assert reserved(signed_in.get(HOME).content.decode()) == []
 
 
 def test_a_learner_sees_continue_learning_with_progress(signed_in, learner):

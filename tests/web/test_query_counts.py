@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 # Cold: every section computed, including the learner's short-video and live rails (a few
 # queries each, whatever the catalog's size).
-HOME_COLD_MAX = 48  # with the offers section, the follower-first live rail and the picked rails
+HOME_COLD_MAX = 49  # with the offers section, the follower-first live rail, the picked rails
+# and the learner's reserved live sessions (for their cards)
 HOME_WARM_MAX = 8
 COURSE_MAX = 36
 LIVE_MAX = 24

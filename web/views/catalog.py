@@ -87,6 +87,8 @@ def browse(request):
         context["page"] = Paginator(selectors.catalog_search(**filters), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
+    if filters["item_type"] == "live":
+        context["reserved_lives"] = commerce_selectors.live_reserved_ids(user=request.user)
     return render(request, "courses/browse.html", {**context, **selectors.catalog_facets()})
 
 
@@ -283,5 +285,6 @@ def instructor_detail(request, slug):
             "products": products,
             "lives": lives,
             "following": following,
+            "reserved_lives": commerce_selectors.live_reserved_ids(user=request.user),
         },
     )
