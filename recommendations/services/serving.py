@@ -25,6 +25,7 @@ answers: a page never fails because of the recommender.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -184,17 +185,19 @@ def _reason_items(items, columns) -> list[tuple[str, int] | None]:
 _CODE_WORD = re.compile(r"^[a-z_]+$")
 
 
+@functools.cache
 def _words(*values: str) -> str:
     """Values of the code's own (event kinds, item types) as SQL literals. Written into the
     queries below rather than bound, so the plan PostgreSQL keeps for a prepared statement
     knows them: bound, they left it unable to use the partial index on a learner's exclusions,
-    and every execution was planned afresh."""
+    and every execution was planned afresh. Cached: the same few are written on every list."""
     for value in values:
         if not _CODE_WORD.match(value):
             raise ValueError(f"not a code word: {value!r}")
     return ", ".join(f"'{value}'" for value in values)
 
 
+@functools.cache
 def _credible_sql(alias: str = "") -> str:
     """``Event.objects.credible()`` as an SQL condition, for the queries written out below:
     commerce's facts only as the server recorded them."""

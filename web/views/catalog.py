@@ -285,6 +285,8 @@ def instructor_detail(request, slug):
             "products": products,
             "lives": lives,
             "following": following,
-            "reserved_lives": commerce_selectors.live_reserved_ids(user=request.user),
+            "reserved_lives": (
+                commerce_selectors.live_reserved_ids(user=request.user) if lives else []
+            ),
         },
     )
