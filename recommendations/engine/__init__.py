@@ -14,9 +14,10 @@ _EXPORTS = {
     # matrix factorisation
     "ALS": ".als",
     "BPR": ".sgd",
-    # item-based models and the popularity blend
+    # models that score a user's row (item-based, autoencoder) and the popularity blend
     "EASE": ".item_based",
     "RP3beta": ".item_based",
+    "MultDAE": ".autoencoder",
     "PopularityBlend": ".blend",
     "ScoreMix": ".ensemble",
     "load_model": ".persistence",

@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from recommendations.engine._factorization import FactorizationModel, as_id_array
 from recommendations.engine._ranking import check_item_mask, top_k, top_k_vectors
-from recommendations.engine.item_based import ItemBasedModel
+from recommendations.engine._rows import RowModel
 
 __all__ = ["PopularityBlend", "popularity_prior"]
 
@@ -68,10 +68,11 @@ def read_meta(path: Path, cls: type, loader: Callable[..., Any] | None) -> dict[
 
 
 def _base_user_scores(base: Any, users: np.ndarray, user_items) -> np.ndarray:
-    if isinstance(base, ItemBasedModel):
-        return base.user_scores(users, user_items)
-    user_factors, item_factors = base._fitted_factors()
-    scores = np.asarray(user_factors[users], dtype=np.float32) @ item_factors.T
+    if isinstance(base, RowModel):
+        scores = base.user_scores(users, user_items)
+    else:
+        user_factors, item_factors = base._fitted_factors()
+        scores = np.asarray(user_factors[users], dtype=np.float32) @ item_factors.T
     if user_items is not None:
         _zero_empty_rows(scores, users, user_items)
     return scores
@@ -82,8 +83,9 @@ def _zero_empty_rows(scores: np.ndarray, users: np.ndarray, user_items) -> None:
 
     Such a learner has no personal signal: the factors ALS leaves them are a residue of its
     iterations (about 1e-14), which standardising per user would blow up into an arbitrary
-    order. A zero row standardises to zero, so a blend or a mix ranks them by its prior alone,
-    as an item-based model's zero row already does.
+    order, and an autoencoder's output for an empty row is the same for everyone. A zero row
+    standardises to zero, so a blend or a mix ranks them by its prior alone, as an item-based
+    model's zero row already does.
     """
     empty = np.diff(sp.csr_matrix(user_items).indptr)[users] == 0
     if empty.any():
@@ -91,10 +93,14 @@ def _zero_empty_rows(scores: np.ndarray, users: np.ndarray, user_items) -> None:
 
 
 def _base_vector_scores(base: Any, vectors) -> np.ndarray:
-    if isinstance(base, ItemBasedModel):
-        return base.vector_scores(vectors)
+    """Scores of dense interaction rows (zero for an empty row, as in :func:`_zero_empty_rows`)."""
+    vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    if isinstance(base, RowModel):
+        scores = base.vector_scores(vectors)
+        scores[~vectors.any(axis=1)] = 0.0
+        return scores
     _, item_factors = base._fitted_factors()
-    return np.atleast_2d(np.asarray(vectors, dtype=np.float32)) @ item_factors.T
+    return vectors @ item_factors.T
 
 
 class PopularityBlend:

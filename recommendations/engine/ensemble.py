@@ -35,9 +35,15 @@ import scipy.sparse as sp
 
 from recommendations.engine._factorization import as_id_array
 from recommendations.engine._ranking import check_item_mask, top_k, top_k_vectors
+from recommendations.engine._rows import RowModel
 from recommendations.engine.als import interaction_row
-from recommendations.engine.blend import _base_user_scores, _standardise, read_meta, write_meta
-from recommendations.engine.item_based import ItemBasedModel
+from recommendations.engine.blend import (
+    _base_user_scores,
+    _base_vector_scores,
+    _standardise,
+    read_meta,
+    write_meta,
+)
 
 __all__ = ["ScoreMix"]
 
@@ -46,8 +52,8 @@ _BLOCK_ROWS = 2048
 
 def _vector_scores(model: Any, vectors: np.ndarray) -> np.ndarray:
     """Scores of dense interaction rows by one component (folding them in if it has factors)."""
-    if isinstance(model, ItemBasedModel):
-        return model.vector_scores(vectors)
+    if isinstance(model, RowModel):
+        return _base_vector_scores(model, vectors)
     _, item_factors = model._fitted_factors()
     factors = np.vstack([model.fold_in(row) for row in vectors])
     return factors @ item_factors.T

@@ -41,6 +41,7 @@ MODEL_NAMES = (
     "implicit-als-tuned",
     "ease",
     "rp3beta",
+    "dae",
     "als-blend",
     "selected",
 )
@@ -204,6 +205,7 @@ def _tuned_params(model: Any) -> str:
 _SELECTIONS = {
     "ease": (("ease",), False),
     "rp3beta": (("rp3beta",), False),
+    "dae": (("dae",), False),
     "als-blend": (("als",), True),
     "selected": (FAMILIES, True),
 }
@@ -253,8 +255,9 @@ def compare(
     * ``implicit-als`` / ``implicit-als-tuned``: the ``implicit`` library's ALS with its
       defaults, and tuned by the same search as ``als-tuned`` (skipped, with a note, when
       ``implicit`` is not installed);
-    * ``ease`` / ``rp3beta``: that item-based family alone, its parameters chosen on validation
-      by :func:`fit_best` (``families=(name,)``);
+    * ``ease`` / ``rp3beta`` / ``dae``: that family alone (``dae``: the multinomial
+      autoencoder), its parameters chosen on validation by :func:`fit_best`
+      (``families=(name,)``);
     * ``als-blend``: tuned ALS blended with the popularity prior, the weight chosen on validation;
     * ``selected``: what :func:`fit_best` chooses among all families and popularity weights (the
       model the site trains).

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from recommendations.engine.als import ALS
+from recommendations.engine.autoencoder import MultDAE
 from recommendations.engine.blend import PopularityBlend
 from recommendations.engine.ensemble import ScoreMix
 from recommendations.engine.grouped import GroupedModel
@@ -20,6 +21,7 @@ MODEL_CLASSES: dict[str, type] = {
     "ALS": ALS,
     "BPR": BPR,
     "EASE": EASE,
+    "MultDAE": MultDAE,
     "RP3beta": RP3beta,
     "PopularityBlend": PopularityBlend,
     "ScoreMix": ScoreMix,

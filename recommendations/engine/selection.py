@@ -12,7 +12,10 @@ validation users, by the same metric (nDCG@10 by default):
    square of the items);
 3. ``als`` by :func:`.tuning.search` (quasi-random search with early stopping), searched
    FIRST with :data:`ALS_SHARE` of the budget (at least two candidates), so that the closed-form
-   grids, whose first candidates always run, cannot starve it;
+   grids, whose first candidates always run, cannot starve it; then ``dae``
+   (:class:`~.autoencoder.MultDAE`), trained for at most :data:`DAE_SHARE` of the budget with its
+   validation score after every epoch, stopped :data:`DAE_PATIENCE` epochs after its best (whose
+   weights it keeps; the number of epochs is the parameter the refit uses);
 4. with ``popularity_blend``, every family's best candidate is blended with the popularity prior
    (:class:`~.blend.PopularityBlend`) for each weight of :data:`BLEND_WEIGHTS`, which holds 0 (the
    model alone) and 1 (popularity alone): one scoring pass per family, the weights compared on
@@ -38,11 +41,11 @@ import scipy.sparse as sp
 
 from recommendations.engine import metrics, tuning
 from recommendations.engine.als import ALS
+from recommendations.engine.autoencoder import MultDAE
 from recommendations.engine.blend import (
     PopularityBlend,
     _base_user_scores,
     _standardise,
-    _zero_empty_rows,
     popularity_prior,
 )
 from recommendations.engine.ensemble import ScoreMix
@@ -56,7 +59,7 @@ from recommendations.engine.tuning import (
     validation_split,
 )
 
-FAMILIES = ("als", "ease", "rp3beta")
+FAMILIES = ("als", "ease", "rp3beta", "dae")
 """Model families :func:`select` knows."""
 
 BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -68,6 +71,15 @@ RP3_GRID = ((1.0, 0.0), (0.5, 0.0), (1.0, 0.3), (0.7, 0.3), (1.0, 0.5), (0.5, 0.
 RP3_MIN_TRIALS = 2
 ALS_SHARE = 0.5
 """Share of the budget the ALS search may use (searched first; the closed-form grids follow)."""
+DAE_SHARE = 0.25
+"""Share of the budget the autoencoder may train for (after ALS), when other families compete."""
+DAE_MAX_EPOCHS = 200
+DAE_PATIENCE = 3
+"""Epochs without a better validation score before the autoencoder stops."""
+DAE_STEPS_PER_EPOCH = 30
+DAE_BATCH = (50, 500)
+"""The autoencoder's mini-batch: active users / :data:`DAE_STEPS_PER_EPOCH`, within these
+bounds, so that a small site's epoch still takes a few dozen Adam steps."""
 MIX_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 """Weights a component of a mix tries, as multiples of the largest weight in the mix."""
 MIX_ROUNDS = 2
@@ -111,9 +123,10 @@ class FamilyResult:
             if not math.isnan(self.blend_score)
             else ""
         )
+        unit = "epochs" if self.family == "dae" else "trials"
         return (
             f"{self.family}: {params} -> {self.score:.4f}{blended} "
-            f"({self.trials} trials, {self.seconds:.1f}s)"
+            f"({self.trials} {unit}, {self.seconds:.1f}s)"
         )
 
 
@@ -164,11 +177,7 @@ def _scores_by_weight(
     counted = 0
     for start in range(0, users.size, _BLOCK):
         block_users = users[start : start + _BLOCK]
-        if isinstance(model, ALS):
-            raw = np.asarray(model.user_factors[block_users]) @ np.asarray(model.item_factors).T
-            _zero_empty_rows(raw, block_users, train)
-        else:
-            raw = model.user_scores(block_users, train)
+        raw = _base_user_scores(model, block_users, train)
         base = _standardise(raw)
         rows = train[block_users]
         excluded = np.zeros(base.shape, dtype=bool)
@@ -297,6 +306,20 @@ def select(
         fitted["als"] = als
         say(result)
 
+    if "dae" in families:
+        result, model = _dae_family(
+            train,
+            evaluate,
+            deadline=min(
+                time.perf_counter() + time_budget_s * (DAE_SHARE if len(families) > 1 else 1.0),
+                started + time_budget_s - mix_reserve,
+            ),
+            random_state=random_state,
+        )
+        results.append(result)
+        fitted["dae"] = model
+        say(result)
+
     for family in families:
         if family == "rp3beta":
 
@@ -320,7 +343,7 @@ def select(
             else:
                 result, model = grid_family("ease", _ease_next, len(EASE_COARSE))
         else:
-            continue  # ALS was searched first
+            continue  # ALS and the autoencoder were fitted first
         results.append(result)
         if model is not None:
             fitted[family] = model
@@ -517,6 +540,45 @@ def _mix_stage(
     return result, baseline
 
 
+def dae_batch_size(train: sp.csr_matrix) -> int:
+    """The autoencoder's mini-batch for ``train`` (see :data:`DAE_BATCH`)."""
+    active = int(np.count_nonzero(np.diff(train.indptr)))
+    low, high = DAE_BATCH
+    return int(min(max(active // DAE_STEPS_PER_EPOCH, low), high))
+
+
+def _dae_family(
+    train: sp.csr_matrix,
+    evaluate: Callable[[Any], float],
+    deadline: float,
+    random_state: int | None,
+) -> tuple[FamilyResult, MultDAE]:
+    """Train the autoencoder with early stopping on validation (every epoch scored) until
+    :data:`DAE_PATIENCE` epochs bring nothing better or ``deadline`` passes (after one epoch at
+    least); its best epoch is kept, and the number of epochs becomes a parameter of the refit."""
+    tic = time.perf_counter()
+    model = MultDAE(
+        epochs=DAE_MAX_EPOCHS, batch_size=dae_batch_size(train), random_state=random_state
+    )
+    model.fit(
+        train,
+        callback=lambda _epoch, fitted: evaluate(fitted),
+        early_stopping_rounds=DAE_PATIENCE,
+        deadline=deadline,
+    )
+    params = model.get_params()
+    del params["random_state"]
+    params["epochs"] = int(model.best_iteration) + 1
+    result = FamilyResult(
+        "dae",
+        params=params,
+        score=max(model.validation_history),
+        trials=len(model.validation_history),
+        seconds=time.perf_counter() - tic,
+    )
+    return result, model
+
+
 def _ease_next(tried: list[tuple[float, dict]]) -> dict | None:
     """Decades 10, 100, 1000; then further decades while the best is at an end (at most two);
     then the geometric midpoints on either side of the best. Six candidates at most."""
@@ -563,6 +625,8 @@ def build(
         model = EASE(**params, max_items=ease_max_items).fit(matrix)
     elif family == "rp3beta":
         model = RP3beta(**params).fit(matrix)
+    elif family == "dae":
+        model = MultDAE(**params, random_state=random_state).fit(matrix)
     else:
         raise ValueError(f"unknown family {family!r}")
     if popularity_weight > 0:

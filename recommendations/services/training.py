@@ -279,7 +279,7 @@ def _finite(model: Any) -> bool:
         return all(_finite(part) for part in model.models)
     if isinstance(model, ALS):
         return bool(np.isfinite(model.user_factors).all() and np.isfinite(model.item_factors).all())
-    return bool(np.isfinite(model.item_weights).all())
+    return model.parameters_finite()
 
 
 def _coverage(model: Any, user_items) -> float:

@@ -12,8 +12,7 @@ from recommendations.engine.synthetic import power_law_interactions
 
 def _fixed(weights):
     model = ItemBasedModel()
-    model.item_weights = np.asarray(weights, dtype=np.float32)
-    model._n_users = 2
+    model._set_fitted(np.asarray(weights, dtype=np.float32), n_users=2)
     return model
 
 

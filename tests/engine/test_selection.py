@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from recommendations.engine import (
     ALS,
     EASE,
+    MultDAE,
     PopularityBlend,
     RP3beta,
     ScoreMix,
@@ -233,3 +234,37 @@ def test_a_mix_that_does_not_win_is_reported_not_chosen(clustered, monkeypatch):
     report, _ = select(clustered, families=("ease", "rp3beta"))
     assert report.chosen in {"ease", "rp3beta"}
     assert report.families[-1].family == "mix"
+
+
+def test_the_autoencoder_is_trained_with_early_stopping_and_refitted_for_its_best_epoch(
+    clustered,
+):
+    report, _ = select(clustered, families=("dae",), time_budget_s=60)
+    (result,) = report.families
+    assert result.family == "dae" and report.chosen == "dae"
+    # every epoch was scored; the training stopped DAE_PATIENCE epochs after the best one
+    best_epoch = result.params["epochs"]
+    assert result.trials == best_epoch + selection_module.DAE_PATIENCE
+    assert result.params["batch_size"] == 50  # 240 active users: the smallest batch
+    assert "random_state" not in result.params and "epochs" in str(result)
+    assert report.score > report.popularity_score * 1.2
+    model = selection_module.refit(report, clustered)
+    assert isinstance(model, MultDAE) and model.epochs == best_epoch
+    assert len(model.loss_history) == best_epoch
+
+
+def test_the_autoencoder_stops_at_its_share_of_the_budget(clustered, monkeypatch):
+    monkeypatch.setattr(selection_module, "DAE_SHARE", 0.0)
+    report, _ = select(clustered, families=("rp3beta", "dae"), time_budget_s=30, mix=False)
+    scored = {r.family: r for r in report.families}
+    assert scored["dae"].trials == 1 and scored["dae"].params["epochs"] == 1
+    assert scored["rp3beta"].trials >= 1
+
+
+def test_dae_batch_size_gives_an_epoch_a_few_dozen_steps():
+    def matrix(users):
+        return sp.csr_matrix(np.ones((users, 2), dtype=np.float32))
+
+    assert selection_module.dae_batch_size(matrix(100)) == 50
+    assert selection_module.dae_batch_size(matrix(3000)) == 100
+    assert selection_module.dae_batch_size(matrix(100_000)) == 500

@@ -6,7 +6,15 @@ import scipy.sparse as sp
 from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage
 
-from recommendations.engine import ALS, EASE, GroupedModel, PopularityBlend, RP3beta, ScoreMix
+from recommendations.engine import (
+    ALS,
+    EASE,
+    GroupedModel,
+    MultDAE,
+    PopularityBlend,
+    RP3beta,
+    ScoreMix,
+)
 from recommendations.engine.selection import FAMILIES
 from recommendations.models import ModelVersion
 from recommendations.services import training
@@ -18,6 +26,7 @@ from recommendations.training.dataset import ITEM_TYPES
 
 pytestmark = pytest.mark.django_db
 Status = ModelVersion.Status
+CLASSES = {"als": ALS, "ease": EASE, "rp3beta": RP3beta, "dae": MultDAE}
 
 
 def test_a_tuning_run_chooses_a_family_per_item_type_and_serving_uses_it(world, fast_training):
@@ -42,8 +51,7 @@ def test_a_tuning_run_chooses_a_family_per_item_type_and_serving_uses_it(world, 
     if course["family"] == "mix":
         assert isinstance(chosen, ScoreMix)
     else:
-        base = getattr(chosen, "base", chosen)
-        assert type(base).__name__.lower() == course["family"]
+        assert type(getattr(chosen, "base", chosen)) is CLASSES[course["family"]]
     assert loaded.model_for("live") is not None
 
     fan = world.python_fans[0]
@@ -69,6 +77,7 @@ def _matrix():
         ("als", {"factors": 2, "regularization": 0.1, "alpha": 1.0, "iterations": 2}, 0.0, ALS),
         ("ease", {"regularization": 10.0}, 0.0, EASE),
         ("rp3beta", {"alpha": 1.0, "beta": 0.3}, 0.4, RP3beta),
+        ("dae", {"hidden": 4, "epochs": 2, "batch_size": 50}, 0.2, MultDAE),
     ],
 )
 def test_each_choice_is_fitted_as_its_family(family, params, weight, kind):
@@ -79,6 +88,8 @@ def test_each_choice_is_fitted_as_its_family(family, params, weight, kind):
     assert training._finite(model)
     if kind is ALS:
         model.item_factors[0, 0] = np.nan
+    elif kind is MultDAE:
+        base.parameters["decoder"][0, 1] = np.inf
     else:
         base.item_weights[0, 1] = np.inf
     assert not training._finite(model)
@@ -126,6 +137,31 @@ def test_a_tuning_run_that_chooses_a_mix_serves_it(world, fast_training, monkeyp
     result = recommendations_for(user=world.python_fans[0], item_type="course", k=4)
     assert result.personalised and result.items
     assert all(item.reason.text for item in result.items)
+
+
+def test_a_tuning_run_that_chooses_the_autoencoder_serves_it_with_reasons(world, fast_training):
+    fast_training.RECOMMENDER_FAMILIES = ["dae"]
+    fast_training.RECOMMENDER_TUNING_BUDGET_SECONDS = 20
+    for n, fan in enumerate(world.python_fans[:6]):
+        course = world.python_courses[(n + 5) % 8]
+        event_record(user=fan, event_type="purchase", object_type="course", object_id=course.pk)
+    version = training.model_train(tune=True, force=True)
+    assert version.status == Status.ACTIVE, version.error
+    course = version.params["per_type"]["course"]
+    assert course["family"] == "dae" and course["params"]["epochs"] >= 1
+    loaded = artefacts_load(version_id=version.pk, location=version.artefact_path)
+    assert isinstance(
+        getattr(loaded.model_for("course"), "base", loaded.model_for("course")), MultDAE
+    )
+    fan = world.python_fans[0]
+    result = recommendations_for(user=fan, item_type="course", k=4)
+    assert result.personalised and result.source == "model" and result.items
+    assert result.items[0].object in world.python_courses
+    assert all(item.reason.text for item in result.items)
+    retrain = training.model_train(force=True)
+    assert (
+        retrain.status == Status.ACTIVE and retrain.params["per_type"] == version.params["per_type"]
+    )
 
 
 def test_remote_storage_copies_and_deletes_the_subfolders(tmp_path):
