@@ -83,6 +83,10 @@ bounds, so that a small site's epoch still takes a few dozen Adam steps."""
 MIX_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 """Weights a component of a mix tries, as multiples of the largest weight in the mix."""
 MIX_ROUNDS = 2
+MIX_EVIDENCE_Z = 2.0
+"""A change of a mix's weights is kept only if its mean per-user gain on validation is more
+than this many standard errors of the per-user gains: on a few thousand validation users a
+gain of a thousandth is noise, and a mix tuned to that noise does worse on unseen data."""
 MIX_SHARE = 0.25
 """Share of the budget the closed-form grids leave for the blends and the mix (when there is
 one to try): each family's blend pass scores every weight, which is not free either."""
@@ -416,16 +420,19 @@ def mix_weights(
     time_left: Callable[[], float] = lambda: math.inf,
     grid: Sequence[float] = MIX_WEIGHTS,
     rounds: int = MIX_ROUNDS,
+    min_z: float = 0.0,
 ) -> tuple[dict[str, float], float, float, int]:
     """Coordinate ascent on the weights of a sum of score arrays, on validation.
 
     ``components`` are ``{name: scores}`` (arrays that broadcast to one shape), ``start`` the
     starting weights (the best single model, blended), ``score`` the validation metric of a
-    mixed score array. Each component in turn (in the order of ``components``) tries every
-    ``grid`` value times the largest current weight, keeping a change only if it raises the
-    metric; at most ``rounds`` rounds, fewer when a round changes nothing or when
-    ``time_left()`` falls below the slowest evaluation. Returns ``(weights, score, start's
-    score, evaluations)``.
+    mixed score array: a number, or one number per validation user (the same users in the same
+    order) whose mean is the metric. Each component in turn (in the order of ``components``)
+    tries every ``grid`` value times the largest current weight, keeping a change only if it
+    raises the metric and, with per-user scores, its mean per-user gain is more than ``min_z``
+    standard errors of the per-user gains; at most ``rounds`` rounds, fewer when a round
+    changes nothing or when ``time_left()`` falls below the slowest evaluation. Returns
+    ``(weights, score, start's score, evaluations)``.
     """
 
     def mixed(weights: dict[str, float]) -> np.ndarray:
@@ -436,8 +443,22 @@ def mix_weights(
                 total = part if total is None else total + part
         return total
 
+    def evaluate(weights: dict[str, float]) -> tuple[float, np.ndarray | None]:
+        found = score(mixed(weights))
+        if np.ndim(found):
+            values = np.asarray(found, dtype=np.float64)
+            return (float(values.mean()) if values.size else -math.inf), values
+        return float(found), None
+
+    def convincing(values: np.ndarray | None, than: np.ndarray | None) -> bool:
+        if values is None or than is None or values.size < 2:
+            return True
+        gains = values - than
+        return gains.mean() > min_z * gains.std(ddof=1) / math.sqrt(gains.size)
+
     weights = {name: float(start.get(name, 0.0)) for name in components}
-    baseline = best = score(mixed(weights))
+    baseline, best_values = evaluate(weights)
+    best = baseline
     evaluations, slowest = 1, 0.0
     for _ in range(rounds):
         changed = False
@@ -450,11 +471,11 @@ def mix_weights(
                 if not any(trial[other] for other in components if other != "popularity"):
                     continue  # a mix keeps at least one personal model
                 tic = time.perf_counter()
-                found = score(mixed(trial))
+                found, values = evaluate(trial)
                 slowest = max(slowest, time.perf_counter() - tic)
                 evaluations += 1
-                if found > best:
-                    best, weights, changed = found, trial, True
+                if found > best and convincing(values, best_values):
+                    best, best_values, weights, changed = found, values, trial, True
         if not changed:
             break
     return weights, best, baseline, evaluations
@@ -506,12 +527,16 @@ def _mix_stage(
     if start[lead.family] == 0:  # popularity alone was best: start from it, with the lead
         start[lead.family] = 0.1 * start["popularity"]
 
-    def score(blended: np.ndarray) -> float:
+    def score(blended: np.ndarray) -> float | np.ndarray:
         blended = np.broadcast_to(blended, excluded.shape).copy()
         blended[excluded] = -np.inf
+        if key == f"ndcg@{k}":  # per user, for the evidence rule
+            return metrics.ndcg_per_user(_top_ids(blended, k), mix_truth, k)
         return metrics.ranking_metrics(_top_ids(blended, k), mix_truth, k)[key]
 
-    weights, best, baseline, evaluations = mix_weights(components, start, score, time_left)
+    weights, best, baseline, evaluations = mix_weights(
+        components, start, score, time_left, min_z=MIX_EVIDENCE_Z
+    )
     total = sum(weights.values())
     params = {
         "components": [

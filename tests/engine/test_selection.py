@@ -196,6 +196,32 @@ def test_mix_weights_climbs_to_the_best_mix_exactly():
     )
 
 
+def test_mix_weights_keeps_only_changes_the_per_user_gains_support():
+    """With per-user scores a change must gain more than min_z standard errors: "b" helps
+    every user a little (kept); "c" helps one user a lot and costs the others a little, a mean
+    gain that is noise next to its spread (not kept at z = 2, kept at z = 0)."""
+    base = np.random.default_rng(0).random(400)
+    steady = np.full(400, 0.01)
+    lucky = np.where(np.arange(400) == 0, 8.0, -0.015)
+    assert lucky.mean() > 0
+    # The mixed "scores" are w_b + 2 w_c (one number): 1 is b alone, 3 is b and c.
+    components = {"a": np.zeros(1), "b": np.ones(1), "c": np.full(1, 2.0)}
+
+    def score(mixed):
+        value = float(mixed[0])
+        return base + steady * (value in (1.0, 3.0)) + lucky * (value >= 2.0)
+
+    def climb(min_z):
+        return selection_module.mix_weights(
+            components, {"a": 1.0}, score, grid=(0.0, 1.0), rounds=1, min_z=min_z
+        )
+
+    strict, loose = climb(2.0), climb(0.0)
+    assert strict[0] == {"a": 1.0, "b": 1.0, "c": 0.0}
+    assert loose[0] == {"a": 1.0, "b": 1.0, "c": 1.0} and loose[1] > strict[1]
+    assert strict[2] == pytest.approx(base.mean())  # the start's score
+
+
 def test_the_mix_is_chosen_and_refitted_when_it_wins_on_validation(
     tmp_path, clustered, monkeypatch
 ):
@@ -229,7 +255,7 @@ def test_a_mix_that_does_not_win_is_reported_not_chosen(clustered, monkeypatch):
     monkeypatch.setattr(
         selection_module,
         "mix_weights",
-        lambda components, start, score, time_left: (start, 0.0, 0.0, 1),
+        lambda components, start, score, time_left, **_: (start, 0.0, 0.0, 1),
     )
     report, _ = select(clustered, families=("ease", "rp3beta"))
     assert report.chosen in {"ease", "rp3beta"}

@@ -118,7 +118,9 @@ def test_a_tuning_run_that_chooses_a_mix_serves_it(world, fast_training, monkeyp
     from recommendations.engine import selection
 
     def winning(components, start, score, time_left=None, **kwargs):
-        baseline = score(sum(w * components[name] for name, w in start.items() if w))
+        baseline = float(
+            np.mean(score(sum(w * components[name] for name, w in start.items() if w)))
+        )
         mixed = dict.fromkeys(components, 0.0)
         mixed.update({name: 1.0 for name in components if name != "popularity"})
         return mixed, baseline + 1.0, baseline, 2
