@@ -19,7 +19,10 @@ win carries. Candidates, each over a small fixed grid:
 * ``als-bag``: the standardised scores of ALS fitted from four seeds, summed;
 * ``gfcf`` (Shen et al., CIKM 2021): the normalised item-item Gram plus ``beta`` times an
   ideal low-pass filter of rank ``k``; ``gram``: the Gram alone with other normalisations;
-* ``userknn``: cosine user-kNN over binary rows.
+* ``userknn``: cosine user-kNN over binary rows;
+* ``dae``: the engine's Mult-DAE (Liang et al. 2018) at a fixed number of epochs around the
+  defaults ``fit_best`` uses (600 hidden units, dropout 0.5, L2 10^-3), one parameter moved at
+  a time, and the standardised scores of two and three seeds summed (``dae-bag``).
 
 Usage::
 
@@ -46,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from recommendations.engine import _solvers, metrics, splits  # noqa: E402
 from recommendations.engine.als import ALS  # noqa: E402
+from recommendations.engine.autoencoder import MultDAE  # noqa: E402
 from recommendations.engine.blend import _standardise  # noqa: E402
 from recommendations.engine.datasets import load_interactions  # noqa: E402
 from recommendations.engine.selection import _top_ids  # noqa: E402
@@ -148,6 +152,16 @@ def als(factors: int, regularization: float, alpha: float, iterations: int, seed
             users_f, items_f = parts[0]
             return lambda users: users_f[users] @ items_f.T
         return lambda users: sum(_standardise(u[users] @ v.T) for u, v in parts)
+
+    return fit
+
+
+def dae(epochs: int = 18, seeds=(0,), **params):
+    def fit(matrix) -> Scorer:
+        models = [MultDAE(epochs=epochs, random_state=seed, **params).fit(matrix) for seed in seeds]
+        if len(models) == 1:
+            return lambda users: models[0].user_scores(users, matrix)
+        return lambda users: sum(_standardise(m.user_scores(users, matrix)) for m in models)
 
     return fit
 
@@ -282,6 +296,21 @@ def candidates(als_points) -> dict[str, list[tuple[str, Callable]]]:
             for u, i in ((0.5, 0.5), (0.5, 0.25), (0.5, 0.0))
         ],
         "userknn": [(f"k={k}", user_knn(k)) for k in (200, 1000)],
+        "dae": [
+            (label, dae(**params))
+            for label, params in (
+                ("defaults, 18 epochs", {}),
+                ("10 epochs", {"epochs": 10}),
+                ("30 epochs", {"epochs": 30}),
+                ("hidden 200, 30 epochs", {"hidden": 200, "epochs": 30}),
+                ("hidden 1000", {"hidden": 1000}),
+                ("dropout 0.3", {"dropout": 0.3}),
+                ("dropout 0.7", {"dropout": 0.7}),
+                ("L2 1e-2", {"regularization": 1e-2}),
+                ("L2 1e-4", {"regularization": 1e-4}),
+            )
+        ],
+        "dae-bag": [(f"{n} seeds", dae(seeds=tuple(range(n)))) for n in (2, 3)],
     }
 
 
