@@ -85,7 +85,25 @@ class _OwnedRows:
         return answers[key]
 
 
-class InstructorScopedAdmin(_OwnedRows, admin.ModelAdmin):
+class ServiceActions:
+    """Admin actions that run a service on each selected row."""
+
+    def apply_to_selected(self, request, queryset, service, *, done, message):
+        """Run ``service`` on each selected row (only rows the user may see: the changelist's
+        queryset is scoped) and report how many are ``done``; a row the service rejects is
+        named with the reason."""
+        count = 0
+        for obj in queryset:
+            try:
+                obj = service(obj)
+            except ValidationError as exc:
+                self.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
+                continue
+            count += bool(done(obj))
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+class InstructorScopedAdmin(ServiceActions, _OwnedRows, admin.ModelAdmin):
     """A model admin showing each instructor only their own rows.
 
     A model whose ``owner_path`` is a single foreign key (``instructor``) gets that field hidden
@@ -139,19 +157,6 @@ class InstructorScopedAdmin(_OwnedRows, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         services.catalog_items_delete(user=request.user, items=queryset)
-
-    def apply_to_selected(self, request, queryset, service, *, done, message):
-        """Run ``service`` on each selected row (only the user's own: the changelist's queryset
-        is scoped) and report how many are ``done``; a row the service rejects is named."""
-        count = 0
-        for obj in queryset:
-            try:
-                obj = service(obj)
-            except ValidationError as exc:
-                self.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
-                continue
-            count += bool(done(obj))
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 class OwnedInlineFormSet(BaseInlineFormSet):

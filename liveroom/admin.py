@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin_mixins import ViewOnly
 from liveroom import services
 from liveroom.models import BlockedWord, Message, ModerationAction
 
@@ -65,17 +66,8 @@ class MessageAdmin(SuperuserOnly, admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(SuperuserOnly, admin.ModelAdmin):
+class ModerationActionAdmin(ViewOnly, SuperuserOnly, admin.ModelAdmin):
     list_display = ["created_at", "live_session", "actor", "action", "target_user", "message"]
     list_filter = ["action"]
     list_select_related = ["live_session", "actor", "target_user", "message"]
     readonly_fields = [f.name for f in ModerationAction._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
