@@ -46,6 +46,7 @@ from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.versions import learner_changed
 from commerce.bundles import bundle_quote
@@ -384,12 +385,20 @@ def _order_locked(*, order_id: int, user) -> Order:
         raise Http404("No such order.") from None
 
 
+_REFUSALS = {
+    "paid": gettext_lazy("Order %(number)s cannot be paid: its status is “%(status)s”."),
+    "cancelled": gettext_lazy("Order %(number)s cannot be cancelled: its status is “%(status)s”."),
+    "refunded": gettext_lazy("Order %(number)s cannot be refunded: its status is “%(status)s”."),
+}
+"""Why an order cannot take each step, with its status as the buyer sees it (its label)."""
+
+
 def _require_status(order: Order, status: str, action: str) -> None:
     if order.status != status:
         raise ValidationError(
-            _("Order %(number)s is %(status)s, so it cannot be %(action)s."),
+            str(_REFUSALS[action]),  # in the language of the request, as the module's others
             code="invalid_state",
-            params={"number": order.number, "status": order.status, "action": action},
+            params={"number": order.number, "status": Order.Status(order.status).label},
         )
 
 

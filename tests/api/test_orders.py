@@ -180,3 +180,15 @@ def test_a_course_listed_twice_is_refused(learner):
     assert response.status_code == 400
     assert response.json()["errors"] == {"non_field_errors": ["课程“高效写作课”只能购买一次。"]}
     assert not Order.objects.exists()
+
+
+def test_a_refused_step_names_the_orders_status_in_the_learners_language(learner):
+    client = client_for(learner)
+    order = place(client, [{"type": "course", "id": CourseFactory().pk}]).json()
+    client.post(f"{ORDERS}{order['id']}/pay/")
+    english = client.post(f"{ORDERS}{order['id']}/cancel/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.post(f"{ORDERS}{order['id']}/cancel/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert (english.status_code, english.json()["code"]) == (409, "invalid_state")
+    number = Order.objects.get(pk=order["id"]).number
+    assert english.json()["detail"] == f"Order {number} cannot be cancelled: its status is “Paid”."
+    assert chinese.json()["detail"] == f"订单 {number} 无法取消：当前状态为“已支付”。"

@@ -292,37 +292,39 @@ class TestStateTransitions:
         order = place(buyer, (product, 1))
 
         assert order_cancel(order_id=order.pk, user=buyer).status == Order.Status.CANCELLED
-        with pytest.raises(ValidationError, match="is cancelled, so it cannot be cancelled"):
+        with pytest.raises(ValidationError, match="cannot be cancelled: its status is “Cancelled”"):
             order_cancel(order_id=order.pk, user=buyer)
 
     def test_a_cancelled_order_cannot_be_paid_or_refunded(self, buyer, product):
         order = order_cancel(order_id=place(buyer, (product, 1)).pk, user=buyer)
 
-        with pytest.raises(ValidationError, match="cannot be paid"):
+        with pytest.raises(ValidationError, match="cannot be paid: its status is “Cancelled”"):
             order_pay(order_id=order.pk, user=buyer)
-        with pytest.raises(ValidationError, match="cannot be refunded"):
+        with pytest.raises(ValidationError, match="cannot be refunded: its status is “Cancelled”"):
             order_refund(order_id=order.pk)
         assert stock(product) == 5
 
     def test_a_paid_order_cannot_be_paid_again_or_cancelled(self, buyer, product):
         order = order_pay(order_id=place(buyer, (product, 1)).pk, user=buyer)
 
-        with pytest.raises(ValidationError, match="is paid, so it cannot be paid"):
+        with pytest.raises(ValidationError, match="cannot be paid: its status is “Paid”"):
             order_pay(order_id=order.pk, user=buyer)
-        with pytest.raises(ValidationError, match="is paid, so it cannot be cancelled"):
+        with pytest.raises(ValidationError, match="cannot be cancelled: its status is “Paid”"):
             order_cancel(order_id=order.pk, user=buyer)
         assert stock(product) == 4
 
     def test_a_pending_order_cannot_be_refunded_and_a_refunded_one_not_again(self, buyer, product):
         order = place(buyer, (product, 1))
-        with pytest.raises(ValidationError, match="is pending, so it cannot be refunded"):
+        with pytest.raises(
+            ValidationError, match="cannot be refunded: its status is “Awaiting payment”"
+        ):
             order_refund(order_id=order.pk)
 
         order_pay(order_id=order.pk, user=buyer)
         order_refund(order_id=order.pk)
-        with pytest.raises(ValidationError, match="is refunded, so it cannot be refunded"):
+        with pytest.raises(ValidationError, match="cannot be refunded: its status is “Refunded”"):
             order_refund(order_id=order.pk)
-        with pytest.raises(ValidationError, match="is refunded, so it cannot be paid"):
+        with pytest.raises(ValidationError, match="cannot be paid: its status is “Refunded”"):
             order_pay(order_id=order.pk, user=buyer)
 
 
