@@ -96,6 +96,9 @@ class OrderLineInline(ViewOnly, admin.TabularInline):
         "is_flash_price",
     ]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("course", "product")
+
 
 @admin.register(Order)
 class OrderAdmin(ViewOnly, ServiceActions, admin.ModelAdmin):

@@ -122,13 +122,9 @@ class RowModel:
         self._check_fitted()
         users = as_id_array(user_ids, self.n_users, "user_ids")
         matrix = self._check_user_items(user_items)
-        if users.size <= BLOCK_ROWS:
-            return self._score_rows(matrix[users])
+        blocks = range(0, max(users.size, 1), BLOCK_ROWS)
         return np.vstack(
-            [
-                self._score_rows(matrix[users[start : start + BLOCK_ROWS]])
-                for start in range(0, users.size, BLOCK_ROWS)
-            ]
+            [self._score_rows(matrix[users[start : start + BLOCK_ROWS]]) for start in blocks]
         )
 
     def vector_scores(self, user_vectors) -> np.ndarray:

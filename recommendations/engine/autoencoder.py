@@ -224,20 +224,30 @@ class MultDAE(RowModel):
         return all(bool(np.isfinite(value).all()) for value in self.parameters.values())
 
     def explain(self, user_items_row: Any, item_ids) -> Explanation:
-        """Leave-one-out contributions: what each seen item adds to each score (module doc)."""
+        """Leave-one-out contributions: what each seen item adds to each score (module doc).
+
+        The encoder is linear before its ``tanh``, so the hidden input of the row without ``j``
+        is ``(Σ_i x_i W_1[i] - x_j W_1[j]) / |x without j| + b_1``: no dense copy of the row, and
+        only the requested items' logits are computed.
+        """
         self._check_fitted()
+        p = self.parameters
         items = as_id_array(item_ids, self.n_items, "item_ids")
         indices, values = interaction_row(user_items_row, self.n_items)
-        history = np.zeros(self.n_items, dtype=np.float32)
-        history[indices] = values
         if indices.size > EXPLAIN_MAX_SEEN:
             heaviest = np.sort(np.argsort(-values, kind="stable")[:EXPLAIN_MAX_SEEN])
-            explained = indices[heaviest]
         else:
-            heaviest, explained = np.arange(indices.size), indices
-        stack = np.repeat(history[None, :], explained.size + 1, axis=0)
-        stack[np.arange(1, explained.size + 1), explained] = 0.0
-        scores = self._score_rows(stack)[:, items].astype(np.float64)
+            heaviest = np.arange(indices.size)
+        explained = indices[heaviest]
+        weights = values.astype(np.float64)
+        encoded = np.asarray(p["encoder"][indices], dtype=np.float64)
+        total, squares = weights @ encoded, float(weights @ weights)
+        kept = weights[heaviest]
+        sums = np.vstack([total, total - kept[:, None] * encoded[heaviest]])
+        norms = np.sqrt(np.concatenate([[squares], squares - kept * kept]))
+        norms[norms <= 1e-6 * math.sqrt(squares)] = np.inf  # an empty row: the bias alone
+        hidden = np.tanh(sums / norms[:, None] + p["encoder_bias"])
+        scores = hidden @ p["decoder"][:, items] + p["decoder_bias"][items]
         contributions = np.zeros((items.size, indices.size))
         contributions[:, heaviest] = (scores[0][None, :] - scores[1:]).T
         if indices.size:

@@ -129,6 +129,12 @@ def test_explain_is_leave_one_out():
     assert explanation.top_contributors.tolist() == best.tolist()
     empty = model.explain(np.zeros(12), [1])
     assert empty.top_contributors.tolist() == [-1] and empty.contributions.shape == (1, 0)
+    assert empty.scores == pytest.approx(model.vector_scores(np.zeros(12))[0][[1]], rel=1e-6)
+    single = np.zeros(12, dtype=np.float32)
+    single[4] = 2.0  # without it the row is empty: the contribution is against the bias alone
+    lost = model.vector_scores(single)[0] - model.vector_scores(np.zeros(12))[0]
+    explained = model.explain(single, [1, 7])
+    assert explained.contributions[:, 0] == pytest.approx(lost[[1, 7]], rel=1e-5, abs=1e-6)
 
 
 def test_explain_gives_the_heaviest_items_their_contribution_and_the_rest_zero(monkeypatch):
