@@ -14,6 +14,7 @@ _EXPORTS = {
     # matrix factorisation
     "ALS": ".als",
     "BPR": ".sgd",
+    "LightGCN": ".graph",
     # models that score a user's row (item-based, autoencoder) and the popularity blend
     "EASE": ".item_based",
     "RP3beta": ".item_based",

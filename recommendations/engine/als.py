@@ -98,6 +98,15 @@ class Explanation(NamedTuple):
     scores: np.ndarray
     """``(m,)``: the folded-in user's scores, equal to the row sums of ``contributions``."""
 
+    @classmethod
+    def exact(cls, seen_items: np.ndarray, contributions: np.ndarray) -> Explanation:
+        """The explanation of scores that are exactly the sums of ``contributions``."""
+        if seen_items.size:
+            top = seen_items[np.argmax(contributions, axis=1)]
+        else:
+            top = np.full(contributions.shape[0], -1, dtype=np.int64)
+        return cls(seen_items, contributions, top, contributions.sum(axis=1))
+
 
 class ALS(FactorizationModel):
     """Hu-Koren-Volinsky implicit ALS with a blocked conjugate-gradient solver.
@@ -313,8 +322,4 @@ class ALS(FactorizationModel):
         # W y_i for every requested item i, then s_ij = (W y_i)^T y_j.
         weighted = np.linalg.solve(A, targets.T).T
         contributions = (weighted @ Yu.T) * b
-        if indices.size:
-            top = indices[np.argmax(contributions, axis=1)]
-        else:
-            top = np.full(items.size, -1, dtype=np.int64)
-        return Explanation(indices, contributions, top, contributions.sum(axis=1))
+        return Explanation.exact(indices, contributions)

@@ -89,11 +89,7 @@ class ItemBasedModel(RowModel):
         items = as_id_array(item_ids, self.n_items, "item_ids")
         indices, values = interaction_row(user_items_row, self.n_items)
         contributions = (weights[np.ix_(indices, items)] * values[:, None]).T.astype(np.float64)
-        if indices.size:
-            top = indices[np.argmax(contributions, axis=1)]
-        else:
-            top = np.full(items.size, -1, dtype=np.int64)
-        return Explanation(indices, contributions, top, contributions.sum(axis=1))
+        return Explanation.exact(indices, contributions)
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: str | os.PathLike[str]) -> Path:

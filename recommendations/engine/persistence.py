@@ -11,6 +11,7 @@ from recommendations.engine.als import ALS
 from recommendations.engine.autoencoder import MultDAE
 from recommendations.engine.blend import PopularityBlend
 from recommendations.engine.ensemble import ScoreMix
+from recommendations.engine.graph import LightGCN
 from recommendations.engine.grouped import GroupedModel
 from recommendations.engine.item_based import EASE, RP3beta
 from recommendations.engine.sgd import BPR
@@ -22,6 +23,7 @@ MODEL_CLASSES: dict[str, type] = {
     "BPR": BPR,
     "EASE": EASE,
     "MultDAE": MultDAE,
+    "LightGCN": LightGCN,
     "RP3beta": RP3beta,
     "PopularityBlend": PopularityBlend,
     "ScoreMix": ScoreMix,

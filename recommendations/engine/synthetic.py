@@ -15,6 +15,10 @@ Two generators, both deterministic for a given ``random_state``:
 ``planted_low_rank``
     Interactions sampled from a known low-rank preference model, so that a factorisation model
     has a structure to recover and can be compared with popularity on held-out interactions.
+
+``two_tastes``
+    The smallest case with a taste to learn: two groups of users, each liking some of its own
+    group's items, for the models' unit tests.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["PlantedData", "planted_low_rank", "power_law_interactions"]
+__all__ = ["PlantedData", "planted_low_rank", "power_law_interactions", "two_tastes"]
 
 
 def _zipf_probabilities(n: int, exponent: float) -> np.ndarray:
@@ -149,3 +153,18 @@ def planted_low_rank(
     )
     matrix.sort_indices()
     return PlantedData(matrix, user_factors, item_factors)
+
+
+def two_tastes(
+    users_per_taste: int = 40, items_per_taste: int = 6, seen: int = 4, random_state: int = 0
+) -> sp.csr_matrix:
+    """Two tastes: the first ``users_per_taste`` users like items ``0 … items_per_taste - 1``,
+    the next as many the following ``items_per_taste`` items; each user has ``seen`` of their
+    taste's items (weight 1), drawn at random. Float32 CSR."""
+    rng = np.random.default_rng(random_state)
+    rows = np.zeros((2 * users_per_taste, 2 * items_per_taste), dtype=np.float32)
+    for user in range(2 * users_per_taste):
+        taste = user // users_per_taste
+        chosen = rng.choice(items_per_taste, size=seen, replace=False)
+        rows[user, chosen + taste * items_per_taste] = 1
+    return sp.csr_matrix(rows)

@@ -10,20 +10,7 @@ import scipy.sparse as sp
 from recommendations.engine import MultDAE, PopularityBlend, load_model
 from recommendations.engine import autoencoder as module
 from recommendations.engine.blend import popularity_prior
-from recommendations.engine.synthetic import power_law_interactions
-
-
-def _clusters(users_per_cluster=40, seed=0):
-    """Two tastes: the first half of the users like items 0-5, the second half items 6-11;
-    each user has 4 of their cluster's 6 items."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for cluster in (0, 1):
-        for _ in range(users_per_cluster):
-            row = np.zeros(12, dtype=np.float32)
-            row[rng.choice(6, size=4, replace=False) + 6 * cluster] = 1
-            rows.append(row)
-    return sp.csr_matrix(np.array(rows))
+from recommendations.engine.synthetic import power_law_interactions, two_tastes
 
 
 def _loss(model, rows):
@@ -65,7 +52,7 @@ def _decay(model):
 
 
 def test_it_learns_a_users_taste_and_the_loss_falls():
-    matrix = _clusters()
+    matrix = two_tastes()
     model = MultDAE(hidden=16, epochs=60, batch_size=20, random_state=0).fit(matrix)
     assert model.loss_history[-1] < 0.8 * model.loss_history[0]
     ids, _ = model.recommend(np.arange(80), matrix, k=2)
@@ -96,7 +83,7 @@ def test_it_beats_popularity_on_power_law_data_with_tastes():
 
 
 def test_fold_in_and_recommend_vector_serve_a_new_user_as_one_in_training():
-    matrix = _clusters()
+    matrix = two_tastes()
     model = MultDAE(hidden=8, epochs=5, batch_size=20).fit(matrix)
     vector = model.fold_in(matrix[3])
     np.testing.assert_array_equal(vector, matrix[3].toarray()[0])
@@ -113,7 +100,7 @@ def test_fold_in_and_recommend_vector_serve_a_new_user_as_one_in_training():
 
 
 def test_explain_is_leave_one_out():
-    matrix = _clusters()
+    matrix = two_tastes()
     model = MultDAE(hidden=8, epochs=10, batch_size=20).fit(matrix)
     row = matrix[0]
     explanation = model.explain(row, [7, 2])
@@ -139,7 +126,7 @@ def test_explain_is_leave_one_out():
 
 def test_explain_gives_the_heaviest_items_their_contribution_and_the_rest_zero(monkeypatch):
     monkeypatch.setattr(module, "EXPLAIN_MAX_SEEN", 2)
-    matrix = _clusters()
+    matrix = two_tastes()
     model = MultDAE(hidden=8, epochs=3, batch_size=20).fit(matrix)
     row = np.zeros(12, dtype=np.float32)
     row[[0, 1, 2, 3]] = [1, 5, 1, 3]
@@ -151,7 +138,7 @@ def test_explain_gives_the_heaviest_items_their_contribution_and_the_rest_zero(m
 
 
 def test_early_stopping_restores_the_best_epoch_and_the_deadline_stops_training():
-    matrix = _clusters()
+    matrix = two_tastes()
     snapshots = []
 
     def callback(epoch, model):
@@ -170,7 +157,7 @@ def test_early_stopping_restores_the_best_epoch_and_the_deadline_stops_training(
 
 
 def test_fitting_is_deterministic_and_parameters_are_checked():
-    matrix = _clusters()
+    matrix = two_tastes()
     first = MultDAE(hidden=8, epochs=3, batch_size=20, random_state=5).fit(matrix)
     second = MultDAE(hidden=8, epochs=3, batch_size=20, random_state=5).fit(matrix)
     for name in first.parameters:
@@ -186,7 +173,7 @@ def test_fitting_is_deterministic_and_parameters_are_checked():
 
 
 def test_save_and_load_round_trip(tmp_path):
-    matrix = _clusters()
+    matrix = two_tastes()
     model = MultDAE(hidden=8, epochs=3, batch_size=20).fit(matrix)
     model.state = {"selection": {"chosen": "dae"}}
     model.save(tmp_path / "dae")
@@ -206,7 +193,7 @@ def test_save_and_load_round_trip(tmp_path):
 
 
 def test_a_blend_ranks_a_learner_with_no_history_by_the_prior_alone():
-    matrix = sp.vstack([_clusters(), sp.csr_matrix((1, 12), dtype=np.float32)]).tocsr()
+    matrix = sp.vstack([two_tastes(), sp.csr_matrix((1, 12), dtype=np.float32)]).tocsr()
     model = MultDAE(hidden=8, epochs=5, batch_size=20).fit(matrix)
     prior = popularity_prior(matrix)
     blend = PopularityBlend(model, prior, weight=0.3)
