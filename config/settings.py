@@ -508,7 +508,9 @@ RECOMMENDER_ALS_PARAMS = env.json(
 RECOMMENDER_TUNE_FIRST_MODEL = env.bool("RECOMMENDER_TUNE_FIRST_MODEL", default=True)
 # Model families a tuning run chooses from, per item type, on validation (see
 # recommendations/engine/selection.py), and whether it may blend each with a popularity prior.
-RECOMMENDER_FAMILIES = env.list("RECOMMENDER_FAMILIES", default=["als", "ease", "rp3beta", "dae"])
+RECOMMENDER_FAMILIES = env.list(
+    "RECOMMENDER_FAMILIES", default=["als", "ease", "rp3beta", "dae", "lightgcn"]
+)
 RECOMMENDER_POPULARITY_BLEND = env.bool("RECOMMENDER_POPULARITY_BLEND", default=True)
 # How long a dead worker's training lock outlives it (past the task's own time limit).
 RECOMMENDER_TRAINING_LOCK_SECONDS = env.int(

@@ -42,6 +42,7 @@ MODEL_NAMES = (
     "ease",
     "rp3beta",
     "dae",
+    "lightgcn",
     "als-blend",
     "selected",
 )
@@ -206,6 +207,7 @@ _SELECTIONS = {
     "ease": (("ease",), False),
     "rp3beta": (("rp3beta",), False),
     "dae": (("dae",), False),
+    "lightgcn": (("lightgcn",), False),
     "als-blend": (("als",), True),
     "selected": (FAMILIES, True),
 }
@@ -255,8 +257,9 @@ def compare(
     * ``implicit-als`` / ``implicit-als-tuned``: the ``implicit`` library's ALS with its
       defaults, and tuned by the same search as ``als-tuned`` (skipped, with a note, when
       ``implicit`` is not installed);
-    * ``ease`` / ``rp3beta`` / ``dae``: that family alone (``dae``: the multinomial
-      autoencoder), its parameters chosen on validation by :func:`fit_best`
+    * ``ease`` / ``rp3beta`` / ``dae`` / ``lightgcn``: that family alone (``dae``: the
+      multinomial autoencoder; ``lightgcn``: graph-smoothed embeddings trained by BPR), its
+      parameters chosen on validation by :func:`fit_best`
       (``families=(name,)``);
     * ``als-blend``: tuned ALS blended with the popularity prior, the weight chosen on validation;
     * ``selected``: what :func:`fit_best` chooses among all families and popularity weights (the

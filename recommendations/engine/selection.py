@@ -15,7 +15,9 @@ validation users, by the same metric (nDCG@10 by default):
    grids, whose first candidates always run, cannot starve it; then ``dae``
    (:class:`~.autoencoder.MultDAE`), trained for at most :data:`DAE_SHARE` of the budget with its
    validation score after every epoch, stopped :data:`DAE_PATIENCE` epochs after its best (whose
-   weights it keeps; the number of epochs is the parameter the refit uses);
+   weights it keeps; the number of epochs is the parameter the refit uses); then ``lightgcn``
+   (:class:`~.graph.LightGCN`) the same way, with :data:`LIGHTGCN_SHARE` and
+   :data:`LIGHTGCN_PATIENCE`;
 4. with ``popularity_blend``, every family's best candidate is blended with the popularity prior
    (:class:`~.blend.PopularityBlend`) for each weight of :data:`BLEND_WEIGHTS`, which holds 0 (the
    model alone) and 1 (popularity alone): one scoring pass per family, the weights compared on
@@ -40,6 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine import metrics, tuning
+from recommendations.engine._factorization import FactorizationModel
 from recommendations.engine.als import ALS
 from recommendations.engine.autoencoder import MultDAE
 from recommendations.engine.blend import (
@@ -49,6 +52,7 @@ from recommendations.engine.blend import (
     popularity_prior,
 )
 from recommendations.engine.ensemble import ScoreMix
+from recommendations.engine.graph import LightGCN
 from recommendations.engine.item_based import EASE, RP3beta
 from recommendations.engine.popularity import Popularity
 from recommendations.engine.tuning import (
@@ -59,7 +63,7 @@ from recommendations.engine.tuning import (
     validation_split,
 )
 
-FAMILIES = ("als", "ease", "rp3beta", "dae")
+FAMILIES = ("als", "ease", "rp3beta", "dae", "lightgcn")
 """Model families :func:`select` knows."""
 
 BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -71,8 +75,16 @@ RP3_GRID = ((1.0, 0.0), (0.5, 0.0), (1.0, 0.3), (0.7, 0.3), (1.0, 0.5), (0.5, 0.
 RP3_MIN_TRIALS = 2
 ALS_SHARE = 0.5
 """Share of the budget the ALS search may use (searched first; the closed-form grids follow)."""
-DAE_SHARE = 0.25
+DAE_SHARE = 0.2
 """Share of the budget the autoencoder may train for (after ALS), when other families compete."""
+LIGHTGCN_SHARE = 0.25
+"""Share of the budget LightGCN may train for (after the autoencoder), when others compete."""
+LIGHTGCN_MAX_EPOCHS = 400
+LIGHTGCN_PATIENCE = 5
+"""Epochs without a better validation score before LightGCN stops (its curve is flatter)."""
+LIGHTGCN_STEPS_PER_EPOCH = 40
+LIGHTGCN_BATCH = (64, 2048)
+"""LightGCN's mini-batch: interactions / :data:`LIGHTGCN_STEPS_PER_EPOCH`, within these bounds."""
 DAE_MAX_EPOCHS = 200
 DAE_PATIENCE = 3
 """Epochs without a better validation score before the autoencoder stops."""
@@ -93,6 +105,9 @@ one to try): each family's blend pass scores every weight, which is not free eit
 MIX_MAX_CELLS = 64_000_000
 """Validation users x items cached per mixed model (float32: 256 MB); users are sampled above."""
 _BLOCK = 2048
+
+
+_EPOCH_FAMILIES = ("dae", "lightgcn")
 
 
 @dataclass
@@ -127,7 +142,7 @@ class FamilyResult:
             if not math.isnan(self.blend_score)
             else ""
         )
-        unit = "epochs" if self.family == "dae" else "trials"
+        unit = "epochs" if self.family in _EPOCH_FAMILIES else "trials"
         return (
             f"{self.family}: {params} -> {self.score:.4f}{blended} "
             f"({self.trials} {unit}, {self.seconds:.1f}s)"
@@ -310,18 +325,25 @@ def select(
         fitted["als"] = als
         say(result)
 
-    if "dae" in families:
-        result, model = _dae_family(
+    for family, share, patience in (
+        ("dae", DAE_SHARE, DAE_PATIENCE),
+        ("lightgcn", LIGHTGCN_SHARE, LIGHTGCN_PATIENCE),
+    ):
+        if family not in families:
+            continue
+        result, model = _epoch_family(
+            family,
             train,
             evaluate,
             deadline=min(
-                time.perf_counter() + time_budget_s * (DAE_SHARE if len(families) > 1 else 1.0),
+                time.perf_counter() + time_budget_s * (share if len(families) > 1 else 1.0),
                 started + time_budget_s - mix_reserve,
             ),
+            patience=patience,
             random_state=random_state,
         )
         results.append(result)
-        fitted["dae"] = model
+        fitted[family] = model
         say(result)
 
     for family in families:
@@ -347,7 +369,7 @@ def select(
             else:
                 result, model = grid_family("ease", _ease_next, len(EASE_COARSE))
         else:
-            continue  # ALS and the autoencoder were fitted first
+            continue  # ALS, the autoencoder and LightGCN were fitted first
         results.append(result)
         if model is not None:
             fitted[family] = model
@@ -572,36 +594,55 @@ def dae_batch_size(train: sp.csr_matrix) -> int:
     return int(min(max(active // DAE_STEPS_PER_EPOCH, low), high))
 
 
-def _dae_family(
+def _epoch_family(
+    family: str,
     train: sp.csr_matrix,
     evaluate: Callable[[Any], float],
     deadline: float,
+    patience: int,
     random_state: int | None,
-) -> tuple[FamilyResult, MultDAE]:
-    """Train the autoencoder with early stopping on validation (every epoch scored) until
-    :data:`DAE_PATIENCE` epochs bring nothing better or ``deadline`` passes (after one epoch at
-    least); its best epoch is kept, and the number of epochs becomes a parameter of the refit."""
+) -> tuple[FamilyResult, MultDAE | LightGCN]:
+    """Train the autoencoder (``dae``) or LightGCN with early stopping on validation (every
+    epoch scored) until ``patience`` epochs bring nothing better or ``deadline`` passes (after
+    one epoch at least); its best epoch is kept, and the number of epochs becomes a parameter
+    of the refit."""
     tic = time.perf_counter()
-    model = MultDAE(
-        epochs=DAE_MAX_EPOCHS, batch_size=dae_batch_size(train), random_state=random_state
-    )
+    if family == "dae":
+        model: MultDAE | LightGCN = MultDAE(
+            epochs=DAE_MAX_EPOCHS, batch_size=dae_batch_size(train), random_state=random_state
+        )
+    else:
+        model = LightGCN(
+            epochs=LIGHTGCN_MAX_EPOCHS,
+            batch_size=lightgcn_batch_size(train),
+            random_state=random_state,
+        )
     model.fit(
         train,
         callback=lambda _epoch, fitted: evaluate(fitted),
-        early_stopping_rounds=DAE_PATIENCE,
+        early_stopping_rounds=patience,
         deadline=deadline,
     )
-    params = model.get_params()
-    del params["random_state"]
+    params = {
+        name: value
+        for name, value in model.get_params().items()
+        if name not in ("random_state", "num_threads")
+    }
     params["epochs"] = int(model.best_iteration) + 1
     result = FamilyResult(
-        "dae",
+        family,
         params=params,
         score=max(model.validation_history),
         trials=len(model.validation_history),
         seconds=time.perf_counter() - tic,
     )
     return result, model
+
+
+def lightgcn_batch_size(train: sp.csr_matrix) -> int:
+    """LightGCN's mini-batch for ``train`` (see :data:`LIGHTGCN_BATCH`)."""
+    low, high = LIGHTGCN_BATCH
+    return int(min(max(train.nnz // LIGHTGCN_STEPS_PER_EPOCH, low), high))
 
 
 def _ease_next(tried: list[tuple[float, dict]]) -> dict | None:
@@ -652,6 +693,8 @@ def build(
         model = RP3beta(**params).fit(matrix)
     elif family == "dae":
         model = MultDAE(**params, random_state=random_state).fit(matrix)
+    elif family == "lightgcn":
+        model = LightGCN(**params, random_state=random_state).fit(matrix)
     else:
         raise ValueError(f"unknown family {family!r}")
     if popularity_weight > 0:
@@ -675,7 +718,7 @@ def refit(
     selection.refit_seconds = time.perf_counter() - tic
     state = selection.as_dict()
     model.selection_report = selection
-    if isinstance(model, ALS):
+    if isinstance(model, FactorizationModel):
         model.selection = state
     else:
         model.state = {**getattr(model, "state", {}), "selection": state}

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from recommendations.engine import (
     ALS,
     EASE,
+    LightGCN,
     MultDAE,
     PopularityBlend,
     RP3beta,
@@ -294,3 +295,53 @@ def test_dae_batch_size_gives_an_epoch_a_few_dozen_steps():
     assert selection_module.dae_batch_size(matrix(100)) == 50
     assert selection_module.dae_batch_size(matrix(3000)) == 100
     assert selection_module.dae_batch_size(matrix(100_000)) == 500
+
+
+def test_lightgcn_is_trained_with_early_stopping_and_refitted_for_its_best_epoch(clustered):
+    report, _ = select(clustered, families=("lightgcn",), time_budget_s=60)
+    (result,) = report.families
+    assert result.family == "lightgcn" and report.chosen == "lightgcn"
+    best_epoch = result.params["epochs"]
+    assert result.trials == best_epoch + selection_module.LIGHTGCN_PATIENCE
+    assert result.params["batch_size"] == 64  # 2,400 inner training likes / 40: the smallest
+    assert not {"random_state", "num_threads"} & set(result.params)
+    assert "epochs" in str(result)
+    assert report.score > report.popularity_score
+    model = selection_module.refit(report, clustered)
+    assert isinstance(model, LightGCN) and model.epochs == best_epoch
+    assert len(model.loss_history) == best_epoch
+    assert model.selection["chosen"] == "lightgcn"  # saved with its factors
+
+
+def test_lightgcn_stops_at_its_share_of_the_budget(clustered, monkeypatch):
+    monkeypatch.setattr(selection_module, "LIGHTGCN_SHARE", 0.0)
+    report, _ = select(clustered, families=("rp3beta", "lightgcn"), time_budget_s=30, mix=False)
+    scored = {r.family: r for r in report.families}
+    assert scored["lightgcn"].trials == 1 and scored["lightgcn"].params["epochs"] == 1
+
+
+def test_lightgcn_batch_size_gives_an_epoch_a_few_dozen_steps():
+    def matrix(nnz):
+        rows, columns = np.arange(nnz), np.zeros(nnz, dtype=np.int64)
+        return sp.csr_matrix((np.ones(nnz, dtype=np.float32), (rows, columns)))
+
+    assert selection_module.lightgcn_batch_size(matrix(1000)) == 64
+    assert selection_module.lightgcn_batch_size(matrix(20_000)) == 500
+    assert selection_module.lightgcn_batch_size(matrix(1_000_000)) == 2048
+
+
+def test_a_mix_of_the_autoencoder_and_lightgcn_is_built_from_its_choice(clustered):
+    params = {
+        "components": [
+            {
+                "family": "dae",
+                "params": {"hidden": 8, "epochs": 3, "batch_size": 50},
+                "weight": 0.7,
+            },
+            {"family": "lightgcn", "params": {"factors": 8, "epochs": 3}, "weight": 0.3},
+        ]
+    }
+    model = selection_module.build("mix", params, 0.05, clustered)
+    assert [type(m) for m in model.models] == [MultDAE, LightGCN]
+    ids, _ = model.recommend([0, 1], clustered, k=3)
+    assert ids.shape == (2, 3) and (ids >= 0).all()

@@ -10,6 +10,7 @@ from recommendations.engine import (
     ALS,
     EASE,
     GroupedModel,
+    LightGCN,
     MultDAE,
     PopularityBlend,
     RP3beta,
@@ -26,7 +27,13 @@ from recommendations.training.dataset import ITEM_TYPES
 
 pytestmark = pytest.mark.django_db
 Status = ModelVersion.Status
-CLASSES = {"als": ALS, "ease": EASE, "rp3beta": RP3beta, "dae": MultDAE}
+CLASSES = {
+    "als": ALS,
+    "ease": EASE,
+    "rp3beta": RP3beta,
+    "dae": MultDAE,
+    "lightgcn": LightGCN,
+}
 
 
 def test_a_tuning_run_chooses_a_family_per_item_type_and_serving_uses_it(world, fast_training):
@@ -78,6 +85,7 @@ def _matrix():
         ("ease", {"regularization": 10.0}, 0.0, EASE),
         ("rp3beta", {"alpha": 1.0, "beta": 0.3}, 0.4, RP3beta),
         ("dae", {"hidden": 4, "epochs": 2, "batch_size": 50}, 0.2, MultDAE),
+        ("lightgcn", {"factors": 4, "epochs": 2, "batch_size": 16}, 0.3, LightGCN),
     ],
 )
 def test_each_choice_is_fitted_as_its_family(family, params, weight, kind):
@@ -86,8 +94,8 @@ def test_each_choice_is_fitted_as_its_family(family, params, weight, kind):
     base = model.base if weight else model
     assert isinstance(base, kind) and isinstance(model, PopularityBlend) == bool(weight)
     assert training._finite(model)
-    if kind is ALS:
-        model.item_factors[0, 0] = np.nan
+    if kind in (ALS, LightGCN):
+        base.item_factors[0, 0] = np.nan
     elif kind is MultDAE:
         base.parameters["decoder"][0, 1] = np.inf
     else:
@@ -141,8 +149,11 @@ def test_a_tuning_run_that_chooses_a_mix_serves_it(world, fast_training, monkeyp
     assert all(item.reason.text for item in result.items)
 
 
-def test_a_tuning_run_that_chooses_the_autoencoder_serves_it_with_reasons(world, fast_training):
-    fast_training.RECOMMENDER_FAMILIES = ["dae"]
+@pytest.mark.parametrize("family", ["dae", "lightgcn"])
+def test_a_tuning_run_that_chooses_a_trained_family_serves_it_with_reasons(
+    world, fast_training, family
+):
+    fast_training.RECOMMENDER_FAMILIES = [family]
     fast_training.RECOMMENDER_TUNING_BUDGET_SECONDS = 20
     for n, fan in enumerate(world.python_fans[:6]):
         course = world.python_courses[(n + 5) % 8]
@@ -150,10 +161,10 @@ def test_a_tuning_run_that_chooses_the_autoencoder_serves_it_with_reasons(world,
     version = training.model_train(tune=True, force=True)
     assert version.status == Status.ACTIVE, version.error
     course = version.params["per_type"]["course"]
-    assert course["family"] == "dae" and course["params"]["epochs"] >= 1
+    assert course["family"] == family and course["params"]["epochs"] >= 1
     loaded = artefacts_load(version_id=version.pk, location=version.artefact_path)
     assert isinstance(
-        getattr(loaded.model_for("course"), "base", loaded.model_for("course")), MultDAE
+        getattr(loaded.model_for("course"), "base", loaded.model_for("course")), CLASSES[family]
     )
     fan = world.python_fans[0]
     result = recommendations_for(user=fan, item_type="course", k=4)
