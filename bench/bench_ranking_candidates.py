@@ -22,7 +22,11 @@ win carries. Candidates, each over a small fixed grid:
 * ``userknn``: cosine user-kNN over binary rows;
 * ``dae``: the engine's Mult-DAE (Liang et al. 2018) at a fixed number of epochs around the
   defaults ``fit_best`` uses (600 hidden units, dropout 0.5, L2 10^-3), one parameter moved at
-  a time, and the standardised scores of two and three seeds summed (``dae-bag``).
+  a time, and the standardised scores of two and three seeds summed (``dae-bag``);
+* ``lightgcn``: the engine's LightGCN (He et al. 2020) at a fixed number of epochs around the
+  defaults (64 factors, 3 layers, Adam at 10^-3, L2 10^-4), one parameter moved at a time;
+  ``dae+lightgcn``: the two models' standardised scores mixed at a few weights, as the
+  selection's mix does.
 
 Usage::
 
@@ -52,6 +56,7 @@ from recommendations.engine.als import ALS  # noqa: E402
 from recommendations.engine.autoencoder import MultDAE  # noqa: E402
 from recommendations.engine.blend import _standardise  # noqa: E402
 from recommendations.engine.datasets import load_interactions  # noqa: E402
+from recommendations.engine.graph import LightGCN  # noqa: E402
 from recommendations.engine.selection import _top_ids  # noqa: E402
 from recommendations.engine.tuning import validation_split  # noqa: E402
 
@@ -162,6 +167,32 @@ def dae(epochs: int = 18, seeds=(0,), **params):
         if len(models) == 1:
             return lambda users: models[0].user_scores(users, matrix)
         return lambda users: sum(_standardise(m.user_scores(users, matrix)) for m in models)
+
+    return fit
+
+
+def lightgcn(epochs: int = 50, **params):
+    def fit(matrix) -> Scorer:
+        model = LightGCN(epochs=epochs, **params).fit(matrix)
+        return lambda users: model.user_factors[users] @ model.item_factors.T
+
+    return fit
+
+
+_FITTED: dict[int, tuple[Scorer, Scorer]] = {}
+
+
+def dae_and_lightgcn(weight: float):
+    """Standardised scores of the autoencoder (18 epochs) and LightGCN (50), mixed (the two
+    models are fitted once per matrix for all the weights)."""
+
+    def fit(matrix) -> Scorer:
+        if id(matrix) not in _FITTED:
+            _FITTED[id(matrix)] = (dae()(matrix), lightgcn()(matrix))
+        first, second = _FITTED[id(matrix)]
+        return lambda users: (
+            (1 - weight) * _standardise(first(users)) + weight * _standardise(second(users))
+        )
 
     return fit
 
@@ -311,6 +342,21 @@ def candidates(als_points) -> dict[str, list[tuple[str, Callable]]]:
             )
         ],
         "dae-bag": [(f"{n} seeds", dae(seeds=tuple(range(n)))) for n in (2, 3)],
+        "lightgcn": [
+            (label, lightgcn(**params))
+            for label, params in (
+                ("defaults, 50 epochs", {}),
+                ("30 epochs", {"epochs": 30}),
+                ("80 epochs", {"epochs": 80}),
+                ("1 layer", {"layers": 1}),
+                ("2 layers", {"layers": 2}),
+                ("128 factors", {"factors": 128}),
+                ("L2 1e-3", {"regularization": 1e-3}),
+            )
+        ],
+        "dae+lightgcn": [
+            (f"lightgcn weight {w}", dae_and_lightgcn(w)) for w in (0, 0.2, 0.3, 0.5, 1)
+        ],
     }
 
 
