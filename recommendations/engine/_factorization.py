@@ -139,6 +139,11 @@ class FactorizationModel:
             raise RuntimeError(f"{type(self).__name__} is not fitted: call fit() or load() first")
         return self.user_factors, self.item_factors
 
+    def parameters_finite(self) -> bool:
+        """Whether the fitted factors are all finite numbers (a diverged fit is not)."""
+        user_factors, item_factors = self._fitted_factors()
+        return bool(np.isfinite(user_factors).all() and np.isfinite(item_factors).all())
+
     def _check_user_items(self, user_items: Any) -> sp.csr_array:
         """Validate that ``user_items`` is the whole users x items matrix the model was fit on."""
         if not sp.issparse(user_items):

@@ -57,7 +57,7 @@ from recommendations.engine._factorization import (
 from recommendations.engine._ranking import as_id_array
 from recommendations.engine.als import Explanation, interaction_row
 from recommendations.engine.autoencoder import _adam
-from recommendations.engine.sgd import BPR
+from recommendations.engine.sgd import BPR, _scatter_subtract
 
 __all__ = ["LightGCN"]
 
@@ -146,11 +146,11 @@ class LightGCN(FactorizationModel):
         if early_stopping_rounds is not None and callback is None:
             raise ValueError("early_stopping_rounds needs a callback returning a metric")
         matrix = check_interactions(user_items)
-        matrix = sp.csr_matrix(matrix, dtype=np.float32)
         matrix.eliminate_zeros()
         n_users, n_items = matrix.shape
         rng = np.random.default_rng(self.random_state)
         graph, degrees = _normalised_graph(matrix)
+        self.item_degrees = degrees[n_users:].astype(np.float32)
         ego = (rng.standard_normal((n_users + n_items, self.factors)) * self.init_scale).astype(
             np.float32
         )
@@ -182,7 +182,7 @@ class LightGCN(FactorizationModel):
                 total += loss
                 _adam(parameters, {"E": gradient}, moments, squares, step, self.learning_rate)
             self.loss_history.append(total / max(u_all.size, 1))
-            self._set_embeddings(graph, parameters["E"], n_users, degrees)
+            self._set_embeddings(graph, parameters["E"], n_users)
             metric = callback(epoch, self) if callback is not None else None
             state = (self.user_factors, self.item_factors, self.fold_vectors)
             if tracker.update(epoch, metric, state):
@@ -190,7 +190,7 @@ class LightGCN(FactorizationModel):
             if deadline is not None and time.perf_counter() >= deadline:
                 break
         if not matrix.nnz:
-            self._set_embeddings(graph, parameters["E"], n_users, degrees)
+            self._set_embeddings(graph, parameters["E"], n_users)
         self.validation_history = tracker.history
         self.best_iteration = tracker.best_iteration
         if early_stopping_rounds is not None and tracker.best_factors is not None:
@@ -218,29 +218,25 @@ class LightGCN(FactorizationModel):
         loss = float(np.logaddexp(0, -x).sum()) + 0.5 * reg * squares
         g = (expit(-x).astype(ego.dtype) / size)[:, None]
         rows = np.concatenate((u, i, j))
-        by_final = _scatter(final.shape, rows, np.vstack((-g * (fi - fj), -g * fu, g * fu)))
+        by_final = np.zeros_like(final)
+        _scatter_subtract(by_final, rows, np.vstack((g * (fi - fj), g * fu, -g * fu)), 1)
         gradient = sum(self._propagations(graph, by_final)) / (self.layers + 1)
-        gradient += _scatter(ego.shape, rows, (reg / size) * np.vstack((eu, ei, ej)))
+        _scatter_subtract(gradient, rows, np.vstack((eu, ei, ej)), -reg / size)
         return gradient.astype(ego.dtype, copy=False), loss
 
-    def _set_embeddings(self, graph, ego: np.ndarray, n_users: int, degrees: np.ndarray) -> None:
+    def _set_embeddings(self, graph, ego: np.ndarray, n_users: int) -> None:
         layers = self._propagations(graph, ego)
         scale = np.float32(1.0 / (self.layers + 1))
         final = sum(layers) * scale
         self.user_factors = np.ascontiguousarray(final[:n_users])
         self.item_factors = np.ascontiguousarray(final[n_users:])
         self.fold_vectors = np.ascontiguousarray(sum(layers[:-1])[n_users:] * scale)
-        self.item_degrees = degrees[n_users:].astype(np.float32)
         self._factors_changed()
 
     # ------------------------------------------------------------------ serving
     def parameters_finite(self) -> bool:
-        """Whether the embeddings (and the fold-in vectors) are all finite numbers."""
-        user_factors, item_factors = self._fitted_factors()
-        return all(
-            bool(np.isfinite(values).all())
-            for values in (user_factors, item_factors, self.fold_vectors)
-        )
+        """Whether the embeddings and the fold-in vectors are all finite numbers."""
+        return super().parameters_finite() and bool(np.isfinite(self.fold_vectors).all())
 
     def _row_weights(self, user_items_row: Any) -> tuple[np.ndarray, np.ndarray]:
         """The row's items and their edge weights ``x_uj / √(d_u d_j)`` (items unseen in
@@ -309,12 +305,3 @@ def _normalised_graph(matrix: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]
     np.divide(1.0, np.sqrt(degrees), out=scale, where=degrees > 0)
     scaled = sp.diags(scale.astype(np.float32)) @ adjacency @ sp.diags(scale.astype(np.float32))
     return sp.csr_matrix(scaled, dtype=np.float32), degrees
-
-
-def _scatter(shape: tuple[int, int], rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """A zero array of ``shape`` with ``values[t]`` added to row ``rows[t]`` for every ``t``."""
-    summing = sp.csr_matrix(
-        (np.ones(rows.size, dtype=values.dtype), (rows, np.arange(rows.size))),
-        shape=(shape[0], rows.size),
-    )
-    return np.asarray(summing @ values)

@@ -7,7 +7,8 @@ crash leaves a trace: the next run marks an orphaned "training" row as failed), 
    ``RECOMMENDER_HOLDOUT_DAYS`` are held out;
 2. fits on the rest: a tuning run (``tune=True``) chooses, for each item type, the model family,
    its parameters and its popularity weight on an inner validation split
-   (``engine.selection.select``: ALS, EASE, RP3beta, each possibly blended with popularity) and
+   (``engine.selection.select`` among ``RECOMMENDER_FAMILIES``, each possibly blended with
+   popularity, or a mix of them) and
    stores the choices in ``params["per_type"]``; a retrain reuses the latest tuning run's choices
    (the ALS parameters of ``RECOMMENDER_ALS_PARAMS`` before any). The model is a
    ``GroupedModel``: each item type is ranked by its own choice. It then measures nDCG@10,
@@ -277,8 +278,6 @@ def _finite(model: Any) -> bool:
         return _finite(model.base)
     if isinstance(model, ScoreMix):
         return all(_finite(part) for part in model.models)
-    if isinstance(model, ALS):
-        return bool(np.isfinite(model.user_factors).all() and np.isfinite(model.item_factors).all())
     return model.parameters_finite()
 
 
